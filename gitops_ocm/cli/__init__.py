@@ -1,0 +1,1 @@
+"""The command line: one ``gitops-ocm`` command with subcommands (I/O shell)."""

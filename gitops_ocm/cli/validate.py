@@ -1,0 +1,43 @@
+"""``gitops-ocm validate [PATH] [--rev REV] [--output text|json|github]``.
+
+I/O shell: loads a working tree or a commit, runs both validation tiers and
+prints every problem. Exit 0 when valid, 1 when any error is found, 2 on usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from gitops_ocm import source, validation
+from gitops_ocm.cli import output
+from gitops_ocm.problems import has_errors
+
+
+def register(sub: Any) -> None:
+    """Add the ``validate`` parser."""
+    parser = sub.add_parser("validate", help="check a fleet repository (structure and meaning)")
+    parser.add_argument("path", nargs="?", default=".", help="working tree, or repository with --rev")
+    parser.add_argument("--rev", help="validate this commit of the repository at PATH")
+    parser.add_argument("--output", "-o", choices=output.FORMATS, default="text")
+    parser.set_defaults(handler=run)
+
+
+def load(path: str, rev: str | None, cache: source.ParseCache | None = None) -> Any:
+    """Load a snapshot from a directory, or from a commit when ``rev`` is given."""
+    if rev:
+        return source.load_revision(path, rev, cache)
+    return source.load_directory(path, cache)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate and report."""
+    snapshot = load(args.path, args.rev)
+    problems = validation.validate(snapshot)
+    extra = {
+        "revision": snapshot.revision if args.rev else None,
+        "files": len(snapshot.files),
+        "documents": len(snapshot.objects),
+    }
+    output.report(problems, args.output, extra)
+    return 1 if has_errors(problems) else 0

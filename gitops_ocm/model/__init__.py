@@ -1,0 +1,1 @@
+"""The pure domain model: kinds, parsed documents, snapshots of a desired state."""

@@ -1,0 +1,82 @@
+"""Which files of a repository are desired state: ``.gitops-ocm.yaml`` and path rules.
+
+Pure. A file is a candidate when its name ends in ``.yaml`` or ``.yml``, no part of
+its path starts with a dot (``.github/``, ``.gitops-ocm.yaml``), and no ``exclude``
+pattern of the optional ``.gitops-ocm.yaml`` at the root matches it. Names that
+try path tricks (``..``, control characters, backslashes) are refused with S110.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import re
+
+from gitops_ocm.model import yamlfile
+from gitops_ocm.problems import Problem
+
+CONFIG_FILE = ".gitops-ocm.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")
+_BAD_NAME = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+@dataclasses.dataclass(frozen=True)
+class RepoConfig:
+    """The settings of ``.gitops-ocm.yaml``."""
+
+    exclude: tuple[str, ...] = ()
+
+    def excluded(self, path: str) -> bool:
+        """Return True when an exclude pattern matches the path or one of its folders."""
+        parts = path.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        for pattern in self.exclude:
+            pattern = pattern.strip("/")
+            for candidate in prefixes:
+                if fnmatch.fnmatchcase(candidate, pattern):
+                    return True
+        return False
+
+
+def parse_config(data: bytes | None) -> tuple[RepoConfig, list[Problem]]:
+    """Parse ``.gitops-ocm.yaml``; an absent file is the default configuration."""
+    if data is None:
+        return RepoConfig(), []
+    parsed = yamlfile.parse(CONFIG_FILE, data)
+    if parsed.problems:
+        return RepoConfig(), list(parsed.problems)
+    if not parsed.documents:
+        return RepoConfig(), []
+    doc = parsed.documents[0]
+    body = doc.body
+    found: list[Problem] = []
+    unknown = sorted(set(body) - {"exclude"})
+    for key in unknown:
+        found.append(
+            Problem(CONFIG_FILE, doc.line, 1, "S201", f"/{key}", f"unknown setting {key!r}")
+        )
+    exclude = body.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(p, str) for p in exclude):
+        found.append(
+            Problem(CONFIG_FILE, doc.line, 1, "S203", "/exclude", "must be a list of strings")
+        )
+        exclude = []
+    return RepoConfig(tuple(exclude)), found
+
+
+def is_candidate(path: str) -> bool:
+    """Return True when the path names a YAML file outside dot-folders."""
+    if not path.endswith(YAML_SUFFIXES):
+        return False
+    return not any(part.startswith(".") for part in path.split("/"))
+
+
+def path_problem(path: str) -> Problem | None:
+    """Return S110 when a path name tries a trick (``..``, control bytes, backslashes)."""
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts) or _BAD_NAME.search(path):
+        shown = path.encode("unicode_escape").decode("ascii")
+        return Problem(
+            shown, 1, 1, "S110", "", "file name is not a plain relative path", got=repr(shown)
+        )
+    return None

@@ -1,0 +1,159 @@
+"""A snapshot of a desired state: every parsed file and every object in it.
+
+Pure. A snapshot is built from parsed files (see :mod:`gitops_ocm.model.yamlfile`);
+it indexes objects by kind and identity and turns findings about a document into
+positioned problems, composing a file's node tree only when a message needs it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from gitops_ocm.model import kinds
+from gitops_ocm.model.yamlfile import Document, Locator, ParsedFile
+from gitops_ocm.problems import Finding, Problem
+
+
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """An object's identity: (group, kind, namespace, name)."""
+
+    group: str
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        scope = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind}.{self.group or 'core'} {scope}{self.name}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Obj:
+    """One object of the desired state: a document seen as a Kubernetes object."""
+
+    doc: Document
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """Return the raw document body."""
+        return self.doc.body
+
+    @property
+    def kind(self) -> str:
+        """Return ``kind`` (``""`` when absent or not a string)."""
+        value = self.body.get("kind")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def api_version(self) -> str:
+        """Return ``apiVersion`` (``""`` when absent or not a string)."""
+        value = self.body.get("apiVersion")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Return ``metadata`` as a mapping (empty when absent or malformed)."""
+        value = self.body.get("metadata")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def name(self) -> str:
+        """Return ``metadata.name`` (``""`` when absent)."""
+        value = self.metadata.get("name")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def namespace(self) -> str:
+        """Return ``metadata.namespace`` (``""`` when absent)."""
+        value = self.metadata.get("namespace")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """Return ``spec`` as a mapping (empty when absent or malformed)."""
+        value = self.body.get("spec")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Return ``metadata.labels`` with string values only."""
+        value = self.metadata.get("labels")
+        if not isinstance(value, dict):
+            return {}
+        return {str(k): v for k, v in value.items() if isinstance(v, str)}
+
+    @property
+    def identity(self) -> Identity:
+        """Return the (group, kind, namespace, name) identity."""
+        return Identity(kinds.group_of(self.api_version), self.kind, self.namespace, self.name)
+
+    @property
+    def where(self) -> str:
+        """Return ``path:line`` of the document, for messages."""
+        return f"{self.doc.path}:{self.doc.line}"
+
+
+@dataclasses.dataclass
+class Snapshot:
+    """Every file and object of one desired state, indexed for the checks."""
+
+    files: tuple[ParsedFile, ...]
+    objects: tuple[Obj, ...]
+    load_problems: tuple[Problem, ...] = ()
+    revision: str = ""
+    _by_kind: dict[str, list[Obj]] = dataclasses.field(default_factory=dict, repr=False)
+    _locators: dict[str, Locator] = dataclasses.field(default_factory=dict, repr=False)
+    _data: dict[str, bytes] = dataclasses.field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for obj in self.objects:
+            self._by_kind.setdefault(obj.kind, []).append(obj)
+        self._data = {f.path: f.data for f in self.files}
+
+    def of_kind(self, kind: str) -> list[Obj]:
+        """Return the objects of one kind, in file order."""
+        return self._by_kind.get(kind, [])
+
+    def find(self, kind: str, namespace: str, name: str) -> Obj | None:
+        """Return the first object of a kind with that namespace and name."""
+        for obj in self.of_kind(kind):
+            if obj.namespace == namespace and obj.name == name:
+                return obj
+        return None
+
+    def locate(self, doc: Document, finding: Finding) -> Problem:
+        """Turn a finding about ``doc`` into a problem with line and column."""
+        locator = self._locators.get(doc.path)
+        if locator is None:
+            locator = Locator(self._data.get(doc.path, b""))
+            self._locators[doc.path] = locator
+        if finding.pointer:
+            line, column = locator.locate(doc.index, finding.pointer)
+        else:
+            line, column = doc.line, doc.column
+        return Problem(
+            doc.path,
+            line,
+            column,
+            finding.code,
+            finding.pointer,
+            finding.message,
+            finding.got,
+            finding.severity,
+        )
+
+    def locate_all(self, doc: Document, findings: Iterable[Finding]) -> Iterator[Problem]:
+        """Turn every finding about ``doc`` into a positioned problem."""
+        for finding in findings:
+            yield self.locate(doc, finding)
+
+
+def build(files: Iterable[ParsedFile], extra: Iterable[Problem] = (), revision: str = "") -> Snapshot:
+    """Build a snapshot from parsed files (and problems found while listing them)."""
+    parsed = tuple(sorted(files, key=lambda f: f.path))
+    objects = tuple(Obj(doc) for f in parsed for doc in f.documents)
+    found = tuple(extra) + tuple(p for f in parsed for p in f.problems)
+    return Snapshot(parsed, objects, found, revision)

@@ -1,0 +1,330 @@
+"""Parsing one YAML file into documents, safely, with positions for messages.
+
+Pure: bytes in, documents and problems out. Uses PyYAML's C loader (libyaml).
+
+Hostile input is contained here: files over a size limit, bytes that are not
+UTF-8, binary content, tabs, duplicate keys, alias bombs (expansion is counted
+as the document is built), deep nesting, recursive anchors and documents that
+are not mappings all become coded problems, never exceptions.
+
+Positions are found lazily: the fast path builds plain dicts, and only when a
+message needs the line and column of a key does :class:`Locator` compose the
+file again and walk its node tree along the JSON pointer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from typing import Any
+
+import yaml
+
+from gitops_ocm import problems
+from gitops_ocm.problems import Problem
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 100
+MAX_EXPANSION = 1_000_000
+
+Body = dict[str, Any]
+
+
+class _Refused(Exception):
+    """Raised inside the loader to stop at hostile content; carries a problem code."""
+
+    def __init__(self, code: str, message: str, mark: yaml.Mark | None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.mark = mark
+
+
+def _resolvers_without_timestamps() -> dict[Any, Any]:
+    """Keep timestamps as strings, as Kubernetes' JSON-based YAML does."""
+    table: dict[Any, Any] = {}
+    for first, entries in yaml.CSafeLoader.yaml_implicit_resolvers.items():
+        table[first] = [e for e in entries if e[0] != "tag:yaml.org,2002:timestamp"]
+    return table
+
+
+class _Loader(yaml.CSafeLoader):
+    """A safe C loader that counts expansion and depth and refuses duplicate keys."""
+
+    yaml_implicit_resolvers = _resolvers_without_timestamps()
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.deep_construct = True
+        self._expanded = 0
+        self._depth = 0
+        self._sizes: dict[yaml.Node, int] = {}
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            self._expanded += self._sizes.get(node, 1)
+            if self._expanded > MAX_EXPANSION:
+                raise _Refused(
+                    "S106",
+                    f"aliases expand to more than {MAX_EXPANSION} nodes (alias bomb?)",
+                    node.start_mark,
+                )
+            return self.constructed_objects[node]
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Refused("S107", f"nesting deeper than {MAX_DEPTH} levels", node.start_mark)
+        before = self._expanded
+        self._expanded += 1
+        try:
+            value = super().construct_object(node, deep=True)
+        finally:
+            self._depth -= 1
+        self._sizes[node] = self._expanded - before
+        return value
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):
+            raise _Refused("S103", "expected a mapping", node.start_mark)
+        self.flatten_mapping(node)
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused("S111", "mapping keys must be scalars", key_node.start_mark)
+            key = key_node.value
+            if key in mapping:
+                raise _Refused("S105", f"duplicate key {key!r}", key_node.start_mark)
+            mapping[key] = self.construct_object(value_node, deep=True)
+        return mapping
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """One YAML document of a file: where it is, and its body as plain data."""
+
+    path: str
+    index: int
+    line: int
+    column: int
+    body: Body
+
+
+@dataclasses.dataclass(frozen=True)
+class ParsedFile:
+    """The outcome of parsing one file: its documents, or the problems that stopped it."""
+
+    path: str
+    blob: str
+    data: bytes
+    documents: tuple[Document, ...]
+    problems: tuple[Problem, ...]
+
+
+def blob_id(data: bytes) -> str:
+    """Return the Git blob id of ``data`` (so directories and commits share one cache)."""
+    header = b"blob %d\x00" % len(data)
+    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+
+
+def parse(path: str, data: bytes, blob: str | None = None) -> ParsedFile:
+    """Parse ``data`` (the content of ``path``) into documents or coded problems."""
+    blob = blob or blob_id(data)
+    refusal = _refuse_bytes(path, data)
+    if refusal is not None:
+        return ParsedFile(path, blob, data, (), (refusal,))
+    text = data.decode("utf-8")
+    deep = _nesting_beyond_limit(text)
+    if deep is not None:
+        return ParsedFile(path, blob, data, (), (_at(path, deep, "S107", _DEEP),))
+    loader = _Loader(text)
+    docs: list[Document] = []
+    found: list[Problem] = []
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                break
+            body = loader.construct_document(node)
+            mark = _first_mark(node)
+            if body is None:
+                pass
+            elif not isinstance(body, dict):
+                found.append(
+                    Problem(
+                        path,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "S108",
+                        "",
+                        "a document must be a mapping (an object with apiVersion and kind)",
+                        got=type(body).__name__,
+                    )
+                )
+            else:
+                docs.append(Document(path, index, mark.line + 1, mark.column + 1, body))
+            index += 1
+    except _Refused as refused:
+        found.append(_at(path, refused.mark, refused.code, refused.message))
+    except yaml.MarkedYAMLError as exc:
+        found.append(_syntax_problem(path, text, exc))
+    except yaml.YAMLError as exc:
+        found.append(Problem(path, 1, 1, "S103", "", f"YAML error: {_one_line(str(exc))}"))
+    except RecursionError:
+        found.append(Problem(path, 1, 1, "S107", "", "nesting too deep to read"))
+    finally:
+        loader.dispose()
+    if found:
+        return ParsedFile(path, blob, data, (), tuple(found))
+    return ParsedFile(path, blob, data, tuple(docs), ())
+
+
+def _first_mark(node: yaml.Node) -> yaml.Mark:
+    """Return where a document's content starts (its first key, for a mapping)."""
+    if isinstance(node, yaml.MappingNode) and node.value:
+        return node.value[0][0].start_mark
+    return node.start_mark
+
+
+def _refuse_bytes(path: str, data: bytes) -> Problem | None:
+    """Refuse content that must not reach the YAML parser."""
+    if len(data) > MAX_FILE_BYTES:
+        return Problem(
+            path,
+            1,
+            1,
+            "S101",
+            "",
+            f"file is larger than the limit of {MAX_FILE_BYTES} bytes",
+            got=f"{len(data)} bytes",
+        )
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return Problem(path, line, 1, "S102", "", "binary content (NUL byte) in a YAML file")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return Problem(
+            path,
+            line,
+            column,
+            "S102",
+            "",
+            "file is not valid UTF-8",
+            got=f"byte 0x{data[exc.start]:02x}",
+        )
+    return None
+
+
+_DEEP = f"nesting deeper than {MAX_DEPTH} levels"
+_DEEP_INDENT = re.compile(r"^[ \t?:-]{%d,}" % MAX_DEPTH, re.MULTILINE)
+
+
+def _nesting_beyond_limit(text: str) -> yaml.Mark | None:
+    """Return where nesting passes the limit, before libyaml's recursive composer sees it.
+
+    libyaml's composer recurses in C, so a file of a million brackets would crash the
+    process. Nesting needs either brackets or indentation, so only text with many of
+    either is scanned, as a flat event stream that counts depth.
+    """
+    brackets = text.count("[") + text.count("{")
+    if brackets <= MAX_DEPTH and not _DEEP_INDENT.search(text):
+        return None
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event.start_mark
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def _at(path: str, mark: yaml.Mark | None, code: str, message: str) -> Problem:
+    line = mark.line + 1 if mark is not None else 1
+    column = mark.column + 1 if mark is not None else 1
+    return Problem(path, line, column, code, "", message)
+
+
+def _syntax_problem(path: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    message = _one_line(" ".join(p for p in (exc.context, exc.problem) if p))
+    code = "S103"
+    if mark is not None:
+        lines = text.splitlines()
+        if mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
+            code = "S104"
+            message = "tab character where YAML allows only spaces"
+    if "found recursive" in message or "recursive" in message:
+        code = "S111"
+    return _at(path, mark, code, f"YAML syntax error: {message}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class Locator:
+    """Finds the line and column of a JSON pointer inside a document, on demand.
+
+    Composes the file once (on the first question) and keeps the node trees.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._roots: list[yaml.Node] | None = None
+
+    def _documents(self) -> list[yaml.Node]:
+        if self._roots is None:
+            roots: list[yaml.Node] = []
+            loader = _Loader(self._data.decode("utf-8", errors="replace"))
+            try:
+                while loader.check_node():
+                    node = loader.get_node()
+                    if node is None:
+                        break
+                    roots.append(node)
+            except yaml.YAMLError:
+                pass
+            finally:
+                loader.dispose()
+            self._roots = roots
+        return self._roots
+
+    def locate(self, index: int, ptr: str) -> tuple[int, int]:
+        """Return (line, column), 1-based, of the deepest node along ``ptr`` that exists."""
+        roots = self._documents()
+        if index >= len(roots):
+            return (1, 1)
+        node = roots[index]
+        best = node.start_mark
+        for token in problems.split_pointer(ptr):
+            child = _child(node, token)
+            if child is None:
+                break
+            key_mark, node = child
+            best = key_mark
+        return (best.line + 1, best.column + 1)
+
+
+def _child(node: yaml.Node, token: str) -> tuple[yaml.Mark, yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == token:
+                mark = key_node.start_mark
+                if isinstance(value_node, yaml.MappingNode | yaml.SequenceNode) and token:
+                    return (mark, value_node)
+                return (mark, value_node)
+        return None
+    if isinstance(node, yaml.SequenceNode) and token.isdigit():
+        position = int(token)
+        if position < len(node.value):
+            item = node.value[position]
+            return (item.start_mark, item)
+    return None

@@ -1,0 +1,174 @@
+"""Meaning checks on selectors, tolerations, prioritizers and rollout strategies.
+
+Pure. These fields pass a schema yet make OCM's controllers fail at run time
+(a Misconfigured placement, a rollout that never moves). Codes:
+
+* M311 an invalid label selector (placements, cluster sets, decision groups,
+  ConfigurationPolicy namespaceSelector);
+* M312 an invalid toleration (an empty key needs operator Exists; Exists takes no value);
+* M313 an invalid duration in a rollout strategy (``progressDeadline``, ``minSuccessTime``);
+* M314 an invalid count or percentage (``maxFailures``, ``maxConcurrency``,
+  ``clustersPerDecisionGroup``);
+* M326 an unknown built-in prioritizer, or an AddOn score without its coordinates.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gitops_ocm import problems
+from gitops_ocm.model import labelselector
+from gitops_ocm.model.snapshot import Obj
+from gitops_ocm.problems import Finding
+
+BUILTIN_PRIORITIZERS = ("Balance", "Steady", "ResourceAllocatableCPU", "ResourceAllocatableMemory")
+_DURATION = re.compile(r"^[0-9]+[hms]$")
+_COUNT_OR_PERCENT = re.compile(r"^(([0-9]|[1-9][0-9]|100)%|[0-9]+)$")
+_GROUP_SIZE = re.compile(r"^((100|[1-9][0-9]{0,1})%|[1-9][0-9]*)$")
+_ROLLOUT_KINDS = {"All": "all", "Progressive": "progressive", "ProgressivePerGroup": "progressivePerGroup"}
+
+
+def check(obj: Obj) -> list[Finding]:
+    """Return rule findings for one object."""
+    if obj.kind == "Placement":
+        return _placement(obj.spec)
+    if obj.kind == "ManagedClusterSet":
+        selector = (obj.spec.get("clusterSelector") or {}).get("labelSelector")
+        return labelselector.check(selector, "/spec/clusterSelector/labelSelector")
+    if obj.kind == "ManifestWorkReplicaSet":
+        found: list[Finding] = []
+        for i, ref in enumerate(obj.spec.get("placementRefs") or []):
+            if isinstance(ref, dict):
+                found.extend(rollout(ref.get("rolloutStrategy"), f"/spec/placementRefs/{i}/rolloutStrategy"))
+        return found
+    if obj.kind == "Policy":
+        return _policy(obj.spec)
+    return []
+
+
+def _placement(spec: dict[str, Any]) -> list[Finding]:
+    found: list[Finding] = []
+    for i, predicate in enumerate(spec.get("predicates") or []):
+        selector = (predicate or {}).get("requiredClusterSelector") or {}
+        at = f"/spec/predicates/{i}/requiredClusterSelector"
+        found.extend(labelselector.check(selector.get("labelSelector"), f"{at}/labelSelector"))
+        claims = selector.get("claimSelector") or {}
+        for j, expr in enumerate(claims.get("matchExpressions") or []):
+            found.extend(
+                labelselector.check_requirement(
+                    expr, f"{at}/claimSelector/matchExpressions/{j}", values_are_labels=False
+                )
+            )
+    for i, toleration in enumerate(spec.get("tolerations") or []):
+        found.extend(_toleration(toleration, f"/spec/tolerations/{i}"))
+    found.extend(_prioritizers(spec.get("prioritizerPolicy") or {}))
+    found.extend(_groups((spec.get("decisionStrategy") or {}).get("groupStrategy") or {}))
+    return found
+
+
+def _toleration(toleration: Any, at: str) -> list[Finding]:
+    if not isinstance(toleration, dict):
+        return []
+    key = toleration.get("key") or ""
+    operator = toleration.get("operator") or "Equal"
+    value = toleration.get("value") or ""
+    if not key and operator != "Exists":
+        return [
+            Finding("M312", f"{at}/operator", "a toleration with an empty key needs operator Exists", problems.describe(operator))
+        ]
+    if operator == "Exists" and value:
+        return [
+            Finding("M312", f"{at}/value", "a toleration with operator Exists takes no value", problems.describe(value))
+        ]
+    return []
+
+
+def _prioritizers(policy: dict[str, Any]) -> list[Finding]:
+    found = []
+    for i, config in enumerate(policy.get("configurations") or []):
+        coordinate = (config or {}).get("scoreCoordinate") or {}
+        at = f"/spec/prioritizerPolicy/configurations/{i}/scoreCoordinate"
+        kind = coordinate.get("type") or "BuiltIn"
+        if kind == "BuiltIn" and coordinate.get("builtIn") not in BUILTIN_PRIORITIZERS:
+            found.append(
+                Finding(
+                    "M326",
+                    f"{at}/builtIn",
+                    f"built-in prioritizer must be one of {', '.join(BUILTIN_PRIORITIZERS)}",
+                    problems.describe(coordinate.get("builtIn")),
+                )
+            )
+        elif kind == "AddOn":
+            addon = coordinate.get("addOn") or {}
+            if not addon.get("resourceName") or not addon.get("scoreName"):
+                found.append(
+                    Finding("M326", f"{at}/addOn", "an AddOn score needs resourceName and scoreName")
+                )
+    return found
+
+
+def _groups(strategy: dict[str, Any]) -> list[Finding]:
+    found: list[Finding] = []
+    size = strategy.get("clustersPerDecisionGroup")
+    at = "/spec/decisionStrategy/groupStrategy"
+    if size is not None and not _GROUP_SIZE.match(str(size)):
+        found.append(
+            Finding(
+                "M314",
+                f"{at}/clustersPerDecisionGroup",
+                "must be a positive count or a percentage from 1% to 100%",
+                problems.describe(size),
+            )
+        )
+    for i, group in enumerate(strategy.get("decisionGroups") or []):
+        selector = (group or {}).get("groupClusterSelector") or {}
+        where = f"{at}/decisionGroups/{i}/groupClusterSelector"
+        found.extend(labelselector.check(selector.get("labelSelector"), f"{where}/labelSelector"))
+    return found
+
+
+def rollout(strategy: Any, at: str) -> list[Finding]:
+    """Return findings for one RolloutStrategy located at ``at``."""
+    if not isinstance(strategy, dict):
+        return []
+    kind = strategy.get("type") or "All"
+    field = _ROLLOUT_KINDS.get(kind)
+    params = strategy.get(field) if field else None
+    if not isinstance(params, dict):
+        return []
+    found = []
+    where = f"{at}/{field}"
+    deadline = params.get("progressDeadline")
+    if deadline is not None and deadline != "None" and not _DURATION.match(str(deadline)):
+        found.append(
+            Finding("M313", f"{where}/progressDeadline", "must be 'None' or a duration like 90s, 10m, 2h", problems.describe(deadline))
+        )
+    soak = params.get("minSuccessTime")
+    if soak is not None and str(soak) != "0" and not _DURATION.match(str(soak)):
+        found.append(
+            Finding("M313", f"{where}/minSuccessTime", "must be a duration like 90s, 10m, 2h", problems.describe(soak))
+        )
+    for name in ("maxFailures", "maxConcurrency"):
+        value = params.get(name)
+        if value is not None and not _COUNT_OR_PERCENT.match(str(value)):
+            found.append(
+                Finding("M314", f"{where}/{name}", "must be a count or a percentage from 0% to 100%", problems.describe(value))
+            )
+    return found
+
+
+def _policy(spec: dict[str, Any]) -> list[Finding]:
+    found: list[Finding] = []
+    for t, template in enumerate(spec.get("policy-templates") or []):
+        definition = (template or {}).get("objectDefinition") or {}
+        if definition.get("kind") != "ConfigurationPolicy":
+            continue
+        selector = (definition.get("spec") or {}).get("namespaceSelector") or {}
+        at = f"/spec/policy-templates/{t}/objectDefinition/spec/namespaceSelector"
+        found.extend(
+            labelselector.check(
+                {k: selector[k] for k in ("matchLabels", "matchExpressions") if k in selector}, at
+            )
+        )
+    return found

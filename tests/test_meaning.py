@@ -1,0 +1,410 @@
+"""Meaning checks (M3xx): each rule fires on a minimal broken fleet, and a clean fleet is clean."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gitops_ocm import source, validation
+from gitops_ocm.problems import Problem, Severity
+
+Fleet = dict[str, list[dict[str, Any]]]
+
+
+def base() -> Fleet:
+    """A small valid fleet: two clusters, one set, one placement, work and governance."""
+    cluster = "cluster.open-cluster-management.io"
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "web"},
+        "spec": {"replicas": 1},
+    }
+    return {
+        "clusters.yaml": [
+            {
+                "apiVersion": f"{cluster}/v1",
+                "kind": "ManagedCluster",
+                "metadata": {"name": n, "labels": {f"{cluster}/clusterset": "set-a"}},
+                "spec": {"hubAcceptsClient": True},
+            }
+            for n in ("c1", "c2")
+        ],
+        "sets.yaml": [
+            {
+                "apiVersion": f"{cluster}/v1beta2",
+                "kind": "ManagedClusterSet",
+                "metadata": {"name": "set-a"},
+                "spec": {"clusterSelector": {"selectorType": "ExclusiveClusterSetLabel"}},
+            },
+            {
+                "apiVersion": f"{cluster}/v1beta2",
+                "kind": "ManagedClusterSetBinding",
+                "metadata": {"name": "set-a", "namespace": "apps"},
+                "spec": {"clusterSet": "set-a"},
+            },
+        ],
+        "placement.yaml": [
+            {
+                "apiVersion": f"{cluster}/v1beta1",
+                "kind": "Placement",
+                "metadata": {"name": "p1", "namespace": "apps"},
+                "spec": {
+                    "predicates": [
+                        {"requiredClusterSelector": {"labelSelector": {"matchLabels": {"a": "b"}}}}
+                    ],
+                    "tolerations": [{"key": "maintenance", "operator": "Exists"}],
+                },
+            }
+        ],
+        "work.yaml": [
+            {
+                "apiVersion": "work.open-cluster-management.io/v1",
+                "kind": "ManifestWork",
+                "metadata": {"name": "w1", "namespace": "c1"},
+                "spec": {"workload": {"manifests": [copy.deepcopy(deployment)]}},
+            },
+            {
+                "apiVersion": "work.open-cluster-management.io/v1alpha1",
+                "kind": "ManifestWorkReplicaSet",
+                "metadata": {"name": "web", "namespace": "apps"},
+                "spec": {
+                    "placementRefs": [{"name": "p1", "rolloutStrategy": {"type": "All"}}],
+                    "manifestWorkTemplate": {"workload": {"manifests": [deployment]}},
+                },
+            },
+        ],
+        "policy.yaml": [
+            {
+                "apiVersion": "policy.open-cluster-management.io/v1",
+                "kind": "Policy",
+                "metadata": {"name": "pol", "namespace": "apps"},
+                "spec": {
+                    "disabled": False,
+                    "remediationAction": "inform",
+                    "policy-templates": [
+                        {
+                            "objectDefinition": {
+                                "apiVersion": "policy.open-cluster-management.io/v1",
+                                "kind": "ConfigurationPolicy",
+                                "metadata": {"name": "ns-exists"},
+                                "spec": {
+                                    "remediationAction": "inform",
+                                    "severity": "low",
+                                    "object-templates": [
+                                        {
+                                            "complianceType": "musthave",
+                                            "objectDefinition": {
+                                                "apiVersion": "v1",
+                                                "kind": "Namespace",
+                                                "metadata": {"name": "web"},
+                                            },
+                                        }
+                                    ],
+                                },
+                            }
+                        }
+                    ],
+                },
+            },
+            {
+                "apiVersion": "policy.open-cluster-management.io/v1",
+                "kind": "PlacementBinding",
+                "metadata": {"name": "pb", "namespace": "apps"},
+                "placementRef": {
+                    "apiGroup": "cluster.open-cluster-management.io",
+                    "kind": "Placement",
+                    "name": "p1",
+                },
+                "subjects": [
+                    {
+                        "apiGroup": "policy.open-cluster-management.io",
+                        "kind": "Policy",
+                        "name": "pol",
+                    }
+                ],
+            },
+            {
+                "apiVersion": "policy.open-cluster-management.io/v1beta1",
+                "kind": "PolicySet",
+                "metadata": {"name": "ps", "namespace": "apps"},
+                "spec": {"policies": ["pol"]},
+            },
+        ],
+    }
+
+
+def check(tmp_path: Path, fleet: Fleet) -> list[Problem]:
+    """Write the fleet and validate it."""
+    for name, docs in fleet.items():
+        (tmp_path / name).write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    return validation.validate(source.load_directory(tmp_path))
+
+
+def test_base_fleet_is_valid(tmp_path: Path) -> None:
+    """The reference fleet of these tests has no problem at all."""
+    assert [p.render() for p in check(tmp_path, base())] == []
+
+
+def _set(path: str) -> Callable[[Fleet, Any], None]:
+    """Return a mutator that sets ``file#doc/key/...`` to a value."""
+    file, rest = path.split("#")
+    index, *keys = rest.split("/")
+
+    def mutate(fleet: Fleet, value: Any) -> None:
+        node: Any = fleet[file][int(index)]
+        for key in keys[:-1]:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        last = keys[-1]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+
+    return mutate
+
+
+def _dup_manifest(fleet: Fleet, _: Any) -> None:
+    manifests = fleet["work.yaml"][0]["spec"]["workload"]["manifests"]
+    manifests.append(copy.deepcopy(manifests[0]))
+
+
+def _big_manifest(fleet: Fleet, _: Any) -> None:
+    manifest = fleet["work.yaml"][0]["spec"]["workload"]["manifests"][0]
+    manifest["metadata"]["annotations"] = {"blob": "x" * (600 * 1024)}
+
+
+def _unknown_set(fleet: Fleet, _: Any) -> None:
+    binding = fleet["sets.yaml"][1]
+    binding["metadata"]["name"] = binding["spec"]["clusterSet"] = "set-b"
+
+
+def _dup_cluster(fleet: Fleet, _: Any) -> None:
+    fleet["other.yaml"] = [copy.deepcopy(fleet["clusters.yaml"][0])]
+
+
+CASES: list[tuple[str, Callable[[Fleet, Any], None], Any, str, str]] = [
+    ("duplicate-identity", _dup_cluster, None, "M301", "/metadata/name"),
+    ("unknown-kind", _set("sets.yaml#0/kind"), "ClusterSet", "M302", "/kind"),
+    (
+        "wrong-apiversion",
+        _set("placement.yaml#0/apiVersion"),
+        "cluster.open-cluster-management.io/v1alpha1",
+        "M303",
+        "/apiVersion",
+    ),
+    (
+        "work-namespace-not-cluster",
+        _set("work.yaml#0/metadata/namespace"),
+        "c9",
+        "M304",
+        "/metadata/namespace",
+    ),
+    (
+        "mwrs-dangling-placement",
+        _set("work.yaml#1/spec/placementRefs/0/name"),
+        "nope",
+        "M305",
+        "/spec/placementRefs/0/name",
+    ),
+    (
+        "binding-dangling-placement",
+        _set("policy.yaml#1/placementRef/name"),
+        "nope",
+        "M306",
+        "/placementRef/name",
+    ),
+    (
+        "binding-placementrule",
+        _set("policy.yaml#1/placementRef/kind"),
+        "PlacementRule",
+        "M306",
+        "/placementRef/kind",
+    ),
+    (
+        "binding-dangling-subject",
+        _set("policy.yaml#1/subjects/0/name"),
+        "nope",
+        "M307",
+        "/subjects/0/name",
+    ),
+    (
+        "policyset-dangling-member",
+        _set("policy.yaml#2/spec/policies/0"),
+        "nope",
+        "M308",
+        "/spec/policies/0",
+    ),
+    (
+        "setbinding-name-differs",
+        _set("sets.yaml#1/spec/clusterSet"),
+        "global",
+        "M310",
+        "/spec/clusterSet",
+    ),
+    (
+        "setbinding-unknown-set",
+        _unknown_set,
+        None,
+        "M309",
+        "/spec/clusterSet",
+    ),
+    (
+        "bad-label-selector",
+        _set("placement.yaml#0/spec/predicates/0/requiredClusterSelector/labelSelector"),
+        {"matchExpressions": [{"key": "a", "operator": "In"}]},
+        "M311",
+        "/spec/predicates/0/requiredClusterSelector/labelSelector/matchExpressions/0/values",
+    ),
+    (
+        "bad-label-value",
+        _set("placement.yaml#0/spec/predicates/0/requiredClusterSelector/labelSelector"),
+        {"matchLabels": {"a": "not ok!"}},
+        "M311",
+        "/spec/predicates/0/requiredClusterSelector/labelSelector/matchLabels/a",
+    ),
+    (
+        "toleration-empty-key",
+        _set("placement.yaml#0/spec/tolerations/0"),
+        {"operator": "Equal", "value": "x"},
+        "M312",
+        "/spec/tolerations/0/operator",
+    ),
+    (
+        "toleration-exists-value",
+        _set("placement.yaml#0/spec/tolerations/0"),
+        {"key": "k", "operator": "Exists", "value": "x"},
+        "M312",
+        "/spec/tolerations/0/value",
+    ),
+    (
+        "rollout-bad-duration",
+        _set("work.yaml#1/spec/placementRefs/0/rolloutStrategy"),
+        {"type": "Progressive", "progressive": {"progressDeadline": "10 minutes"}},
+        "M313",
+        "/spec/placementRefs/0/rolloutStrategy/progressive/progressDeadline",
+    ),
+    (
+        "rollout-bad-percentage",
+        _set("work.yaml#1/spec/placementRefs/0/rolloutStrategy"),
+        {"type": "Progressive", "progressive": {"maxConcurrency": "150%"}},
+        "M314",
+        "/spec/placementRefs/0/rolloutStrategy/progressive/maxConcurrency",
+    ),
+    (
+        "manifest-without-name",
+        _set("work.yaml#0/spec/workload/manifests/0/metadata"),
+        {"namespace": "web"},
+        "M315",
+        "/spec/workload/manifests/0/metadata",
+    ),
+    (
+        "manifest-generatename",
+        _set("work.yaml#0/spec/workload/manifests/0/metadata"),
+        {"generateName": "web-"},
+        "M316",
+        "/spec/workload/manifests/0/metadata/generateName",
+    ),
+    ("duplicate-manifest", _dup_manifest, None, "M317", "/spec/workload/manifests/1/metadata/name"),
+    ("work-too-large", _big_manifest, None, "M318", "/spec/workload/manifests"),
+    (
+        "cluster-name-not-dns-label",
+        _set("clusters.yaml#0/metadata/name"),
+        "Cluster_1",
+        "M319",
+        "/metadata/name",
+    ),
+    (
+        "policy-label-too-long",
+        _set("policy.yaml#0/metadata/name"),
+        "p" * 60,
+        "M320",
+        "/metadata/name",
+    ),
+    ("mwrs-label-too-long", _set("work.yaml#1/metadata/name"), "w" * 60, "M320", "/metadata/name"),
+    (
+        "manifest-without-kind",
+        _set("work.yaml#0/spec/workload/manifests/0/kind"),
+        "",
+        "M321",
+        "/spec/workload/manifests/0",
+    ),
+    (
+        "unknown-prioritizer",
+        _set("placement.yaml#0/spec/prioritizerPolicy"),
+        {"configurations": [{"scoreCoordinate": {"builtIn": "Spread"}, "weight": 1}]},
+        "M326",
+        "/spec/prioritizerPolicy/configurations/0/scoreCoordinate/builtIn",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "mutate", "value", "code", "pointer"), CASES, ids=[c[0] for c in CASES]
+)
+def test_meaning_rule(
+    name: str,
+    mutate: Callable[[Fleet, Any], None],
+    value: Any,
+    code: str,
+    pointer: str,
+    tmp_path: Path,
+) -> None:
+    """Breaking one rule yields exactly that code at that pointer, with a line."""
+    fleet = base()
+    mutate(fleet, value)
+    found = check(tmp_path, fleet)
+    hits = [p for p in found if p.code == code]
+    assert hits, [p.render() for p in found]
+    assert hits[0].pointer == pointer
+    assert hits[0].line >= 1
+    assert hits[0].file.endswith(".yaml")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "value", "code"),
+    [
+        (_set("placement.yaml#0/spec/clusterSets"), ["set-x"], "M322"),
+        (
+            _set("policy.yaml#0/spec/dependencies"),
+            [
+                {
+                    "apiVersion": "policy.open-cluster-management.io/v1",
+                    "kind": "Policy",
+                    "name": "ghost",
+                    "compliance": "Compliant",
+                }
+            ],
+            "M325",
+        ),
+    ],
+    ids=["unbound-clusterset", "unknown-dependency"],
+)
+def test_warnings_do_not_invalidate(
+    mutate: Callable[[Fleet, Any], None], value: Any, code: str, tmp_path: Path
+) -> None:
+    """Findings that OCM tolerates are warnings: reported, but the fleet stays valid."""
+    fleet = base()
+    mutate(fleet, value)
+    found = check(tmp_path, fleet)
+    assert [(p.code, p.severity) for p in found] == [(code, Severity.WARNING)]
+
+
+def test_builtin_sets_need_no_declaration(tmp_path: Path) -> None:
+    """Bindings to the built-in default and global sets are valid without declaring them."""
+    fleet = base()
+    for name in ("default", "global"):
+        fleet["sets.yaml"].append(
+            {
+                "apiVersion": "cluster.open-cluster-management.io/v1beta2",
+                "kind": "ManagedClusterSetBinding",
+                "metadata": {"name": name, "namespace": "apps"},
+                "spec": {"clusterSet": name},
+            }
+        )
+    assert check(tmp_path, fleet) == []
