@@ -55,7 +55,9 @@ def _symlink_problem(path: str, target: str, inside: bool) -> Problem:
     return Problem(path, 1, 1, "S109", "", "symlink leaves the repository", got=target)
 
 
-def load_directory(root: str | os.PathLike[str], cache: ParseCache | None = None) -> snapshot.Snapshot:
+def load_directory(
+    root: str | os.PathLike[str], cache: ParseCache | None = None
+) -> snapshot.Snapshot:
     """Load the desired state of a working tree."""
     cache = cache or ParseCache()
     base = Path(root).resolve()
@@ -104,7 +106,9 @@ def _walk_directory(base: Path) -> list[tuple[str, Path]]:
     return sorted(out)
 
 
-def load_revision(repo_path: str, rev: str = "HEAD", cache: ParseCache | None = None) -> snapshot.Snapshot:
+def load_revision(
+    repo_path: str, rev: str = "HEAD", cache: ParseCache | None = None
+) -> snapshot.Snapshot:
     """Load the desired state of one commit, read straight from the object database."""
     cache = cache or ParseCache()
     repo = reader.open_repository(repo_path)
@@ -121,7 +125,9 @@ def load_revision(repo_path: str, rev: str = "HEAD", cache: ParseCache | None = 
             continue
         if entry.symlink:
             target = reader.read_blob(repo, entry.blob).decode("utf-8", "replace")
-            found.append(_symlink_problem(entry.path, target, _link_stays_inside(entry.path, target)))
+            found.append(
+                _symlink_problem(entry.path, target, _link_stays_inside(entry.path, target))
+            )
             continue
         parsed = cache.get(entry.path, entry.blob)
         if parsed is None:
@@ -135,7 +141,7 @@ def _link_stays_inside(path: str, target: str) -> bool:
     if target.startswith("/"):
         return False
     depth = 0
-    for part in (path.split("/")[:-1] + target.split("/")):
+    for part in path.split("/")[:-1] + target.split("/"):
         if part == "..":
             depth -= 1
             if depth < 0:

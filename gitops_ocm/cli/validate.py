@@ -17,7 +17,9 @@ from gitops_ocm.problems import has_errors
 def register(sub: Any) -> None:
     """Add the ``validate`` parser."""
     parser = sub.add_parser("validate", help="check a fleet repository (structure and meaning)")
-    parser.add_argument("path", nargs="?", default=".", help="working tree, or repository with --rev")
+    parser.add_argument(
+        "path", nargs="?", default=".", help="working tree, or repository with --rev"
+    )
     parser.add_argument("--rev", help="validate this commit of the repository at PATH")
     parser.add_argument("--output", "-o", choices=output.FORMATS, default="text")
     parser.set_defaults(handler=run)

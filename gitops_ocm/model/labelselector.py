@@ -38,7 +38,10 @@ def value_problem(value: str) -> str | None:
     if len(value) > 63:
         return "label value is longer than 63 characters"
     if not _VALUE.match(value):
-        return "not a valid label value (alphanumerics, '-', '_', '.', starting and ending alphanumeric)"
+        return (
+            "not a valid label value (alphanumerics, '-', '_', '.', "
+            "starting and ending alphanumeric)"
+        )
     return None
 
 
@@ -47,7 +50,9 @@ def check(selector: Any, at: str, *, values_are_labels: bool = True) -> list[Fin
     if selector is None:
         return []
     if not isinstance(selector, dict):
-        return [Finding("M311", at, "a label selector must be a mapping", problems.describe(selector))]
+        return [
+            Finding("M311", at, "a label selector must be a mapping", problems.describe(selector))
+        ]
     found: list[Finding] = []
     match_labels = selector.get("matchLabels") or {}
     if isinstance(match_labels, dict):
@@ -106,11 +111,15 @@ def check_requirement(expr: Any, at: str, values_are_labels: bool = True) -> lis
     for j, value in enumerate(values if isinstance(values, list) else []):
         if not isinstance(value, str):
             found.append(
-                Finding("M311", f"{at}/values/{j}", "values must be strings", problems.describe(value))
+                Finding(
+                    "M311", f"{at}/values/{j}", "values must be strings", problems.describe(value)
+                )
             )
         elif values_are_labels and value_problem(value):
             found.append(
-                Finding("M311", f"{at}/values/{j}", value_problem(value) or "", problems.describe(value))
+                Finding(
+                    "M311", f"{at}/values/{j}", value_problem(value) or "", problems.describe(value)
+                )
             )
     return found
 

@@ -151,7 +151,9 @@ class Snapshot:
             yield self.locate(doc, finding)
 
 
-def build(files: Iterable[ParsedFile], extra: Iterable[Problem] = (), revision: str = "") -> Snapshot:
+def build(
+    files: Iterable[ParsedFile], extra: Iterable[Problem] = (), revision: str = ""
+) -> Snapshot:
     """Build a snapshot from parsed files (and problems found while listing them)."""
     parsed = tuple(sorted(files, key=lambda f: f.path))
     objects = tuple(Obj(doc) for f in parsed for doc in f.documents)

@@ -182,10 +182,16 @@ def parse(path: str, data: bytes, blob: str | None = None) -> ParsedFile:
     return ParsedFile(path, blob, data, tuple(docs), ())
 
 
+def _mark(mark: object) -> yaml.Mark | None:
+    """Narrow libyaml's C mark type to the pure-Python Mark both share the shape of."""
+    return mark  # type: ignore[return-value]
+
+
 def _first_mark(node: yaml.Node) -> yaml.Mark:
     """Return where a document's content starts (its first key, for a mapping)."""
     if isinstance(node, yaml.MappingNode) and node.value:
-        return node.value[0][0].start_mark
+        first: yaml.Mark = node.value[0][0].start_mark
+        return first
     return node.start_mark
 
 
@@ -222,7 +228,7 @@ def _refuse_bytes(path: str, data: bytes) -> Problem | None:
 
 
 _DEEP = f"nesting deeper than {MAX_DEPTH} levels"
-_DEEP_INDENT = re.compile(r"^[ \t?:-]{%d,}" % MAX_DEPTH, re.MULTILINE)
+_DEEP_INDENT = re.compile(rf"^[ \t?:-]{{{MAX_DEPTH},}}", re.MULTILINE)
 
 
 def _nesting_beyond_limit(text: str) -> yaml.Mark | None:
@@ -240,7 +246,7 @@ def _nesting_beyond_limit(text: str) -> yaml.Mark | None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                return event.start_mark
+                return _mark(event.start_mark)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
     return None

@@ -22,7 +22,7 @@ class _Dumper(yaml.CSafeDumper):
         return True
 
 
-def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+def _str_presenter(dumper: _Dumper, value: str) -> yaml.Node:
     style = "|" if "\n" in value and not value.startswith(" ") else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 

@@ -16,7 +16,11 @@ from gitops_ocm.problems import Finding, Problem
 def check_kind(obj: Obj) -> list[Finding]:
     """Return M302/M303 when the document is not one of the kinds a fleet repository holds."""
     if not obj.kind:
-        return [Finding("M302", "/kind", "document has no kind", problems.describe(obj.body.get("kind")))]
+        return [
+            Finding(
+                "M302", "/kind", "document has no kind", problems.describe(obj.body.get("kind"))
+            )
+        ]
     info = kinds.KINDS.get(obj.kind)
     if info is None:
         known = ", ".join(sorted(kinds.KINDS))

@@ -33,7 +33,10 @@ def dns_label_problem(name: str) -> str | None:
     if len(name) > 63:
         return "must be at most 63 characters (an RFC 1123 DNS label)"
     if not _LABEL.match(name):
-        return "must be an RFC 1123 DNS label: lowercase letters, digits and '-', alphanumeric at both ends"
+        return (
+            "must be an RFC 1123 DNS label: lowercase letters, digits and '-', "
+            "alphanumeric at both ends"
+        )
     return None
 
 
@@ -59,7 +62,9 @@ def check(obj: Obj) -> list[Finding]:
         why = dns_label_problem(namespace)
         if why:
             found.append(
-                Finding("M319", "/metadata/namespace", f"namespace {why}", problems.describe(namespace))
+                Finding(
+                    "M319", "/metadata/namespace", f"namespace {why}", problems.describe(namespace)
+                )
             )
     if not found:
         found.extend(_label_lengths(obj))

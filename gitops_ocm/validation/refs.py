@@ -188,7 +188,10 @@ def _policy(obj: Obj, index: _Index) -> list[Finding]:
     for t, template in enumerate(obj.spec.get("policy-templates") or []):
         if isinstance(template, dict):
             lists.append(
-                (f"/spec/policy-templates/{t}/extraDependencies", template.get("extraDependencies") or [])
+                (
+                    f"/spec/policy-templates/{t}/extraDependencies",
+                    template.get("extraDependencies") or [],
+                )
             )
     for at, deps in lists:
         for i, dep in enumerate(deps):

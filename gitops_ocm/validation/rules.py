@@ -26,7 +26,11 @@ BUILTIN_PRIORITIZERS = ("Balance", "Steady", "ResourceAllocatableCPU", "Resource
 _DURATION = re.compile(r"^[0-9]+[hms]$")
 _COUNT_OR_PERCENT = re.compile(r"^(([0-9]|[1-9][0-9]|100)%|[0-9]+)$")
 _GROUP_SIZE = re.compile(r"^((100|[1-9][0-9]{0,1})%|[1-9][0-9]*)$")
-_ROLLOUT_KINDS = {"All": "all", "Progressive": "progressive", "ProgressivePerGroup": "progressivePerGroup"}
+_ROLLOUT_KINDS = {
+    "All": "all",
+    "Progressive": "progressive",
+    "ProgressivePerGroup": "progressivePerGroup",
+}
 
 
 def check(obj: Obj) -> list[Finding]:
@@ -40,7 +44,9 @@ def check(obj: Obj) -> list[Finding]:
         found: list[Finding] = []
         for i, ref in enumerate(obj.spec.get("placementRefs") or []):
             if isinstance(ref, dict):
-                found.extend(rollout(ref.get("rolloutStrategy"), f"/spec/placementRefs/{i}/rolloutStrategy"))
+                found.extend(
+                    rollout(ref.get("rolloutStrategy"), f"/spec/placementRefs/{i}/rolloutStrategy")
+                )
         return found
     if obj.kind == "Policy":
         return _policy(obj.spec)
@@ -75,11 +81,21 @@ def _toleration(toleration: Any, at: str) -> list[Finding]:
     value = toleration.get("value") or ""
     if not key and operator != "Exists":
         return [
-            Finding("M312", f"{at}/operator", "a toleration with an empty key needs operator Exists", problems.describe(operator))
+            Finding(
+                "M312",
+                f"{at}/operator",
+                "a toleration with an empty key needs operator Exists",
+                problems.describe(operator),
+            )
         ]
     if operator == "Exists" and value:
         return [
-            Finding("M312", f"{at}/value", "a toleration with operator Exists takes no value", problems.describe(value))
+            Finding(
+                "M312",
+                f"{at}/value",
+                "a toleration with operator Exists takes no value",
+                problems.describe(value),
+            )
         ]
     return []
 
@@ -103,7 +119,9 @@ def _prioritizers(policy: dict[str, Any]) -> list[Finding]:
             addon = coordinate.get("addOn") or {}
             if not addon.get("resourceName") or not addon.get("scoreName"):
                 found.append(
-                    Finding("M326", f"{at}/addOn", "an AddOn score needs resourceName and scoreName")
+                    Finding(
+                        "M326", f"{at}/addOn", "an AddOn score needs resourceName and scoreName"
+                    )
                 )
     return found
 
@@ -142,18 +160,33 @@ def rollout(strategy: Any, at: str) -> list[Finding]:
     deadline = params.get("progressDeadline")
     if deadline is not None and deadline != "None" and not _DURATION.match(str(deadline)):
         found.append(
-            Finding("M313", f"{where}/progressDeadline", "must be 'None' or a duration like 90s, 10m, 2h", problems.describe(deadline))
+            Finding(
+                "M313",
+                f"{where}/progressDeadline",
+                "must be 'None' or a duration like 90s, 10m, 2h",
+                problems.describe(deadline),
+            )
         )
     soak = params.get("minSuccessTime")
     if soak is not None and str(soak) != "0" and not _DURATION.match(str(soak)):
         found.append(
-            Finding("M313", f"{where}/minSuccessTime", "must be a duration like 90s, 10m, 2h", problems.describe(soak))
+            Finding(
+                "M313",
+                f"{where}/minSuccessTime",
+                "must be a duration like 90s, 10m, 2h",
+                problems.describe(soak),
+            )
         )
     for name in ("maxFailures", "maxConcurrency"):
         value = params.get(name)
         if value is not None and not _COUNT_OR_PERCENT.match(str(value)):
             found.append(
-                Finding("M314", f"{where}/{name}", "must be a count or a percentage from 0% to 100%", problems.describe(value))
+                Finding(
+                    "M314",
+                    f"{where}/{name}",
+                    "must be a count or a percentage from 0% to 100%",
+                    problems.describe(value),
+                )
             )
     return found
 

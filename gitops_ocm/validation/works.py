@@ -111,7 +111,11 @@ def _configs(spec: dict[str, Any], at: str, resources: set[tuple[str, str, str]]
         ident = config.get("resourceIdentifier") if isinstance(config, dict) else None
         if not isinstance(ident, dict):
             continue
-        key = (str(ident.get("group", "")), str(ident.get("namespace", "")), str(ident.get("name", "")))
+        key = (
+            str(ident.get("group", "")),
+            str(ident.get("namespace", "")),
+            str(ident.get("name", "")),
+        )
         if key not in names:
             found.append(
                 Finding(

@@ -1,0 +1,134 @@
+"""Replicated policies: root Policies propagated to clusters through bindings.
+
+Pure. Follows OCM's propagator: a policy's clusters are the union of the
+decisions of every non-restricted PlacementBinding whose subjects name it,
+directly or through a PolicySet, minus the PolicySet's exclusions; a disabled
+policy goes nowhere. The replica for cluster ``c`` is published at
+``clusters/<c>/policies/<ns>.<name>.yaml`` with the root's spec and the label
+``policy.open-cluster-management.io/root-policy=<ns>.<name>``. OCM also labels
+the replica with the cluster's name; here the path says it, so that identical
+replicas share one blob. ``bindingOverrides.remediationAction: enforce`` on any
+binding that covers a cluster (restricted ones included, as ``subFilter:
+restricted`` only stops a binding from adding clusters) upgrades that replica
+from inform to enforce.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+from gitops_ocm.model import yamlout
+from gitops_ocm.model.snapshot import Obj, Snapshot
+from gitops_ocm.render import common
+
+ROOT_LABEL = "policy.open-cluster-management.io/root-policy"
+_PREFIX = "policy.open-cluster-management.io/"
+
+
+@dataclasses.dataclass(frozen=True)
+class Coverage:
+    """Which clusters a policy reaches, and which of them get enforce by override."""
+
+    clusters: frozenset[str]
+    enforced: frozenset[str]
+
+
+def _subjects(binding: Obj, sets: dict[tuple[str, str], Obj]) -> set[str]:
+    """Return the policy names a binding places (directly or through PolicySets)."""
+    names: set[str] = set()
+    for subject in binding.body.get("subjects") or []:
+        if not isinstance(subject, dict):
+            continue
+        if subject.get("kind") == "Policy":
+            names.add(str(subject.get("name")))
+        elif subject.get("kind") == "PolicySet":
+            member = sets.get((binding.namespace, str(subject.get("name"))))
+            if member is not None:
+                names.update(str(p) for p in member.spec.get("policies") or [])
+    return names
+
+
+def _excluded(snapshot: Snapshot, namespace: str, policy: str) -> set[str]:
+    out: set[str] = set()
+    for policyset in snapshot.of_kind("PolicySet"):
+        if policyset.namespace != namespace:
+            continue
+        for rule in policyset.spec.get("exclusions") or []:
+            if isinstance(rule, dict) and rule.get("policyName") == policy:
+                out.update(str(c) for c in rule.get("clusterNames") or [])
+    return out
+
+
+def coverage(
+    snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]
+) -> dict[tuple[str, str], Coverage]:
+    """Return the clusters each root policy reaches, by (namespace, name)."""
+    sets = {(o.namespace, o.name): o for o in snapshot.of_kind("PolicySet")}
+    placed: dict[tuple[str, str], set[str]] = {}
+    overrides: dict[tuple[str, str], set[str]] = {}
+    for binding in snapshot.of_kind("PlacementBinding"):
+        ref = binding.body.get("placementRef") or {}
+        chosen = set(decisions.get((binding.namespace, str(ref.get("name"))), ())) & accepted
+        restricted = binding.body.get("subFilter") == "restricted"
+        enforce = (binding.body.get("bindingOverrides") or {}).get("remediationAction")
+        for policy in _subjects(binding, sets):
+            key = (binding.namespace, policy)
+            if not restricted:
+                placed.setdefault(key, set()).update(chosen)
+            if str(enforce).lower() == "enforce":
+                overrides.setdefault(key, set()).update(chosen)
+    out: dict[tuple[str, str], Coverage] = {}
+    for root in snapshot.of_kind("Policy"):
+        key = (root.namespace, root.name)
+        if root.spec.get("disabled") is True:
+            continue
+        clusters = placed.get(key, set()) - _excluded(snapshot, *key)
+        out[key] = Coverage(frozenset(clusters), frozenset(overrides.get(key, set()) & clusters))
+    return out
+
+
+def _replica(policy: Obj, enforce: bool) -> dict[str, Any]:
+    spec = dict(policy.spec)
+    if enforce and str(spec.get("remediationAction", "")).lower() != "enforce":
+        spec["remediationAction"] = "enforce"
+    copy_all = policy.spec.get("copyPolicyMetadata", True) is not False
+    labels = {k: v for k, v in policy.labels.items() if copy_all or k.startswith(_PREFIX)}
+    labels[ROOT_LABEL] = f"{policy.namespace}.{policy.name}"
+    annotations = policy.metadata.get("annotations") or {}
+    if not copy_all:
+        annotations = {k: v for k, v in annotations.items() if k.startswith(_PREFIX)}
+    metadata: dict[str, Any] = {"name": f"{policy.namespace}.{policy.name}", "labels": labels}
+    if annotations:
+        metadata["annotations"] = annotations
+    return {
+        "apiVersion": policy.api_version,
+        "kind": "Policy",
+        "metadata": metadata,
+        "spec": spec,
+    }
+
+
+def replicas(
+    snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]
+) -> Iterator[tuple[str, str, bytes]]:
+    """Yield (cluster, replica name, bytes) for every replicated policy."""
+    reach = coverage(snapshot, decisions, accepted)
+    for policy in snapshot.of_kind("Policy"):
+        cover = reach.get((policy.namespace, policy.name))
+        if cover is None or not cover.clusters:
+            continue
+        name = f"{policy.namespace}.{policy.name}"
+        plain = yamlout.dump(_replica(policy, False))
+        upgraded = yamlout.dump(_replica(policy, True)) if cover.enforced else plain
+        for cluster in sorted(cover.clusters):
+            yield cluster, name, upgraded if cluster in cover.enforced else plain
+
+
+def render(snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]) -> dict[str, bytes]:
+    """Return ``clusters/<c>/policies/<ns>.<name>.yaml`` for every replica."""
+    return {
+        f"clusters/{cluster}/policies/{name}.yaml": data
+        for cluster, name, data in replicas(snapshot, decisions, accepted)
+    }

@@ -1,0 +1,107 @@
+"""ManifestWorks for each cluster: direct works, and ManifestWorkReplicaSets fanned out.
+
+Pure. A work is published at ``clusters/<cluster>/manifestworks/<name>.yaml``.
+The cluster is given by the path and not repeated inside the file, so one work
+sent to 5,000 clusters is one Git blob; the agent (or the Kubernetes hub
+backend) sets ``metadata.namespace`` when it materializes the object.
+
+A ManifestWorkReplicaSet's work is named ``<mwrs>-<suffix>``: OCM names new works
+with ``generateName: <mwrs>``, which is random; ours is the first five base-32
+characters of a hash of ``<namespace>/<name>``, so the name is stable across
+commits and two sets of one name in different namespaces never collide. Labels
+are OCM's: ``work.open-cluster-management.io/manifestworkreplicaset=<ns>.<name>``
+and ``work.open-cluster-management.io/placementname=<placement>``. When two
+placementRefs select the same cluster, the first one in the list owns the work.
+Rollout type All (every selected cluster at once) is what this module does;
+progressive rollouts gate which clusters receive an updated template.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+from gitops_ocm.model import yamlout
+from gitops_ocm.model.snapshot import Obj, Snapshot
+from gitops_ocm.render import common
+
+MWRS_LABEL = "work.open-cluster-management.io/manifestworkreplicaset"
+PLACEMENT_LABEL = "work.open-cluster-management.io/placementname"
+
+
+@dataclasses.dataclass(frozen=True)
+class Work:
+    """One ManifestWork for one cluster, with where it came from."""
+
+    cluster: str
+    name: str
+    body: dict[str, Any]
+    source: Obj
+
+
+def mwrs_work_name(namespace: str, name: str) -> str:
+    """Return the stable name of the works of ManifestWorkReplicaSet ``namespace/name``."""
+    digest = hashlib.sha256(f"{namespace}/{name}".encode()).digest()
+    return f"{name}-{base64.b32encode(digest).decode().lower()[:5]}"
+
+
+def direct(snapshot: Snapshot, accepted: set[str]) -> Iterator[Work]:
+    """Yield the ManifestWorks declared directly for accepted clusters."""
+    for obj in snapshot.of_kind("ManifestWork"):
+        if obj.namespace not in accepted:
+            continue
+        body = {
+            "apiVersion": obj.api_version,
+            "kind": "ManifestWork",
+            "metadata": common.trimmed_metadata(obj.metadata, namespace=False),
+            "spec": obj.spec,
+        }
+        yield Work(obj.namespace, obj.name, body, obj)
+
+
+def replicated(
+    snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]
+) -> Iterator[Work]:
+    """Yield one work per cluster selected by each ManifestWorkReplicaSet's placements."""
+    for obj in snapshot.of_kind("ManifestWorkReplicaSet"):
+        template = obj.spec.get("manifestWorkTemplate")
+        if not isinstance(template, dict):
+            continue
+        name = mwrs_work_name(obj.namespace, obj.name)
+        owner: dict[str, str] = {}
+        for ref in obj.spec.get("placementRefs") or []:
+            placement = ref.get("name") if isinstance(ref, dict) else None
+            for cluster in decisions.get((obj.namespace, str(placement)), ()):
+                if cluster in accepted:
+                    owner.setdefault(cluster, str(placement))
+        for placement in sorted(set(owner.values())):
+            body = _mwrs_body(obj, name, template, placement)
+            for cluster in sorted(c for c, p in owner.items() if p == placement):
+                yield Work(cluster, name, body, obj)
+
+
+def _mwrs_body(obj: Obj, name: str, template: dict[str, Any], placement: str) -> dict[str, Any]:
+    labels = dict(obj.labels)
+    labels[MWRS_LABEL] = f"{obj.namespace}.{obj.name}"
+    labels[PLACEMENT_LABEL] = placement
+    return {
+        "apiVersion": "work.open-cluster-management.io/v1",
+        "kind": "ManifestWork",
+        "metadata": {"name": name, "labels": labels},
+        "spec": template,
+    }
+
+
+def render(works: list[Work]) -> dict[str, bytes]:
+    """Return the files of ``works``; identical bodies are serialized once."""
+    out: dict[str, bytes] = {}
+    blobs: dict[int, bytes] = {}
+    for work in works:
+        data = blobs.get(id(work.body))
+        if data is None:
+            data = blobs[id(work.body)] = yamlout.dump(work.body)
+        out[f"clusters/{work.cluster}/manifestworks/{work.name}.yaml"] = data
+    return out
