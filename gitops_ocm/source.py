@@ -23,7 +23,25 @@ class ParseCache:
 
     def __init__(self) -> None:
         self._files: dict[tuple[str, str], yamlfile.ParsedFile] = {}
+        self._stats: dict[str, tuple[tuple[int, int, int, int], str]] = {}
         self.parses = 0
+
+    def parse_file(self, path: str, full: Path) -> yamlfile.ParsedFile:
+        """Parse a working-tree file, skipping the read when its stat is unchanged.
+
+        Like Git's index: (inode, size, mtime, ctime) unchanged means the blob id
+        we computed last time still holds.
+        """
+        info = full.stat()
+        key = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        known = self._stats.get(path)
+        if known is not None and known[0] == key:
+            cached = self._files.get((path, known[1]))
+            if cached is not None:
+                return cached
+        parsed = self.parse(path, full.read_bytes())
+        self._stats[path] = (key, parsed.blob)
+        return parsed
 
     def get(self, path: str, blob: str) -> yamlfile.ParsedFile | None:
         """Return the cached parse of this path at this blob, if any."""
@@ -82,11 +100,9 @@ def load_directory(
             found.append(_symlink_problem(path, target, inside))
             continue
         try:
-            data = full.read_bytes()
+            files.append(cache.parse_file(path, full))
         except OSError as exc:
             found.append(Problem(path, 1, 1, "S109", "", f"cannot read file: {exc.strerror}"))
-            continue
-        files.append(cache.parse(path, data))
     return snapshot.build(files, found, revision=str(base))
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from gitops_ocm import source, validation
+from pathlib import Path
+
+from gitops_ocm import errors, source, validation
 from gitops_ocm.cli import output
 from gitops_ocm.problems import has_errors
 
@@ -27,6 +29,8 @@ def register(sub: Any) -> None:
 
 def load(path: str, rev: str | None, cache: source.ParseCache | None = None) -> Any:
     """Load a snapshot from a directory, or from a commit when ``rev`` is given."""
+    if not Path(path).is_dir():
+        raise errors.UsageError(f"no such directory: {path}")
     if rev:
         return source.load_revision(path, rev, cache)
     return source.load_directory(path, cache)

@@ -101,9 +101,13 @@ class _Loader(yaml.CSafeLoader):
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Document:
-    """One YAML document of a file: where it is, and its body as plain data."""
+    """One YAML document of a file: where it is, and its body as plain data.
+
+    Compared by identity: a parse cache hands out the same object for an
+    unchanged file, so per-document results can be cached against it.
+    """
 
     path: str
     index: int

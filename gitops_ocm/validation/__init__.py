@@ -7,7 +7,10 @@ documents of a known kind and apiVersion; meaning checks (M3xx) run on all.
 
 from __future__ import annotations
 
+import weakref
+
 from gitops_ocm.model.snapshot import Obj, Snapshot
+from gitops_ocm.model.yamlfile import Document
 from gitops_ocm.problems import Finding, Problem
 from gitops_ocm.validation import identity, names, refs, rules, structure, works
 
@@ -25,11 +28,34 @@ def check_object(obj: Obj) -> list[Finding]:
     return found
 
 
-def validate(snapshot: Snapshot) -> list[Problem]:
+class Cache:
+    """Findings per document, so an unchanged document is never checked twice.
+
+    Keyed by the document object itself (the parse cache hands out the same
+    object while the file's blob is unchanged); entries go with their documents.
+    """
+
+    def __init__(self) -> None:
+        self._findings: weakref.WeakKeyDictionary[Document, list[Finding]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def findings(self, obj: Obj) -> list[Finding]:
+        """Return the single-document findings of ``obj``, computing them once."""
+        found = self._findings.get(obj.doc)
+        if found is None:
+            found = self._findings[obj.doc] = check_object(obj)
+        return found
+
+
+def validate(snapshot: Snapshot, cache: Cache | None = None) -> list[Problem]:
     """Return every problem of the snapshot, load problems included, sorted by place."""
+    cache = cache or Cache()
     found: list[Problem] = list(snapshot.load_problems)
     for obj in snapshot.objects:
-        found.extend(snapshot.locate_all(obj.doc, check_object(obj)))
+        findings = cache.findings(obj)
+        if findings:
+            found.extend(snapshot.locate_all(obj.doc, findings))
     found.extend(identity.duplicates(snapshot, list(snapshot.objects)))
     found.extend(refs.check(snapshot))
     return sorted(set(found))
