@@ -11,7 +11,9 @@ in its own right).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from gitops_ocm.gitstore import reader
 from gitops_ocm.model import repoconfig, snapshot, yamlfile
@@ -24,22 +26,24 @@ class ParseCache:
     def __init__(self) -> None:
         self._files: dict[tuple[str, str], yamlfile.ParsedFile] = {}
         self._stats: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+        self.folders: dict[tuple[str, str, repoconfig.RepoConfig], Listing] = {}
         self.parses = 0
 
-    def parse_file(self, path: str, full: Path) -> yamlfile.ParsedFile:
+    def parse_file(self, path: str, entry: os.DirEntry[str]) -> yamlfile.ParsedFile:
         """Parse a working-tree file, skipping the read when its stat is unchanged.
 
         Like Git's index: (inode, size, mtime, ctime) unchanged means the blob id
         we computed last time still holds.
         """
-        info = full.stat()
+        info = entry.stat(follow_symlinks=False)
         key = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
         known = self._stats.get(path)
         if known is not None and known[0] == key:
             cached = self._files.get((path, known[1]))
             if cached is not None:
                 return cached
-        parsed = self.parse(path, full.read_bytes())
+        with open(entry.path, "rb") as handle:
+            parsed = self.parse(path, handle.read())
         self._stats[path] = (key, parsed.blob)
         return parsed
 
@@ -83,10 +87,12 @@ def load_directory(
     config_data = config_path.read_bytes() if config_path.is_file() else None
     config, found = repoconfig.parse_config(config_data)
     files: list[yamlfile.ParsedFile] = []
-    for path, full in _walk_directory(base):
-        if full.is_symlink() and full.is_dir() and not config.excluded(path):
-            inside = Path(os.path.realpath(full)).is_relative_to(base)
-            found.append(_symlink_problem(path, os.readlink(full), inside))
+    for path, entry in _walk_directory(str(base), ""):
+        if entry.is_symlink():
+            is_yaml = repoconfig.is_candidate(path)
+            if (is_yaml or entry.is_dir()) and not config.excluded(path):
+                inside = Path(os.path.realpath(entry.path)).is_relative_to(base)
+                found.append(_symlink_problem(path, os.readlink(entry.path), inside))
             continue
         if not repoconfig.is_candidate(path) or config.excluded(path):
             continue
@@ -94,62 +100,94 @@ def load_directory(
         if trick is not None:
             found.append(trick)
             continue
-        if full.is_symlink():
-            target = os.readlink(full)
-            inside = Path(os.path.realpath(full)).is_relative_to(base)
-            found.append(_symlink_problem(path, target, inside))
-            continue
         try:
-            files.append(cache.parse_file(path, full))
+            files.append(cache.parse_file(path, entry))
         except OSError as exc:
             found.append(Problem(path, 1, 1, "S109", "", f"cannot read file: {exc.strerror}"))
     return snapshot.build(files, found, revision=str(base))
 
 
-def _walk_directory(base: Path) -> list[tuple[str, Path]]:
-    """List files below ``base`` (not following symlinked folders), sorted by path."""
-    out: list[tuple[str, Path]] = []
-    for folder, dirs, names in os.walk(base, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        rel_folder = Path(folder).relative_to(base).as_posix()
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        for name in names:
-            out.append((prefix + name, Path(folder) / name))
-        for name in dirs:
-            full = Path(folder) / name
-            if full.is_symlink():
-                out.append((prefix + name, full))
-    return sorted(out)
+def _walk_directory(folder: str, prefix: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Yield (relative path, entry) for files and symlinks below ``folder``.
+
+    Dot-folders are skipped and symlinked folders are yielded, not entered.
+    """
+    with os.scandir(folder) as entries:
+        listed = sorted(entries, key=lambda e: e.name)
+    for entry in listed:
+        path = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if not entry.name.startswith("."):
+                yield from _walk_directory(entry.path, path + "/")
+        else:
+            yield path, entry
 
 
 def load_revision(
     repo_path: str, rev: str = "HEAD", cache: ParseCache | None = None
 ) -> snapshot.Snapshot:
-    """Load the desired state of one commit, read straight from the object database."""
+    """Load the desired state of one commit, read straight from the object database.
+
+    Folders are memoized by tree id in ``cache``: between two commits only the
+    folders whose tree changed are listed again, so a one-file change costs a
+    few folder listings, not a walk of the whole tree.
+    """
     cache = cache or ParseCache()
     repo = reader.open_repository(repo_path)
     commit = reader.resolve(repo, rev)
     tree = commit.tree
     config, found = repoconfig.parse_config(reader.read_path(repo, tree, repoconfig.CONFIG_FILE))
-    files: list[yamlfile.ParsedFile] = []
-    for entry in reader.walk(repo, tree):
-        if not repoconfig.is_candidate(entry.path) or config.excluded(entry.path):
-            continue
-        trick = repoconfig.path_problem(entry.path)
-        if trick is not None:
-            found.append(trick)
-            continue
-        if entry.symlink:
-            target = reader.read_blob(repo, entry.blob).decode("utf-8", "replace")
-            found.append(
-                _symlink_problem(entry.path, target, _link_stays_inside(entry.path, target))
-            )
-            continue
-        parsed = cache.get(entry.path, entry.blob)
-        if parsed is None:
-            parsed = cache.parse(entry.path, reader.read_blob(repo, entry.blob), entry.blob)
-        files.append(parsed)
-    return snapshot.build(files, found, revision=str(commit.id))
+    walker = _TreeWalker(repo, config, cache)
+    files, problems = walker.folder(str(tree.id), "")
+    cache.folders = walker.used
+    return snapshot.build(files, [*found, *problems], revision=str(commit.id))
+
+
+Listing = tuple[tuple[yamlfile.ParsedFile, ...], tuple[Problem, ...]]
+
+
+class _TreeWalker:
+    """Lists a commit's candidate files folder by folder, reusing unchanged folders."""
+
+    def __init__(self, repo: Any, config: repoconfig.RepoConfig, cache: ParseCache) -> None:
+        self.repo = repo
+        self.config = config
+        self.cache = cache
+        self.used: dict[tuple[str, str, repoconfig.RepoConfig], Listing] = {}
+
+    def folder(self, tree_id: str, prefix: str) -> Listing:
+        key = (tree_id, prefix, self.config)
+        known = self.cache.folders.get(key) or self.used.get(key)
+        if known is None:
+            known = self._list(tree_id, prefix)
+        self.used[key] = known
+        return known
+
+    def _list(self, tree_id: str, prefix: str) -> Listing:
+        files: list[yamlfile.ParsedFile] = []
+        found: list[Problem] = []
+        for name, oid, kind in reader.entries(self.repo, tree_id):
+            path = prefix + name
+            if kind == "tree":
+                if not name.startswith("."):
+                    sub_files, sub_problems = self.folder(oid, path + "/")
+                    files.extend(sub_files)
+                    found.extend(sub_problems)
+                continue
+            if not repoconfig.is_candidate(path) or self.config.excluded(path):
+                continue
+            trick = repoconfig.path_problem(path)
+            if trick is not None:
+                found.append(trick)
+            elif kind == "link":
+                target = reader.read_blob(self.repo, oid).decode("utf-8", "replace")
+                found.append(_symlink_problem(path, target, _link_stays_inside(path, target)))
+            else:
+                parsed = self.cache.get(path, oid)
+                if parsed is None:
+                    parsed = self.cache.parse(path, reader.read_blob(self.repo, oid), oid)
+                files.append(parsed)
+        return tuple(files), tuple(found)
 
 
 def _link_stays_inside(path: str, target: str) -> bool:

@@ -8,6 +8,7 @@ positioned problems, composing a file's node tree only when a message needs it.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -30,52 +31,34 @@ class Identity:
         return f"{self.kind}.{self.group or 'core'} {scope}{self.name}"
 
 
-@dataclasses.dataclass(frozen=True)
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclasses.dataclass(frozen=True, eq=False, slots=True)
 class Obj:
-    """One object of the desired state: a document seen as a Kubernetes object."""
+    """One object of the desired state: a document seen as a Kubernetes object.
+
+    The fields every check reads are taken out of the body once, when the
+    object is made; :func:`of` hands out one object per document.
+    """
 
     doc: Document
+    kind: str
+    api_version: str
+    name: str
+    namespace: str
+    metadata: dict[str, Any]
+    spec: dict[str, Any]
 
     @property
     def body(self) -> dict[str, Any]:
         """Return the raw document body."""
         return self.doc.body
-
-    @property
-    def kind(self) -> str:
-        """Return ``kind`` (``""`` when absent or not a string)."""
-        value = self.body.get("kind")
-        return value if isinstance(value, str) else ""
-
-    @property
-    def api_version(self) -> str:
-        """Return ``apiVersion`` (``""`` when absent or not a string)."""
-        value = self.body.get("apiVersion")
-        return value if isinstance(value, str) else ""
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        """Return ``metadata`` as a mapping (empty when absent or malformed)."""
-        value = self.body.get("metadata")
-        return value if isinstance(value, dict) else {}
-
-    @property
-    def name(self) -> str:
-        """Return ``metadata.name`` (``""`` when absent)."""
-        value = self.metadata.get("name")
-        return value if isinstance(value, str) else ""
-
-    @property
-    def namespace(self) -> str:
-        """Return ``metadata.namespace`` (``""`` when absent)."""
-        value = self.metadata.get("namespace")
-        return value if isinstance(value, str) else ""
-
-    @property
-    def spec(self) -> dict[str, Any]:
-        """Return ``spec`` as a mapping (empty when absent or malformed)."""
-        value = self.body.get("spec")
-        return value if isinstance(value, dict) else {}
 
     @property
     def labels(self) -> dict[str, str]:
@@ -94,6 +77,28 @@ class Obj:
     def where(self) -> str:
         """Return ``path:line`` of the document, for messages."""
         return f"{self.doc.path}:{self.doc.line}"
+
+
+_OBJECTS: weakref.WeakKeyDictionary[Document, Obj] = weakref.WeakKeyDictionary()
+
+
+def of(doc: Document) -> Obj:
+    """Return the object view of a document (made once per document)."""
+    obj = _OBJECTS.get(doc)
+    if obj is None:
+        body = doc.body
+        metadata = _mapping(body.get("metadata"))
+        obj = Obj(
+            doc,
+            _text(body.get("kind")),
+            _text(body.get("apiVersion")),
+            _text(metadata.get("name")),
+            _text(metadata.get("namespace")),
+            metadata,
+            _mapping(body.get("spec")),
+        )
+        _OBJECTS[doc] = obj
+    return obj
 
 
 @dataclasses.dataclass
@@ -156,6 +161,6 @@ def build(
 ) -> Snapshot:
     """Build a snapshot from parsed files (and problems found while listing them)."""
     parsed = tuple(sorted(files, key=lambda f: f.path))
-    objects = tuple(Obj(doc) for f in parsed for doc in f.documents)
+    objects = tuple(of(doc) for f in parsed for doc in f.documents)
     found = tuple(extra) + tuple(p for f in parsed for p in f.problems)
     return Snapshot(parsed, objects, found, revision)

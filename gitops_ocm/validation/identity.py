@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from gitops_ocm import problems
 from gitops_ocm.model import kinds
-from gitops_ocm.model.snapshot import Identity, Obj, Snapshot
+from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.problems import Finding, Problem
 
 
@@ -47,15 +47,16 @@ def check_kind(obj: Obj) -> list[Finding]:
 
 def duplicates(snapshot: Snapshot, objects: list[Obj]) -> Iterator[Problem]:
     """Yield M301 for every object whose identity was already declared elsewhere."""
-    first: dict[Identity, Obj] = {}
+    first: dict[tuple[str, str, str, str], Obj] = {}
     for obj in objects:
         if not obj.name:
             continue
-        identity = obj.identity
-        seen = first.get(identity)
+        key = (obj.api_version.rpartition("/")[0], obj.kind, obj.namespace, obj.name)
+        seen = first.get(key)
         if seen is None:
-            first[identity] = obj
+            first[key] = obj
             continue
+        identity = obj.identity
         yield snapshot.locate(
             obj.doc,
             Finding(
