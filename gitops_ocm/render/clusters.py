@@ -3,12 +3,21 @@
 Pure. Only clusters with ``spec.hubAcceptsClient: true`` are published (the hub
 half of OCM's double opt-in); an agent whose cluster has no such file receives
 nothing. Status is not part of a prescription: it comes back in reports.
+
+Taints get their ``timeAdded`` as OCM's admission webhook gives it: kept from
+the previous hub tree while the taint is unchanged, else the time of the pass
+that first published it (the inventory has already worked that out), so
+``tolerationSeconds`` counts from when a taint really appeared.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from gitops_ocm.model import yamlout
 from gitops_ocm.model.snapshot import Snapshot
+from gitops_ocm.placement import inventory
 from gitops_ocm.render import common
 
 
@@ -19,8 +28,30 @@ def accepted(snapshot: Snapshot) -> list[str]:
     )
 
 
-def render(snapshot: Snapshot) -> dict[str, bytes]:
+def _stamped(spec: Mapping[str, Any], info: inventory.ClusterInfo | None) -> dict[str, Any]:
+    """Return ``spec`` with every user taint carrying its timeAdded."""
+    taints = spec.get("taints")
+    if not isinstance(taints, list) or info is None:
+        return dict(spec)
+    times = {(t.key, t.value, t.effect): t.time_added for t in info.taints}
+    out = []
+    for taint in taints:
+        if isinstance(taint, dict) and not taint.get("timeAdded"):
+            key = (
+                str(taint.get("key", "")),
+                str(taint.get("value", "")),
+                str(taint.get("effect", "")),
+            )
+            added = times.get(key)
+            if added is not None:
+                taint = {**taint, "timeAdded": inventory.format_time(added)}
+        out.append(taint)
+    return {**spec, "taints": out}
+
+
+def render(snapshot: Snapshot, clusters: Sequence[inventory.ClusterInfo] = ()) -> dict[str, bytes]:
     """Return ``clusters/<c>/cluster.yaml`` for every accepted cluster."""
+    infos = {c.name: c for c in clusters}
     out: dict[str, bytes] = {}
     for obj in snapshot.of_kind("ManagedCluster"):
         if obj.spec.get("hubAcceptsClient") is not True:
@@ -29,7 +60,7 @@ def render(snapshot: Snapshot) -> dict[str, bytes]:
             "apiVersion": obj.api_version,
             "kind": "ManagedCluster",
             "metadata": common.trimmed_metadata(obj.metadata, namespace=False),
-            "spec": obj.spec,
+            "spec": _stamped(obj.spec, infos.get(obj.name)),
         }
         out[f"clusters/{obj.name}/cluster.yaml"] = yamlout.dump(body)
     return out

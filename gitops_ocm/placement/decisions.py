@@ -1,0 +1,89 @@
+"""PlacementDecision pages and the Placement's ``status.decisionGroups``, named as OCM names them.
+
+Pure. Each decision group is split into pages of at most 100 clusters, sorted
+by name. Pages are named ``<placement>-decision-<k>`` with ``k`` counting from
+1 across all groups, and labelled with the placement name and the group's index
+and name. We write no ownerReferences (the hub tree has no UIDs; the placement
+folder owns its pages) and leave the optional ``score`` field out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from gitops_ocm.placement import groups, history
+
+MAX_PER_PAGE = 100
+API_VERSION = "cluster.open-cluster-management.io/v1beta1"
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """One PlacementDecision."""
+
+    name: str
+    group_index: int
+    group_name: str
+    clusters: tuple[str, ...]
+
+
+def paginate(placement: str, grouped: Sequence[groups.Group]) -> tuple[Page, ...]:
+    """Split groups into named pages (an empty group still gets one empty page)."""
+    pages: list[Page] = []
+    for index, group in enumerate(grouped):
+        chunks = [
+            group.clusters[i : i + MAX_PER_PAGE]
+            for i in range(0, len(group.clusters), MAX_PER_PAGE)
+        ]
+        for chunk in chunks or [()]:
+            name = f"{placement}-decision-{len(pages) + 1}"
+            pages.append(Page(name, index, group.name, tuple(chunk)))
+    return tuple(pages)
+
+
+def group_status(pages: Sequence[Page]) -> list[dict[str, Any]]:
+    """Return ``status.decisionGroups`` for the pages."""
+    out: list[dict[str, Any]] = []
+    for page in pages:
+        if not out or out[-1]["decisionGroupIndex"] != page.group_index:
+            out.append(
+                {
+                    "decisionGroupIndex": page.group_index,
+                    "decisionGroupName": page.group_name,
+                    "decisions": [],
+                    "clusterCount": 0,
+                }
+            )
+        out[-1]["decisions"].append(page.name)
+        out[-1]["clusterCount"] += len(page.clusters)
+    return out
+
+
+def to_object(namespace: str, placement: str, page: Page) -> dict[str, Any]:
+    """Return the PlacementDecision object for one page."""
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "PlacementDecision",
+        "metadata": {
+            "name": page.name,
+            "namespace": namespace,
+            "labels": {
+                history.PLACEMENT_LABEL: placement,
+                history.GROUP_INDEX_LABEL: str(page.group_index),
+                history.GROUP_NAME_LABEL: page.group_name,
+            },
+        },
+        "status": {"decisions": [{"clusterName": c, "reason": ""} for c in sorted(page.clusters)]},
+    }
+
+
+def regroup(pages: Sequence[history.Page]) -> tuple[groups.Group, ...]:
+    """Rebuild decision groups from earlier pages (to keep earlier decisions)."""
+    merged: dict[int, tuple[str, list[str]]] = {}
+    for page in pages:
+        merged.setdefault(page.group_index, (page.group_name, []))[1].extend(page.clusters)
+    return tuple(
+        groups.Group(name, tuple(sorted(cs))) for _index, (name, cs) in sorted(merged.items())
+    )

@@ -1,0 +1,1 @@
+"""Filter plugins of the scheduler, one per module (Predicate, TaintToleration)."""

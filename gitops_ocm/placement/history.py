@@ -1,0 +1,133 @@
+"""What the previous hub tree says about earlier scheduling: decisions and Placement status.
+
+Pure. Steady, Balance and NoSelectIfNew need the current PlacementDecisions,
+and conditions need the previous status (to keep ``lastTransitionTime``). OCM
+reads them from its informer cache; we read them from the previous hub tree
+(``placements/<ns>/<name>/placement.yaml`` and ``<name>-decision-<k>.yaml``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from gitops_ocm.model import yamlout
+
+PLACEMENT_LABEL = "cluster.open-cluster-management.io/placement"
+GROUP_INDEX_LABEL = "cluster.open-cluster-management.io/decision-group-index"
+GROUP_NAME_LABEL = "cluster.open-cluster-management.io/decision-group-name"
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """One earlier PlacementDecision: its group labels and cluster names."""
+
+    name: str
+    group_index: int
+    group_name: str
+    clusters: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Previous:
+    """One placement's earlier decisions and status."""
+
+    pages: tuple[Page, ...] = ()
+    status: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def decisions(self) -> frozenset[str]:
+        """Return every cluster named in any earlier page."""
+        return frozenset(c for page in self.pages for c in page.clusters)
+
+
+@dataclasses.dataclass(frozen=True)
+class History:
+    """Earlier decisions of every placement, with Balance's counts precomputed."""
+
+    placements: Mapping[tuple[str, str], Previous]
+    counts: Mapping[str, int]
+    top: int = 0
+    top_clusters: frozenset[str] = frozenset()
+    second: int = 0
+
+    def of(self, key: tuple[str, str]) -> Previous:
+        """Return one placement's history (empty when it is new)."""
+        return self.placements.get(key) or Previous()
+
+    def max_count_except(self, own: frozenset[str]) -> int:
+        """Return the highest decision count of any cluster, not counting ``own`` decisions."""
+        if not self.top_clusters <= own:
+            return self.top
+        return max(self.top - 1, self.second)
+
+
+EMPTY = History({}, {})
+
+
+def from_tree(tree: Mapping[str, bytes]) -> History:
+    """Read the decisions and Placement statuses of a hub tree."""
+    pages: dict[tuple[str, str], list[Page]] = {}
+    statuses: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for path in sorted(p for p in tree if p.startswith("placements/") and p.endswith(".yaml")):
+        body = _load(tree[path])
+        kind = body.get("kind")
+        meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        assert isinstance(meta, dict)
+        namespace = str(meta.get("namespace", ""))
+        if kind == "Placement":
+            status = body.get("status")
+            statuses[(namespace, str(meta.get("name", "")))] = (
+                status if isinstance(status, dict) else {}
+            )
+        elif kind == "PlacementDecision":
+            labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+            assert isinstance(labels, dict)
+            key = (namespace, str(labels.get(PLACEMENT_LABEL, "")))
+            pages.setdefault(key, []).append(_page(str(meta.get("name", "")), labels, body))
+    keys = set(pages) | set(statuses)
+    placements = {
+        k: Previous(tuple(sorted(pages.get(k, []), key=_page_order)), statuses.get(k, {}))
+        for k in keys
+    }
+    return build(placements)
+
+
+def build(placements: Mapping[tuple[str, str], Previous]) -> History:
+    """Build a history (and Balance's counts) from per-placement earlier decisions."""
+    counts: dict[str, int] = {}
+    for previous in placements.values():
+        for cluster in previous.decisions:
+            counts[cluster] = counts.get(cluster, 0) + 1
+    top = max(counts.values(), default=0)
+    second = max((n for n in counts.values() if n < top), default=0)
+    top_clusters = frozenset(c for c, n in counts.items() if n == top)
+    return History(placements, counts, top, top_clusters, second)
+
+
+def _page_order(page: Page) -> tuple[int, int, str]:
+    suffix = page.name.rpartition("-")[2]
+    return (page.group_index, int(suffix) if suffix.isdigit() else 0, page.name)
+
+
+def _page(name: str, labels: Mapping[str, Any], body: Mapping[str, Any]) -> Page:
+    status = body.get("status") if isinstance(body.get("status"), dict) else {}
+    assert isinstance(status, dict)
+    entries = status.get("decisions") if isinstance(status.get("decisions"), list) else []
+    assert isinstance(entries, list)
+    clusters = tuple(
+        str(d["clusterName"]) for d in entries if isinstance(d, dict) and d.get("clusterName")
+    )
+    index = str(labels.get(GROUP_INDEX_LABEL, "0"))
+    return Page(
+        name, int(index) if index.isdigit() else 0, str(labels.get(GROUP_NAME_LABEL, "")), clusters
+    )
+
+
+def _load(data: bytes) -> dict[str, Any]:
+    try:
+        body = yamlout.load(data)
+    except Exception:  # a damaged file in the previous tree is treated as absent
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -1,0 +1,257 @@
+"""The cluster inventory the scheduler sees: desired ManagedClusters joined with their reports.
+
+Pure. Labels and taints come from the ManagedCluster objects of the desired
+state; conditions, clusterClaims, allocatable, capacity, version and
+AddOnPlacementScores come from the status tree (DESIGN.md section 5), given as
+``{path: bytes}``. As OCM's webhook does, a cluster without the clusterset
+label gets ``cluster.open-cluster-management.io/clusterset=default``. The two
+built-in taints are derived here from the ``ManagedClusterConditionAvailable``
+condition, as OCM's taint controller does:
+missing or Unknown gives ``unreachable``, False gives ``unavailable``, True none.
+
+``timeAdded`` of a derived taint is the condition's ``lastTransitionTime``; a
+cluster with no report has no such time and its derived taint counts as added
+long ago, so a ``tolerationSeconds`` toleration never keeps it (docs/placement.md).
+A user taint without ``timeAdded`` takes the time recorded for the same taint in
+the previous hub tree's ``clusters/<c>/cluster.yaml``, else ``now`` (what OCM's
+webhook stamps when the taint first reaches the hub).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from gitops_ocm.model import snapshot as snapshot_mod
+from gitops_ocm.model import yamlout
+from gitops_ocm.placement import quantity
+
+UNREACHABLE = "cluster.open-cluster-management.io/unreachable"
+UNAVAILABLE = "cluster.open-cluster-management.io/unavailable"
+BUILT_IN_TAINTS = (UNREACHABLE, UNAVAILABLE)
+AVAILABLE = "ManagedClusterConditionAvailable"
+CLUSTERSET_LABEL = "cluster.open-cluster-management.io/clusterset"
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+@dataclasses.dataclass(frozen=True)
+class Taint:
+    """One taint on a cluster; ``time_added`` None means "long ago" (derived, unreported)."""
+
+    key: str
+    value: str
+    effect: str
+    time_added: datetime.datetime | None
+
+    def describe(self) -> str:
+        """Return ``key[=value]:Effect`` for messages."""
+        value = f"={self.value}" if self.value else ""
+        return f"{self.key}{value}:{self.effect}"
+
+
+@dataclasses.dataclass(frozen=True)
+class AddOnScore:
+    """One AddOnPlacementScore object: its scores by name and when they expire."""
+
+    scores: Mapping[str, int]
+    valid_until: datetime.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterInfo:
+    """Everything scheduling needs to know about one ManagedCluster."""
+
+    name: str
+    labels: Mapping[str, str]
+    taints: tuple[Taint, ...] = ()
+    claims: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    allocatable: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    capacity: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    available: str = ""
+    scores: Mapping[str, AddOnScore] = dataclasses.field(default_factory=dict)
+    reported: bool = False
+    body: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def parse_time(value: object) -> datetime.datetime | None:
+    """Parse an RFC 3339 timestamp (None when absent or malformed); naive means UTC."""
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    elif isinstance(value, str) and value:
+        try:
+            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
+def format_time(value: datetime.datetime) -> str:
+    """Format a time as RFC 3339 in UTC with second precision (``...Z``)."""
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build(
+    snap: snapshot_mod.Snapshot,
+    status_tree: Mapping[str, bytes],
+    now: datetime.datetime,
+    previous_hub: Mapping[str, bytes] | None = None,
+) -> tuple[ClusterInfo, ...]:
+    """Return the inventory, sorted by cluster name (first object wins on duplicates)."""
+    seen: dict[str, ClusterInfo] = {}
+    for obj in snap.of_kind("ManagedCluster"):
+        if obj.name and obj.name not in seen:
+            seen[obj.name] = from_objects(obj.body, status_tree, now, previous_hub or {})
+    return tuple(seen[name] for name in sorted(seen))
+
+
+def from_objects(
+    desired: Mapping[str, Any],
+    status_tree: Mapping[str, bytes],
+    now: datetime.datetime,
+    previous_hub: Mapping[str, bytes],
+) -> ClusterInfo:
+    """Join one desired ManagedCluster with its report and AddOnPlacementScores."""
+    metadata = _mapping(desired.get("metadata"))
+    name = str(metadata.get("name", ""))
+    report = _load(status_tree.get(f"clusters/{name}/cluster.yaml"))
+    status = _mapping(report.get("status")) if report else {}
+    condition = _condition(status, AVAILABLE)
+    available = str(condition.get("status", "")) if condition else ""
+    spec = _mapping(desired.get("spec"))
+    known = _known_taint_times(_load(previous_hub.get(f"clusters/{name}/cluster.yaml")))
+    taints = _user_taints(spec.get("taints"), known, now) + _derived_taints(available, condition)
+    labels = {str(k): v for k, v in _mapping(metadata.get("labels")).items() if isinstance(v, str)}
+    if not labels.get(CLUSTERSET_LABEL):
+        labels[CLUSTERSET_LABEL] = "default"
+    return ClusterInfo(
+        name=name,
+        labels=labels,
+        taints=taints,
+        claims=_claims(status.get("clusterClaims")),
+        allocatable=_quantities(status.get("allocatable")),
+        capacity=_quantities(status.get("capacity")),
+        available=available,
+        scores=_scores(status_tree, name),
+        reported=report is not None,
+        body=_cel_body(desired, labels, status, taints),
+    )
+
+
+def _load(data: bytes | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    try:
+        body = yamlout.load(data)
+    except Exception:  # a malformed report counts as no report
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _condition(status: Mapping[str, Any], kind: str) -> dict[str, Any] | None:
+    for cond in _list(status.get("conditions")):
+        if isinstance(cond, dict) and cond.get("type") == kind:
+            return cond
+    return None
+
+
+def _known_taint_times(previous: Mapping[str, Any] | None) -> dict[tuple[str, str, str], Any]:
+    spec = _mapping(previous.get("spec")) if previous else {}
+    known: dict[tuple[str, str, str], Any] = {}
+    for taint in _list(spec.get("taints")):
+        if isinstance(taint, dict) and taint.get("timeAdded"):
+            key = (str(taint.get("key", "")), str(taint.get("value", "")), str(taint.get("effect")))
+            known[key] = taint["timeAdded"]
+    return known
+
+
+def _user_taints(
+    raw: object, known: Mapping[tuple[str, str, str], Any], now: datetime.datetime
+) -> tuple[Taint, ...]:
+    out: list[Taint] = []
+    for taint in _list(raw):
+        if not isinstance(taint, dict) or taint.get("key") in BUILT_IN_TAINTS:
+            continue
+        key, value, effect = (
+            str(taint.get("key", "")),
+            str(taint.get("value", "")),
+            str(taint.get("effect", "")),
+        )
+        added = parse_time(taint.get("timeAdded")) or parse_time(known.get((key, value, effect)))
+        out.append(Taint(key, value, effect, added or now))
+    return tuple(out)
+
+
+def _derived_taints(available: str, condition: Mapping[str, Any] | None) -> tuple[Taint, ...]:
+    if available == "True":
+        return ()
+    key = UNAVAILABLE if available == "False" else UNREACHABLE
+    added = parse_time(condition.get("lastTransitionTime")) if condition else None
+    return (Taint(key, "", "NoSelect", added),)
+
+
+def _claims(raw: object) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for claim in _list(raw):
+        if isinstance(claim, dict) and isinstance(claim.get("name"), str):
+            out.setdefault(claim["name"], str(claim.get("value", "")))
+    return out
+
+
+def _quantities(raw: object) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, value in _mapping(raw).items():
+        parsed = quantity.parse(value)
+        if parsed is not None:
+            out[str(key)] = parsed
+    return out
+
+
+def _scores(status_tree: Mapping[str, bytes], name: str) -> dict[str, AddOnScore]:
+    prefix = f"clusters/{name}/addonplacementscores/"
+    out: dict[str, AddOnScore] = {}
+    for path in sorted(p for p in status_tree if p.startswith(prefix) and p.endswith(".yaml")):
+        body = _load(status_tree[path]) or {}
+        resource = str(_mapping(body.get("metadata")).get("name") or path[len(prefix) : -5])
+        status = _mapping(body.get("status"))
+        values = {
+            str(s["name"]): int(s["value"])
+            for s in _list(status.get("scores"))
+            if isinstance(s, dict) and "name" in s and isinstance(s.get("value"), int)
+        }
+        out[resource] = AddOnScore(values, parse_time(status.get("validUntil")))
+    return out
+
+
+def _cel_body(
+    desired: Mapping[str, Any],
+    labels: Mapping[str, str],
+    status: Mapping[str, Any],
+    taints: Iterable[Taint],
+) -> dict[str, Any]:
+    metadata = dict(_mapping(desired.get("metadata")))
+    metadata["labels"] = dict(labels)
+    spec = dict(_mapping(desired.get("spec")))
+    spec["taints"] = [
+        {"key": t.key, "value": t.value, "effect": t.effect}
+        | ({"timeAdded": format_time(t.time_added)} if t.time_added else {})
+        for t in taints
+    ]
+    return {
+        "apiVersion": desired.get("apiVersion", ""),
+        "kind": "ManagedCluster",
+        "metadata": {k: metadata[k] for k in ("name", "labels", "annotations") if k in metadata},
+        "spec": spec,
+        "status": dict(status),
+    }

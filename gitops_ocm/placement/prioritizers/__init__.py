@@ -1,0 +1,1 @@
+"""Prioritizer plugins of the scheduler, one per module (Steady, Balance, resources, AddOn)."""

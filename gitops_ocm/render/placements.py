@@ -1,0 +1,206 @@
+"""The ``placements/`` part of the hub tree: every Placement with status, and its decisions.
+
+Pure. ``schedule_all`` schedules every Placement of the desired state in
+(namespace, name) order against the same inputs: Balance counts the decisions
+of the previous hub tree, so each result is independent of that order.
+``render_placements`` turns the results into files. Better than OCM: a
+Misconfigured placement keeps its previous decisions (OCM clears them), and a
+placement's pages are written in the same commit, so no cluster ever vanishes
+between page updates. A placement annotated
+``cluster.open-cluster-management.io/experimental-scheduling-disable: "true"``
+keeps its previous decisions and status, as OCM leaves it untouched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gitops_ocm.model import snapshot as snapshot_mod
+from gitops_ocm.model import yamlout
+from gitops_ocm.placement import (
+    cel,
+    decisions,
+    fleet,
+    groups,
+    history,
+    inventory,
+    scheduler,
+    sets,
+    spec,
+    status,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class PlacementResult:
+    """One placement's published outcome, for the renderers that consume decisions."""
+
+    namespace: str
+    name: str
+    clusters: tuple[str, ...]
+    groups: tuple[groups.Group, ...]
+    pages: tuple[decisions.Page, ...]
+    status: Mapping[str, Any]
+    outcome: scheduler.Outcome | None
+    kept: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Inputs:
+    """Everything scheduling reads, prepared once for a whole render."""
+
+    fleet: fleet.Fleet
+    catalog: sets.Catalog
+    history: history.History
+    evaluator: cel.Evaluator
+    now: datetime.datetime
+
+
+def prepare(
+    snap: snapshot_mod.Snapshot,
+    clusters: Sequence[inventory.ClusterInfo],
+    previous: Mapping[str, bytes],
+    now: datetime.datetime,
+) -> Inputs:
+    """Index the inventory and read the previous hub tree."""
+    indexed = fleet.build(clusters)
+    evaluator = cel.Evaluator({c.name: c for c in indexed.clusters}, now)
+    return Inputs(indexed, sets.catalog(snap), history.from_tree(previous), evaluator, now)
+
+
+def placements(snap: snapshot_mod.Snapshot) -> list[spec.PlacementSpec]:
+    """Return every Placement (first of duplicates), sorted by (namespace, name)."""
+    seen: dict[tuple[str, str], spec.PlacementSpec] = {}
+    for obj in snap.of_kind("Placement"):
+        parsed = spec.from_body(obj.body)
+        if parsed.name and parsed.key not in seen:
+            seen[parsed.key] = parsed
+    return [seen[k] for k in sorted(seen)]
+
+
+def schedule_all(
+    snap: snapshot_mod.Snapshot,
+    clusters: Sequence[inventory.ClusterInfo],
+    previous: Mapping[str, bytes],
+    now: datetime.datetime,
+) -> dict[tuple[str, str], PlacementResult]:
+    """Schedule every Placement; the result is keyed by (namespace, name)."""
+    inputs = prepare(snap, clusters, previous, now)
+    return {p.key: result(p, inputs) for p in placements(snap)}
+
+
+def result(placement: spec.PlacementSpec, inputs: Inputs, explain: bool = False) -> PlacementResult:
+    """Schedule one placement and decide what to publish."""
+    before = inputs.history.of(placement.key)
+    if placement.disabled:
+        return _kept(placement, before, dict(before.status), None)
+    outcome = scheduler.schedule(
+        placement,
+        inputs.fleet,
+        inputs.catalog,
+        inputs.history,
+        inputs.now,
+        inputs.evaluator,
+        explain,
+    )
+    if outcome.misconfigured is not None:
+        return _kept(placement, before, _misconfigured_status(outcome, before, inputs.now), outcome)
+    pages = decisions.paginate(placement.name, outcome.groups)
+    conditions = [
+        status.misconfigured(None),
+        status.satisfied(
+            outcome.scope, placement.cluster_sets, len(outcome.selected), outcome.unscheduled
+        ),
+    ]
+    body = {
+        "numberOfSelectedClusters": len(outcome.selected),
+        "decisionGroups": decisions.group_status(pages),
+        "conditions": status.merge(conditions, before.status, inputs.now),
+    }
+    return PlacementResult(
+        placement.namespace,
+        placement.name,
+        tuple(sorted(outcome.selected)),
+        outcome.groups,
+        pages,
+        body,
+        outcome,
+    )
+
+
+def _kept(
+    placement: spec.PlacementSpec,
+    before: history.Previous,
+    body: Mapping[str, Any],
+    outcome: scheduler.Outcome | None,
+) -> PlacementResult:
+    grouped = decisions.regroup(before.pages)
+    if not grouped and outcome is not None:
+        grouped = (groups.Group("", ()),)
+    pages = decisions.paginate(placement.name, grouped)
+    clusters = tuple(sorted(c for g in grouped for c in g.clusters))
+    return PlacementResult(
+        placement.namespace, placement.name, clusters, grouped, pages, body, outcome, True
+    )
+
+
+def _misconfigured_status(
+    outcome: scheduler.Outcome, before: history.Previous, now: datetime.datetime
+) -> dict[str, Any]:
+    grouped = decisions.regroup(before.pages) or (groups.Group("", ()),)
+    pages = decisions.paginate(outcome.placement.name, grouped)
+    count = sum(len(g.clusters) for g in grouped)
+    kept = status.previous_condition(before.status, status.SATISFIED)
+    satisfied = kept or status.satisfied(outcome.scope, outcome.placement.cluster_sets, count, 0)
+    conditions = [status.misconfigured(outcome.misconfigured), satisfied]
+    return {
+        "numberOfSelectedClusters": count,
+        "decisionGroups": decisions.group_status(pages),
+        "conditions": status.merge(conditions, before.status, now),
+    }
+
+
+def render_placements(
+    snap: snapshot_mod.Snapshot,
+    clusters: Sequence[inventory.ClusterInfo],
+    previous: Mapping[str, bytes],
+    now: datetime.datetime,
+) -> dict[str, bytes]:
+    """Return the ``placements/`` files of the hub tree."""
+    results = schedule_all(snap, clusters, previous, now)
+    bodies = {(o.namespace, o.name): o.body for o in snap.of_kind("Placement")}
+    return files(results, bodies)
+
+
+def files(
+    results: Mapping[tuple[str, str], PlacementResult],
+    bodies: Mapping[tuple[str, str], Mapping[str, Any]],
+) -> dict[str, bytes]:
+    """Serialize placements and their pages into hub-tree files."""
+    out: dict[str, bytes] = {}
+    for key in sorted(results):
+        res = results[key]
+        folder = f"placements/{res.namespace}/{res.name}"
+        out[f"{folder}/placement.yaml"] = yamlout.dump(_placement(bodies.get(key, {}), res))
+        for page in res.pages:
+            body = decisions.to_object(res.namespace, res.name, page)
+            out[f"{folder}/{page.name}.yaml"] = yamlout.dump(body)
+    return out
+
+
+def _placement(body: Mapping[str, Any], res: PlacementResult) -> dict[str, Any]:
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    assert isinstance(metadata, dict)
+    kept = {k: metadata[k] for k in ("labels", "annotations") if metadata.get(k)}
+    out: dict[str, Any] = {
+        "apiVersion": body.get("apiVersion", "cluster.open-cluster-management.io/v1beta1"),
+        "kind": "Placement",
+        "metadata": {"name": res.name, "namespace": res.namespace, **kept},
+        "spec": body.get("spec") if isinstance(body.get("spec"), dict) else {},
+    }
+    if res.status:
+        out["status"] = dict(res.status)
+    return out
