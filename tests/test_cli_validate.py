@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CLUSTER, commit_files, write_files
+from repokit import CLUSTER, commit_files, write_files
 
 from gitops_ocm import source, validation
 from gitops_ocm.cli.main import main

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pygit2
 import pytest
-from conftest import CLUSTER, commit_files, write_files
+from repokit import CLUSTER, commit_files, write_files
 
 from gitops_ocm.cli.main import main
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CLUSTER, commit_files, write_files
+from repokit import CLUSTER, commit_files, write_files
 
 from gitops_ocm import source
 from gitops_ocm.model import yamlfile

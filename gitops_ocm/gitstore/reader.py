@@ -57,6 +57,22 @@ def walk(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = "") -> Iterat
             yield Entry(path, str(item.id), item.filemode == _LINK)
 
 
+def entries(repo: pygit2.Repository, tree_id: str) -> list[tuple[str, str, str]]:
+    """Return one tree's entries as (name, object id, "tree" | "blob" | "link")."""
+    tree = repo[tree_id]
+    assert isinstance(tree, pygit2.Tree)
+    out: list[tuple[str, str, str]] = []
+    for item in tree:
+        if item.filemode == _TREE:
+            kind = "tree"
+        elif item.type_str != "blob":
+            continue
+        else:
+            kind = "link" if item.filemode == _LINK else "blob"
+        out.append((item.name or "", str(item.id), kind))
+    return out
+
+
 def read_blob(repo: pygit2.Repository, blob: str) -> bytes:
     """Return the content of a blob."""
     obj = repo[blob]
@@ -73,3 +89,69 @@ def read_path(repo: pygit2.Repository, tree: pygit2.Tree, path: str) -> bytes | 
     if item.type_str != "blob":
         return None
     return read_blob(repo, str(item.id))
+
+
+@dataclasses.dataclass(frozen=True)
+class LazyTree:
+    """The files of a tree as ``{path: blob id}``; contents are read only when asked for."""
+
+    repo: pygit2.Repository
+    blobs: dict[str, str]
+
+    def read(self, path: str) -> bytes:
+        """Return the content of the file at ``path`` (KeyError if absent)."""
+        return read_blob(self.repo, self.blobs[path])
+
+    def read_all(self) -> dict[str, bytes]:
+        """Return every file's content."""
+        return {path: read_blob(self.repo, blob) for path, blob in self.blobs.items()}
+
+
+def tree_of(repo: pygit2.Repository, rev: str) -> pygit2.Tree:
+    """Resolve ``rev`` (branch, sha of a commit or a tree) to a tree."""
+    try:
+        tree = repo.revparse_single(rev).peel(pygit2.Tree)
+    except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError) as exc:
+        raise errors.InvalidInput(f"unknown revision {rev!r}") from exc
+    assert isinstance(tree, pygit2.Tree)
+    return tree
+
+
+def _subtree(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str) -> pygit2.Tree | None:
+    """Return the folder ``prefix`` of ``tree`` (the tree itself for ""), None if absent."""
+    folder = prefix.strip("/")
+    if not folder:
+        return tree
+    try:
+        item = tree[folder]
+    except KeyError:
+        return None
+    sub = repo[item.id]
+    return sub if isinstance(sub, pygit2.Tree) else None
+
+
+def lazy_tree(repo: pygit2.Repository, rev: str, prefix: str = "") -> LazyTree:
+    """Return the blob ids of ``rev``'s files under ``prefix``, by path relative to it."""
+    sub = _subtree(repo, tree_of(repo, rev), prefix)
+    blobs = {} if sub is None else {e.path: e.blob for e in walk(repo, sub)}
+    return LazyTree(repo, blobs)
+
+
+def read_tree_files(repo: pygit2.Repository, rev: str, prefix: str = "") -> dict[str, bytes]:
+    """Return every file of ``rev`` under ``prefix`` (paths relative to it) with its content."""
+    return lazy_tree(repo, rev, prefix).read_all()
+
+
+def diff_paths(repo: pygit2.Repository, old: str | None, new: str | None) -> list[str]:
+    """Return the sorted paths that differ between two trees (None is the empty tree)."""
+    if old is None and new is None:
+        return []
+    if old is None:
+        assert new is not None
+        diff = tree_of(repo, new).diff_to_tree(swap=True)
+    elif new is None:
+        diff = tree_of(repo, old).diff_to_tree()
+    else:
+        diff = tree_of(repo, old).diff_to_tree(tree_of(repo, new))
+    paths = {d.old_file.path for d in diff.deltas} | {d.new_file.path for d in diff.deltas}
+    return sorted(paths)

@@ -1,0 +1,200 @@
+"""A repository given as a local path or a URL, with fetch and compare-and-swap push.
+
+I/O. A local path is opened and written in place. A URL is served from a bare
+mirror under a cache folder: :meth:`Store.fetch` copies the remote's branches
+into the mirror (the mirror's refs are a cache of the remote's and follow it),
+the writer commits in the mirror, and :meth:`Store.push` sends one branch back
+only if the remote's branch still has the value the commit was built on.
+
+Errors are classified once, here: an unreachable remote is
+:class:`errors.Transient`, a lost race :class:`errors.RefConflict`, a push a
+server hook declined :class:`errors.InvalidInput` (with the hook's messages).
+Credentials in the URL are kept in memory for the ``credentials`` callback,
+never written to the mirror's config, and masked in every message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pygit2
+
+from gitops_ocm import errors
+from gitops_ocm.gitstore import reader, refs, urls
+
+MIRROR_REFSPEC = "+refs/heads/*:refs/heads/*"
+CONNECT_TIMEOUT_MS = 5_000
+IO_TIMEOUT_MS = 60_000
+_ZERO = "0" * 40
+
+
+class _AuthFailed(Exception):
+    """The remote refused the credentials we had (raised from a callback)."""
+
+
+class _StaleTip(Exception):
+    """The remote's branch is not where our commit was built (raised from a callback)."""
+
+
+class _Callbacks(pygit2.RemoteCallbacks):
+    """Supplies credentials once, and records rejections and the remote's messages."""
+
+    def __init__(self, location: urls.Location, expected: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.location = location
+        self.expected = expected or {}
+        self.asked = 0
+        self.rejected: dict[str, str] = {}
+        self.messages: list[str] = []
+
+    def credentials(
+        self, url: str, username_from_url: str | None, allowed: int
+    ) -> pygit2.UserPass | pygit2.KeypairFromAgent:
+        """Hand libgit2 the URL's credentials, once (a second request means refused)."""
+        self.asked += 1
+        if self.asked > 1:
+            raise _AuthFailed()
+        user = self.location.username or username_from_url or "git"
+        if allowed & pygit2.enums.CredentialType.USERPASS_PLAINTEXT and self.location.password:
+            return pygit2.UserPass(user, self.location.password)
+        if allowed & pygit2.enums.CredentialType.SSH_KEY:
+            return pygit2.KeypairFromAgent(user)
+        raise _AuthFailed()
+
+    def push_negotiation(self, updates: list[Any]) -> None:
+        """Refuse to push unless each remote ref is at the value we built on."""
+        for update in updates:
+            want = self.expected.get(update.dst_refname)
+            if want is not None and str(update.src) != want:  # src: the remote's value
+                raise _StaleTip(update.dst_refname)
+
+    def push_update_reference(self, refname: str, message: str | None) -> None:
+        """Record a ref the server refused (pygit2 does not raise for these)."""
+        if message:
+            self.rejected[refname] = message
+
+    def sideband_progress(self, string: str) -> None:
+        """Collect what the server printed (hook output)."""
+        self.messages.append(string)
+
+
+class Store:
+    """Where a branch lives: ``repo`` to read and write, and fetch/push for URLs."""
+
+    def __init__(self, location: str, cache_dir: str | os.PathLike[str] | None = None) -> None:
+        self.is_local = not urls.is_url(location)
+        self.location = (
+            urls.parse(location) if not self.is_local else urls.Location(location, None, None)
+        )
+        self.display = urls.redact(location)
+        if self.is_local:
+            self.repo = reader.open_repository(location)
+        else:
+            self.repo = _open_mirror(self.location.url, Path(cache_dir or _default_cache()))
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.location.password,) if s)
+
+    def _error(self, what: str, detail: object) -> str:
+        return urls.redact(f"{what} {self.display}: {detail}", self._secrets)
+
+    def fetch(self, refspecs: Sequence[str] = (MIRROR_REFSPEC,)) -> None:
+        """Copy the remote's branches into the mirror (a no-op for a local repository)."""
+        if self.is_local:
+            return
+        _set_timeouts()
+        callbacks = _Callbacks(self.location)
+        try:
+            self.repo.remotes["origin"].fetch(list(refspecs), callbacks=callbacks)
+        except _AuthFailed as exc:
+            raise errors.InvalidInput(self._error("authentication failed for", exc)) from None
+        except (pygit2.GitError, OSError) as exc:
+            raise errors.Transient(self._error("cannot fetch from", exc)) from None
+
+    def remote_tip(self, branch: str) -> str | None:
+        """Return the remote's commit for ``branch`` (the local tip for a local repository)."""
+        name = refs.branch_ref(branch)
+        if self.is_local:
+            return refs.read_tip(self.repo, name).id
+        callbacks = _Callbacks(self.location)
+        try:
+            heads = self.repo.remotes["origin"].list_heads(callbacks=callbacks)
+        except (pygit2.GitError, OSError, _AuthFailed) as exc:
+            raise errors.Transient(self._error("cannot list", exc)) from None
+        return next((str(h.oid) for h in heads if h.name == name), None)
+
+    def push(self, branch: str, expected_old: str | None) -> None:
+        """Send ``branch`` to the remote if the remote's branch is still ``expected_old``.
+
+        The check is made on the push connection itself (the value the server
+        advertises), and the server re-checks it under its ref lock, so this is a
+        compare-and-swap across the network. A local repository is already written.
+        """
+        if self.is_local:
+            return
+        name = refs.branch_ref(branch)
+        callbacks = _Callbacks(self.location, {name: expected_old or _ZERO})
+        _set_timeouts()
+        try:
+            self.repo.remotes["origin"].push([f"{name}:{name}"], callbacks=callbacks)
+        except _StaleTip:
+            raise errors.RefConflict(self._error(f"{name} moved on", "stale")) from None
+        except _AuthFailed as exc:
+            raise errors.InvalidInput(self._error("authentication failed for", exc)) from None
+        except (pygit2.GitError, OSError) as exc:
+            raise _push_error(self._error(f"cannot push {name} to", exc), str(exc)) from None
+        _check_push(callbacks, self._error(f"push of {name} rejected by", "server"))
+
+
+def _push_error(text: str, raw: str) -> errors.GitopsOcmError:
+    """Classify a push the client library refused to send."""
+    if "non-fastforward" in raw or "fast-forward" in raw:
+        return errors.RefConflict(text)
+    return errors.Transient(text)
+
+
+def _check_push(callbacks: _Callbacks, prefix: str) -> None:
+    """Raise for refs the server refused: hook declines are invalid input, the rest races."""
+    if not callbacks.rejected:
+        return
+    reasons = "; ".join(f"{ref}: {msg}" for ref, msg in sorted(callbacks.rejected.items()))
+    remote = "".join(callbacks.messages).strip()
+    text = urls.redact(f"{prefix}: {reasons}" + (f"\n{remote}" if remote else ""))
+    if any("declined" in msg for msg in callbacks.rejected.values()):
+        raise errors.InvalidInput(text)
+    raise errors.RefConflict(text)
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "gitops-ocm"
+
+
+def _open_mirror(url: str, cache_dir: Path) -> pygit2.Repository:
+    """Open (creating it if needed) the bare mirror of ``url`` under ``cache_dir``."""
+    path = cache_dir / f"{urls.cache_key(url)}.git"
+    if (path / "HEAD").exists():
+        repo = pygit2.Repository(str(path))
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        repo = pygit2.init_repository(str(path), bare=True)
+    if "origin" not in [r.name for r in repo.remotes]:
+        repo.remotes.create("origin", url, MIRROR_REFSPEC)
+    elif repo.remotes["origin"].url != url:
+        repo.remotes.set_url("origin", url)
+    return repo
+
+
+def _set_timeouts() -> None:
+    """Bound how long a dead remote can stall us (libgit2's default is to wait forever)."""
+    pygit2.settings.server_connect_timeout = CONNECT_TIMEOUT_MS
+    pygit2.settings.server_timeout = IO_TIMEOUT_MS
+
+
+def open_store(location: str, cache_dir: str | os.PathLike[str] | None = None) -> Store:
+    """Open ``location`` (a path or URL); a URL is mirrored under ``cache_dir``."""
+    return Store(location, cache_dir)

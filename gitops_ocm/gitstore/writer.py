@@ -1,0 +1,254 @@
+"""Publishing trees as commits on a branch: the hub store, report and status branches.
+
+I/O. Each publish reads the branch tip, computes the new tree's ids in Python
+(:mod:`.objects`), writes only the blobs and trees the object database lacks
+(loose, or one pack when there are many), makes one commit and moves the branch
+by compare-and-swap (:mod:`.refs`). Nothing is written when the tree equals the
+tip's. A process killed at any moment leaves the branch on a complete commit:
+objects are written before the commit, and the ref moves last, atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping
+
+import pygit2
+
+from gitops_ocm import errors, retry
+from gitops_ocm.gitstore import message as commit_message
+from gitops_ocm.gitstore import objects, pack, reader, refs
+
+PACK_THRESHOLD = 512
+"""Above this many new objects, one pack is written instead of loose files."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Author:
+    """Who signs the commits; ``when`` (epoch seconds, UTC) fixes the time for tests."""
+
+    name: str = "gitops-ocm"
+    email: str = "gitops-ocm@localhost"
+    when: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class PublishResult:
+    """The branch after a publish (commit, tree), its tip before, and whether it moved."""
+
+    commit: str
+    tree: str
+    previous: str | None
+    created: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class _Draft:
+    """A tree ready to commit: its root node and the contents of its new blobs."""
+
+    root: objects.Tree
+    blobs: dict[bytes, bytes]
+
+
+def publish_tree(
+    repo: pygit2.Repository,
+    branch: str,
+    files: Mapping[str, bytes],
+    message: str,
+    trailers: Mapping[str, str] | None = None,
+    *,
+    author: Author = Author(),
+) -> PublishResult:
+    """Commit a tree holding exactly ``files`` on ``branch`` (created if absent)."""
+    tip = refs.read_tip(repo, refs.branch_ref(branch))
+    draft = _draft_files(files, {})
+    return _commit(repo, tip, draft, message, trailers, author)
+
+
+def publish_changes(
+    repo: pygit2.Repository,
+    branch: str,
+    changes: Mapping[str, bytes | None],
+    message: str,
+    trailers: Mapping[str, str] | None = None,
+    *,
+    author: Author = Author(),
+) -> PublishResult:
+    """Commit the tip's tree with ``changes`` applied (None deletes a file or folder)."""
+    tip = refs.read_tip(repo, refs.branch_ref(branch))
+    blobs = {objects.blob_id(data): data for data in changes.values() if data is not None}
+    leaves = {path: _blob_leaf(data) for path, data in changes.items()}
+    root = objects.Tree() if tip.commit is None else _load(repo, tip.commit.tree_id.raw)
+    objects.edit(root, leaves, lambda oid: _load(repo, oid))
+    return _commit(repo, tip, _Draft(root, blobs), message, trailers, author)
+
+
+def graft(
+    repo: pygit2.Repository,
+    branch: str,
+    subtrees: Mapping[str, str],
+    files: Mapping[str, bytes],
+    message: str,
+    trailers: Mapping[str, str] | None = None,
+    *,
+    author: Author = Author(),
+) -> PublishResult:
+    """Commit a tree of existing trees (``{folder: tree id}``, taken whole) plus ``files``."""
+    tip = refs.read_tip(repo, refs.branch_ref(branch))
+    grafts = {folder.strip("/"): _tree_leaf(repo, tree) for folder, tree in subtrees.items()}
+    draft = _draft_files(files, grafts)
+    return _commit(repo, tip, draft, message, trailers, author)
+
+
+def publish_with_retry(
+    repo: pygit2.Repository,
+    branch: str,
+    desired: Mapping[str, bytes] | Callable[[reader.LazyTree | None], Mapping[str, bytes]],
+    message: str,
+    trailers: Mapping[str, str] | None = None,
+    *,
+    author: Author = Author(),
+    attempts: int = 20,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PublishResult:
+    """:func:`publish_tree`, re-reading the tip and retrying (with back-off) on RefConflict.
+
+    ``desired`` is the full tree, or a function of the tip's files (None for an
+    absent branch) that recomputes it on each attempt.
+    """
+
+    name = refs.branch_ref(branch)
+
+    def attempt() -> PublishResult:
+        tip = refs.read_tip(repo, name)  # the same tip feeds the computation and the swap
+        if isinstance(desired, Mapping):
+            files = desired
+        else:
+            files = desired(None if tip.id is None else reader.lazy_tree(repo, tip.id))
+        return _commit(repo, tip, _draft_files(files, {}), message, trailers, author)
+
+    return retry.retry(
+        attempt,
+        attempts=attempts,
+        base=0.002,
+        cap=0.25,
+        retry_on=(errors.RefConflict,),
+        sleep=sleep,
+    )
+
+
+def tip_files(repo: pygit2.Repository, branch: str) -> reader.LazyTree | None:
+    """Return the files of ``branch``'s tip lazily, or None when the branch is absent.
+
+    For reading only: a tree computed from these files and then given to
+    :func:`publish_tree` may land on a newer tip. Use :func:`publish_with_retry`
+    with a function, which computes and swaps against the same tip.
+    """
+    tip = refs.read_tip(repo, refs.branch_ref(branch))
+    return None if tip.id is None else reader.lazy_tree(repo, tip.id)
+
+
+def _blob_leaf(data: bytes | None) -> objects.Leaf | None:
+    return None if data is None else objects.Leaf(objects.MODE_BLOB, objects.blob_id(data))
+
+
+def _tree_leaf(repo: pygit2.Repository, tree: str) -> objects.Leaf:
+    """A graft entry, after checking that ``tree`` is a tree the repository has."""
+    try:
+        obj = repo[tree]
+    except (KeyError, ValueError) as exc:
+        raise errors.InvalidInput(f"graft source {tree!r} is not in the repository") from exc
+    if not isinstance(obj, pygit2.Tree):
+        raise errors.InvalidInput(f"graft source {tree!r} is not a tree")
+    return objects.Leaf(objects.MODE_TREE, obj.id.raw)
+
+
+def _draft_files(files: Mapping[str, bytes], grafts: dict[str, objects.Leaf]) -> _Draft:
+    """Hash ``files`` and nest them with ``grafts`` into a whole new tree."""
+    blobs = {objects.blob_id(data): data for data in files.values()}
+    leaves = {
+        path: objects.Leaf(objects.MODE_BLOB, objects.blob_id(d)) for path, d in files.items()
+    }
+    clash = leaves.keys() & grafts.keys()
+    if clash:
+        raise errors.InvalidInput(f"paths given both as files and as grafts: {sorted(clash)}")
+    return _Draft(objects.build({**leaves, **grafts}), blobs)
+
+
+def _load(repo: pygit2.Repository, oid: bytes) -> objects.Tree:
+    """Read an existing tree into an editable node whose entries are leaves."""
+    tree = repo[pygit2.Oid(raw=oid)]
+    assert isinstance(tree, pygit2.Tree)
+    entries: dict[str, objects.Leaf | objects.Tree] = {
+        item.name or "": objects.Leaf(int(item.filemode), item.id.raw) for item in tree
+    }
+    return objects.Tree(entries, oid, b"")
+
+
+def _commit(
+    repo: pygit2.Repository,
+    tip: refs.Tip,
+    draft: _Draft,
+    message: str,
+    trailers: Mapping[str, str] | None,
+    author: Author,
+) -> PublishResult:
+    """Write what is new, commit it on the tip and swap the ref; no-op if the tree is equal."""
+    text = commit_message.format_message(message, trailers)
+    tree = objects.hash_tree(draft.root)
+    if tip.commit is not None and tip.commit.tree_id.raw == tree:
+        return PublishResult(str(tip.commit.id), str(tip.commit.tree_id), tip.id, False)
+    _write_new(repo, draft)
+    sig = _signature(author)
+    parents = [] if tip.commit is None else [tip.commit.id]
+    try:
+        new = repo.create_commit(None, sig, sig, text, pygit2.Oid(raw=tree), parents)
+    except pygit2.GitError as exc:
+        raise errors.Transient(f"cannot write commit on {tip.name}: {exc}") from exc
+    refs.swap(repo, tip, new, f"gitops-ocm: {text.splitlines()[0]}")
+    return PublishResult(str(new), tree.hex(), tip.id, True)
+
+
+def _signature(author: Author) -> pygit2.Signature:
+    if author.when is None:
+        return pygit2.Signature(author.name, author.email)
+    return pygit2.Signature(author.name, author.email, author.when, 0)
+
+
+def _write_new(repo: pygit2.Repository, draft: _Draft) -> None:
+    """Write the trees the repository lacks and their new blobs, loose or as one pack."""
+    odb = repo.odb
+
+    def exists(oid: bytes) -> bool:
+        return bool(odb.exists(pygit2.Oid(raw=oid)))
+
+    trees = {node.oid: node.payload for node in objects.walk_new(draft.root, exists)}
+    blobs = {
+        oid: draft.blobs[oid]
+        for payload_node in objects.walk_new(draft.root, lambda oid: oid not in trees)
+        for oid in objects.new_blobs(payload_node)
+        if oid in draft.blobs
+    }
+    if len(trees) + len(blobs) > PACK_THRESHOLD:
+        items = [(pack.BLOB, data) for data in blobs.values()]
+        pack.store(repo.path, pack.encode(items + [(pack.TREE, p) for p in trees.values()]))
+        return
+    _write_loose(odb, blobs, trees, exists)
+
+
+def _write_loose(
+    odb: pygit2.Odb,
+    blobs: dict[bytes, bytes],
+    trees: dict[bytes, bytes],
+    exists: Callable[[bytes], bool],
+) -> None:
+    """Write each missing object as a loose file (blobs first, then trees)."""
+    try:
+        for oid, data in blobs.items():
+            if not exists(oid):
+                odb.write(pygit2.enums.ObjectType.BLOB, data)
+        for payload in trees.values():
+            odb.write(pygit2.enums.ObjectType.TREE, payload)
+    except pygit2.GitError as exc:
+        raise errors.Transient(f"cannot write objects: {exc}") from exc

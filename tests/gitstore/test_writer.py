@@ -1,0 +1,219 @@
+"""Publishing trees as commits: exact trees, no empty commits, minimal writes, trailers."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pygit2
+import pytest
+from gitkit import AUTHOR, fleet, fsck, git, new_bare
+
+from gitops_ocm import errors
+from gitops_ocm.gitstore import message, reader, refs, writer
+
+SOURCE = {"Source-Commit": "1" * 40}
+
+
+def _loose_objects(repo: pygit2.Repository) -> set[str]:
+    root = Path(repo.path) / "objects"
+    return {d.name + f.name for d in root.iterdir() if len(d.name) == 2 for f in d.iterdir()}
+
+
+def test_publish_writes_exact_tree(tmp_path: Path) -> None:
+    """The branch's tree holds exactly the given files, and stale files disappear."""
+    bare = new_bare(tmp_path)
+    writer.publish_tree(bare, "ocm/hub", fleet(), "hub: one", SOURCE, author=AUTHOR)
+    smaller = fleet(clusters=2)
+    writer.publish_tree(bare, "ocm/hub", smaller, "hub: two", SOURCE, author=AUTHOR)
+    assert reader.read_tree_files(bare, "ocm/hub") == smaller
+    fsck(bare.path)
+
+
+def test_identical_input_makes_no_commit(tmp_path: Path) -> None:
+    """Publishing the tree the tip already has returns the tip and writes nothing."""
+    bare = new_bare(tmp_path)
+    first = writer.publish_tree(bare, "ocm/hub", fleet(), "hub: one", SOURCE, author=AUTHOR)
+    before = _loose_objects(bare)
+    again = writer.publish_tree(bare, "ocm/hub", fleet(), "hub: two", {"Source-Commit": "2"})
+    assert (again.created, again.commit) == (False, first.commit)
+    assert _loose_objects(bare) == before
+
+
+def test_only_changed_objects_written(tmp_path: Path) -> None:
+    """One changed file writes one blob, the trees on its path and a commit; others are reused."""
+    bare = new_bare(tmp_path)
+    files = fleet(clusters=10)
+    first = writer.publish_tree(bare, "ocm/hub", files, "hub: one", SOURCE, author=AUTHOR)
+    before = _loose_objects(bare)
+    files["clusters/c3/manifestworks/w1.yaml"] = b"changed\n"
+    second = writer.publish_tree(bare, "ocm/hub", files, "hub: two", SOURCE, author=AUTHOR)
+    # blob + manifestworks/ + c3/ + clusters/ + root + commit
+    assert len(_loose_objects(bare) - before) == 6
+    old, new = bare[first.tree], bare[second.tree]
+    assert isinstance(old, pygit2.Tree) and isinstance(new, pygit2.Tree)
+    assert old["clusters/c4"].id == new["clusters/c4"].id
+    assert reader.diff_paths(bare, first.tree, second.tree) == ["clusters/c3/manifestworks/w1.yaml"]
+
+
+def test_trailer_and_parent(tmp_path: Path) -> None:
+    """The commit carries the Source-Commit trailer and sits on the previous tip."""
+    bare = new_bare(tmp_path)
+    first = writer.publish_tree(bare, "ocm/hub", fleet(), "hub: one\n\nbody", SOURCE)
+    second = writer.publish_changes(
+        bare, "ocm/hub", {"x": b"1"}, "hub: two", {"Source-Commit": "f"}
+    )
+    commit = bare[second.commit]
+    assert isinstance(commit, pygit2.Commit)
+    assert [str(p) for p in commit.parent_ids] == [first.commit] == [second.previous]
+    assert message.parse_trailers(commit.message) == {"Source-Commit": "f"}
+    assert (
+        git(
+            bare.path, "log", "-1", "--format=%(trailers:key=Source-Commit,valueonly)", "ocm/hub~1"
+        ).strip()
+        == "1" * 40
+    )
+
+
+def test_deterministic_commits(tmp_path: Path) -> None:
+    """Same files, message and fixed time give the same commit id in any repository."""
+    ids = set()
+    for name in ("a.git", "b.git"):
+        repo = pygit2.init_repository(str(tmp_path / name), bare=True)
+        ids.add(writer.publish_tree(repo, "ocm/hub", fleet(), "hub", SOURCE, author=AUTHOR).commit)
+    assert len(ids) == 1
+
+
+def test_publish_changes_applies_sets_and_deletes(tmp_path: Path) -> None:
+    """Incremental changes: set, replace, delete a file and a whole folder."""
+    bare = new_bare(tmp_path)
+    writer.publish_tree(bare, "ocm/hub", fleet(clusters=3), "hub: one", author=AUTHOR)
+    changes: dict[str, bytes | None] = {
+        "clusters/c0/manifestworks/w0.yaml": b"new\n",
+        "clusters/c1": None,
+        "clusters/c2/manifestworks/w2.yaml": None,
+        "placements/p.yaml": b"p\n",
+    }
+    writer.publish_changes(bare, "ocm/hub", changes, "hub: two", author=AUTHOR)
+    expected = fleet(clusters=3)
+    expected.update({"clusters/c0/manifestworks/w0.yaml": b"new\n", "placements/p.yaml": b"p\n"})
+    for path in list(expected):
+        if path.startswith("clusters/c1/") or path == "clusters/c2/manifestworks/w2.yaml":
+            del expected[path]
+    assert reader.read_tree_files(bare, "ocm/hub") == expected
+    fsck(bare.path)
+
+
+def test_publish_changes_without_effect_makes_no_commit(tmp_path: Path) -> None:
+    """Setting a file to its content or deleting a missing path makes no commit."""
+    bare = new_bare(tmp_path)
+    first = writer.publish_tree(bare, "ocm/hub", {"a/b": b"1"}, "one", author=AUTHOR)
+    same = writer.publish_changes(bare, "ocm/hub", {"a/b": b"1", "zz/q": None}, "two")
+    assert (same.created, same.commit) == (False, first.commit)
+
+
+def test_hub_branch_in_another_repository(tmp_path: Path) -> None:
+    """The source lives in one repository and the hub branch is written into another."""
+    source = pygit2.init_repository(str(tmp_path / "source"), bare=False)
+    sha = writer.publish_tree(source, "main", {"c.yaml": b"kind: X\n"}, "src", author=AUTHOR)
+    hub = pygit2.init_repository(str(tmp_path / "hub.git"), bare=True)
+    files = reader.read_tree_files(source, sha.commit)
+    writer.publish_tree(hub, "ocm/hub", files, "hub", {"Source-Commit": sha.commit})
+    assert reader.read_tree_files(hub, "ocm/hub") == {"c.yaml": b"kind: X\n"}
+    assert sha.commit not in hub
+
+
+def test_graft_takes_subtrees_by_id(tmp_path: Path) -> None:
+    """Report branches' trees are grafted under clusters/<c>/ by id, next to extra files."""
+    bare = new_bare(tmp_path)
+    tips = {}
+    for c in ("c1", "c2"):
+        report = {"cluster.yaml": f"name: {c}\n".encode(), "lease.yaml": b"renew: 1\n"}
+        tips[c] = writer.publish_tree(bare, f"ocm/reports/{c}", report, "report").tree
+    subtrees = {f"clusters/{c}": tree for c, tree in tips.items()}
+    result = writer.graft(bare, "ocm/status", subtrees, {"README.md": b"# fleet\n"}, "fold")
+    tree = bare[result.tree]
+    assert isinstance(tree, pygit2.Tree)
+    assert str(tree["clusters/c1"].id) == tips["c1"]
+    assert sorted(reader.read_tree_files(bare, "ocm/status")) == [
+        "README.md", "clusters/c1/cluster.yaml", "clusters/c1/lease.yaml",
+        "clusters/c2/cluster.yaml", "clusters/c2/lease.yaml",
+    ]  # fmt: skip
+    with pytest.raises(errors.InvalidInput):
+        writer.graft(bare, "ocm/status", {"clusters/x": "0" * 40}, {}, "fold")
+
+
+def test_lazy_tree_and_prefix(tmp_path: Path) -> None:
+    """read_tree_files with a prefix returns that folder's files relative to it."""
+    bare = new_bare(tmp_path)
+    writer.publish_tree(bare, "ocm/hub", fleet(clusters=2), "hub", author=AUTHOR)
+    lazy = reader.lazy_tree(bare, "ocm/hub", "clusters/c1/")
+    assert sorted(lazy.blobs) == [
+        "manifestworks/w0.yaml",
+        "manifestworks/w1.yaml",
+        "manifestworks/w2.yaml",
+    ]
+    assert lazy.read("manifestworks/w0.yaml") == b"name: w0\ncluster: c1\n"
+    assert reader.read_tree_files(bare, "ocm/hub", "clusters/none") == {}
+
+
+def test_many_new_objects_go_into_one_pack(tmp_path: Path) -> None:
+    """A cold publish above the threshold writes a pack, and the repository stays valid."""
+    bare = new_bare(tmp_path)
+    files = fleet(clusters=100, works=8)
+    writer.publish_tree(bare, "ocm/hub", files, "cold", author=AUTHOR)
+    assert list((Path(bare.path) / "objects" / "pack").glob("*.pack"))
+    assert len(_loose_objects(bare)) == 1  # the commit
+    assert reader.read_tree_files(bare, "ocm/hub") == files
+    fsck(bare.path)
+
+
+def test_cas_refuses_stale_tip(tmp_path: Path) -> None:
+    """A swap from a tip that has moved raises RefConflict and leaves the ref alone."""
+    bare = new_bare(tmp_path)
+    writer.publish_tree(bare, "ocm/hub", {"a": b"1"}, "one")
+    stale = refs.read_tip(bare, "refs/heads/ocm/hub")
+    moved = writer.publish_tree(bare, "ocm/hub", {"a": b"2"}, "two")
+    orphan = bare.create_commit(
+        None, stale.commit.author, stale.commit.author, "x", stale.commit.tree_id, []
+    )
+    with pytest.raises(errors.RefConflict):
+        refs.swap(bare, stale, orphan, "x")
+    assert refs.read_tip(bare, "refs/heads/ocm/hub").id == moved.commit
+
+
+def test_retry_recomputes_from_tip(tmp_path: Path) -> None:
+    """publish_with_retry passes the tip's files to the compute function."""
+    bare = new_bare(tmp_path)
+    writer.publish_tree(bare, "ocm/hub", {"n": b"1"}, "one")
+
+    def bump(tip: reader.LazyTree | None) -> dict[str, bytes]:
+        assert tip is not None
+        return {"n": str(int(tip.read("n")) + 1).encode()}
+
+    writer.publish_with_retry(bare, "ocm/hub", bump, "two")
+    assert reader.read_tree_files(bare, "ocm/hub") == {"n": b"2"}
+
+
+def test_stale_lock_is_cleared_and_publish_recovers(tmp_path: Path) -> None:
+    """A ref lock left by a killed writer is removed once old, and the retry then succeeds."""
+    bare = new_bare(tmp_path)
+    writer.publish_tree(bare, "ocm/hub", {"a": b"1"}, "one")
+    lock = refs.lock_path(bare, "refs/heads/ocm/hub")
+    Path(lock).touch()
+    with pytest.raises(errors.RefConflict):
+        writer.publish_tree(bare, "ocm/hub", {"a": b"2"}, "fresh lock: kept")
+    assert os.path.exists(lock)
+    old = time.time() - refs.STALE_LOCK_SECONDS - 1
+    os.utime(lock, (old, old))
+    writer.publish_with_retry(bare, "ocm/hub", {"a": b"2"}, "two", sleep=lambda s: None)
+    assert reader.read_tree_files(bare, "ocm/hub") == {"a": b"2"}
+    assert not os.path.exists(lock)
+
+
+def test_invalid_branch_name(tmp_path: Path) -> None:
+    """A branch name Git refuses is invalid input."""
+    bare = new_bare(tmp_path)
+    with pytest.raises(errors.InvalidInput):
+        writer.publish_tree(bare, "bad..name", {"a": b"1"}, "x")
