@@ -1,0 +1,224 @@
+"""The Cluster over the official ``kubernetes`` client: real clusters and the local API server.
+
+I/O. The only module that imports ``kubernetes`` (it has no type stubs, so values
+from it are ``Any`` here). It uses the DynamicClient, so any served kind works,
+and translates ``ApiException`` into the errors of ``cluster`` (messages carry the
+server's Status message, never credentials).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import kubernetes as _kubernetes
+from kubernetes.dynamic import exceptions as dynamic_errors
+
+from gitops_ocm.kube import cluster
+
+Obj = dict[str, Any]
+kubernetes: Any = _kubernetes  # the library has no type stubs
+
+
+def _translate(exc: Exception) -> cluster.ApiError:
+    status = getattr(exc, "status", None) or 500
+    body = getattr(exc, "body", None)
+    parsed: Any = None
+    if body:
+        with contextlib.suppress(ValueError, TypeError):
+            parsed = json.loads(body)
+    return cluster.error_from_status(int(status), parsed, str(getattr(exc, "reason", "")))
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except kubernetes.client.exceptions.ApiException as exc:
+        raise _translate(exc) from exc
+    except dynamic_errors.DynamicApiError as exc:
+        raise _translate(exc) from exc
+    except kubernetes.client.exceptions.OpenApiException as exc:
+        raise cluster.Unavailable(f"kubernetes client error: {type(exc).__name__}") from exc
+    except OSError as exc:
+        raise cluster.Unavailable(f"cannot reach the API server: {type(exc).__name__}") from exc
+
+
+class KubernetesCluster:
+    """A Cluster reached through the official client's DynamicClient."""
+
+    def __init__(self, api_client: Any, *, cache_file: str | None = None) -> None:
+        with _translated():
+            self._api = api_client
+            self._dynamic = kubernetes.dynamic.DynamicClient(api_client, cache_file=cache_file)
+
+    @classmethod
+    def from_kubeconfig(
+        cls, path: str | None = None, *, context: str | None = None, cache_file: str | None = None
+    ) -> KubernetesCluster:
+        """Connect with a kubeconfig file (the default search path when ``path`` is None)."""
+        with _translated():
+            api = kubernetes.config.new_client_from_config(config_file=path, context=context)
+        return cls(api, cache_file=cache_file)
+
+    @classmethod
+    def in_cluster(cls) -> KubernetesCluster:
+        """Connect with the pod's service account."""
+        configuration = kubernetes.client.Configuration()
+        kubernetes.config.load_incluster_config(client_configuration=configuration)
+        return cls(kubernetes.client.ApiClient(configuration))
+
+    def _resource(self, api_version: str, kind: str) -> Any:
+        try:
+            return self._dynamic.resources.get(api_version=api_version, kind=kind)
+        except dynamic_errors.ResourceNotFoundError:
+            self._dynamic.resources.invalidate_cache()
+        try:
+            return self._dynamic.resources.get(api_version=api_version, kind=kind)
+        except dynamic_errors.ResourceNotFoundError as exc:
+            raise cluster.NotFound(f"the server does not serve {kind} in {api_version}") from exc
+
+    def _target(self, obj: Obj) -> tuple[Any, str | None, str]:
+        resource = self._resource(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
+        meta = obj.get("metadata") or {}
+        namespace = (meta.get("namespace") or "default") if resource.namespaced else None
+        return resource, namespace, str(meta.get("name", ""))
+
+    def apply(self, obj: Obj, *, field_manager: str, force: bool = False) -> Obj:
+        """Server-side apply ``obj``."""
+        resource, namespace, name = self._target(obj)
+        with _translated():
+            dynamic: Any = self._dynamic
+            result = dynamic.server_side_apply(
+                resource,
+                body=obj,
+                name=name,
+                namespace=namespace,
+                field_manager=field_manager,
+                force_conflicts=force,
+            )
+        self._after_write(str(obj.get("kind")))
+        return dict(result.to_dict())
+
+    def create(self, obj: Obj) -> Obj:
+        """Create ``obj``."""
+        resource, namespace, _ = self._target(obj)
+        with _translated():
+            created = dict(resource.create(body=obj, namespace=namespace).to_dict())
+        self._after_write(str(obj.get("kind")))
+        return created
+
+    def update(self, obj: Obj) -> Obj:
+        """Replace ``obj`` (PUT)."""
+        resource, namespace, name = self._target(obj)
+        with _translated():
+            return dict(resource.replace(body=obj, name=name, namespace=namespace).to_dict())
+
+    def update_status(self, obj: Obj) -> Obj:
+        """Replace the status of ``obj``."""
+        resource, namespace, name = self._target(obj)
+        with _translated():
+            status = resource.subresources.get("status")
+            if status is None:
+                raise cluster.NotFound(f"{resource.name} has no status subresource")
+            return dict(status.replace(body=obj, name=name, namespace=namespace).to_dict())
+
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> Obj | None:
+        """Return the object, or None."""
+        resource = self._resource(api_version, kind)
+        ns = (namespace or "default") if resource.namespaced else None
+        try:
+            with _translated():
+                return dict(resource.get(name=name, namespace=ns).to_dict())
+        except cluster.NotFound:
+            return None
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> list[Obj]:
+        """Return the objects of a kind."""
+        resource = self._resource(api_version, kind)
+        with _translated():
+            result = resource.get(
+                namespace=namespace if resource.namespaced else None,
+                label_selector=label_selector or None,
+                field_selector=field_selector or None,
+            )
+        return [dict(item) for item in result.to_dict().get("items") or []]
+
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        propagation: str = "Background",
+        uid: str | None = None,
+    ) -> bool:
+        """Delete an object; False if it was already gone."""
+        resource = self._resource(api_version, kind)
+        body: Obj = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+        if uid:
+            body["preconditions"] = {"uid": uid}
+        ns = (namespace or "default") if resource.namespaced else None
+        try:
+            with _translated():
+                resource.delete(name=name, namespace=ns, body=body)
+        except cluster.NotFound:
+            return False
+        finally:
+            self._after_write(kind)
+        return True
+
+    def _after_write(self, kind: str) -> None:
+        """Forget cached discovery when the served kinds may have changed (a CRD was written)."""
+        if kind == "CustomResourceDefinition":
+            self._dynamic.resources.invalidate_cache()
+
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        *,
+        resource_version: str = "",
+        label_selector: str = "",
+        field_selector: str = "",
+        timeout: float = 5.0,
+    ) -> Iterator[Obj]:
+        """Yield watch events until ``timeout``."""
+        resource = self._resource(api_version, kind)
+        stream = resource.watch(
+            namespace=namespace if resource.namespaced else None,
+            label_selector=label_selector or None,
+            field_selector=field_selector or None,
+            resource_version=resource_version or None,
+            timeout=max(1, round(timeout)),
+        )
+        with _translated():
+            for event in stream:
+                yield {"type": event["type"], "object": event["raw_object"]}
+
+    def server_version(self) -> str:
+        """Return the server's gitVersion."""
+        with _translated():
+            info = kubernetes.client.VersionApi(self._api).get_code()
+        return str(info.git_version)
+
+    def resource_for(self, api_version: str, kind: str) -> cluster.ResourceInfo | None:
+        """Return how to address a kind, or None."""
+        try:
+            resource = self._resource(api_version, kind)
+        except cluster.NotFound:
+            return None
+        return cluster.ResourceInfo(api_version, kind, resource.name, bool(resource.namespaced))
