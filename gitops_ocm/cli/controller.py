@@ -1,0 +1,85 @@
+"""``gitops-ocm controller --repo URL|PATH [--branch main] [--once] [--interval S]``.
+
+I/O shell: runs hub controller passes. A local repository is watched with
+inotify (its refs) plus a periodic resync every ``--interval`` seconds; a
+remote one is fetched every ``--interval`` seconds. Transient failures (an
+unreachable remote, a lost race) back off with jitter and retry; the loop
+never dies of them. One log line per pass on stderr, credentials redacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import signal
+import sys
+import threading
+from typing import Any
+
+from gitops_ocm import errors, retry
+from gitops_ocm.gitstore import remote
+from gitops_ocm.hub import controller, watch
+
+
+def register(sub: Any) -> None:
+    """Add the ``controller`` parser."""
+    parser = sub.add_parser("controller", help="run the hub controller (main -> ocm/hub)")
+    parser.add_argument("--repo", required=True, help="fleet repository: a path or a URL")
+    parser.add_argument("--branch", default="main", help="the desired-state branch (main)")
+    parser.add_argument("--hub-repo", help="publish ocm/hub and ocm/status here instead")
+    parser.add_argument("--once", action="store_true", help="run one pass and exit")
+    parser.add_argument("--interval", type=float, default=30.0, help="resync/fetch period (s)")
+    parser.add_argument("--cache-dir", help="where mirrors of remote repositories live")
+    parser.set_defaults(handler=run)
+
+
+def log(text: str) -> None:
+    """Write one log line."""
+    print(f"controller: {text}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one pass (``--once``) or the loop."""
+    if args.interval <= 0:
+        raise errors.UsageError("--interval must be > 0")
+    store = remote.open_store(args.repo, args.cache_dir)
+    hub_store = remote.open_store(args.hub_repo, args.cache_dir) if args.hub_repo else None
+    ctl = controller.Controller(store, branch=args.branch, hub_store=hub_store)
+    if args.once:
+        result = controller.reconcile_with_retry(ctl)
+        log(result.log_line())
+        return 0 if result.valid else 1
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    watcher = watch.RefWatcher(str(store.repo.path), stop) if store.is_local else None
+    loop(ctl, args.interval, stop, watcher)
+    return 0
+
+
+def loop(
+    ctl: controller.Controller,
+    interval: float,
+    stop: threading.Event,
+    watcher: watch.RefWatcher | None,
+) -> None:
+    """Run passes until ``stop`` is set; back off on transient failures."""
+    failures = 0
+    while not stop.is_set():
+        try:
+            result = controller.reconcile_with_retry(ctl)
+            failures = 0
+            if not result.skipped or result.source is None:
+                log(result.log_line())
+            wait = interval
+        except errors.Transient as exc:
+            wait = retry.delay(failures, base=1.0, cap=60.0, jitter=0.5, draw=random.random())
+            failures += 1
+            log(f"transient failure, retrying in {wait:.1f}s: {exc}")
+        except errors.GitopsOcmError as exc:
+            wait = interval
+            log(f"pass failed: {exc}")
+        if watcher is not None and failures == 0:
+            watcher.wait(wait)
+        else:
+            stop.wait(wait)

@@ -1,0 +1,256 @@
+"""The hub controller's pass: read main, validate, render, publish ``ocm/hub``.
+
+I/O shell. One pass is level-based: it reads the head of main, the status
+tree and the current hub tree, computes the hub tree the head should produce,
+and writes only the difference, with one commit per reconciled source commit
+(trailer ``Source-Commit``). A commit that fails validation (or the fleet
+checks) publishes nothing to ``ocm/hub``; its problems go to ``controller.yaml``
+on ``ocm/status`` with ``SourceValid=False``, and the next valid commit clears
+them. Refs move only by compare-and-swap; a lost race means re-read and redo.
+
+A pass whose inputs (main, status and hub tips) equal the previous pass's and
+whose scheduling has no time-based requeue due is skipped: its output would be
+byte-identical.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from gitops_ocm import errors, source, validation
+from gitops_ocm.gitstore import reader, refs, remote, writer
+from gitops_ocm.hub import report, trees
+from gitops_ocm.placement import inventory
+from gitops_ocm.problems import Problem, has_errors
+from gitops_ocm.render import hub
+
+HUB_BRANCH = "ocm/hub"
+STATUS_BRANCH = "ocm/status"
+
+
+@dataclasses.dataclass(frozen=True)
+class PassResult:
+    """What one pass did, for the log line and the tests."""
+
+    source: str | None
+    valid: bool
+    skipped: bool = False
+    hub_commit: str | None = None
+    files_written: int = 0
+    clusters_touched: int = 0
+    problems: tuple[Problem, ...] = ()
+    seconds: float = 0.0
+
+    def log_line(self) -> str:
+        """Return the one-line summary of the pass."""
+        if self.source is None:
+            return f"pass source=none (no branch to reconcile) took={self.seconds * 1000:.0f}ms"
+        head = f"pass source={self.source[:12]}"
+        if self.skipped:
+            return f"{head} unchanged took={self.seconds * 1000:.0f}ms"
+        errors_found = sum(1 for p in self.problems if p.severity.value == "error")
+        state = "valid" if self.valid else f"invalid errors={errors_found} (ocm/hub kept)"
+        hub_text = self.hub_commit[:12] if self.hub_commit else "none"
+        return (
+            f"{head} {state} hub={hub_text} clusters_touched={self.clusters_touched} "
+            f"files_written={self.files_written} took={self.seconds * 1000:.0f}ms"
+        )
+
+
+class Controller:
+    """Reconciles one source branch into the hub and status branches of a store."""
+
+    def __init__(
+        self,
+        store: remote.Store,
+        *,
+        branch: str = "main",
+        hub_store: remote.Store | None = None,
+        clock: Callable[[], datetime.datetime] | None = None,
+        author: writer.Author | None = None,
+    ) -> None:
+        self.store = store
+        self.hub_store = hub_store or store
+        self.branch = branch
+        self.clock = clock or (lambda: datetime.datetime.now(datetime.UTC).replace(microsecond=0))
+        self.author = author or writer.Author()
+        self.parse_cache = source.ParseCache()
+        self.findings = validation.Cache()
+        self._last_inputs: tuple[Any, ...] | None = None
+        self._requeue_at: datetime.datetime | None = None
+
+    def reconcile(self) -> PassResult:
+        """Run one pass and return what it did."""
+        start = time.perf_counter()
+        self.store.fetch()
+        if self.hub_store is not self.store:
+            self.hub_store.fetch()
+        result = self._reconcile()
+        return dataclasses.replace(result, seconds=time.perf_counter() - start)
+
+    def _tips(self) -> tuple[str | None, str | None, str | None]:
+        repo, hub_repo = self.store.repo, self.hub_store.repo
+        return (
+            refs.read_tip(repo, refs.branch_ref(self.branch)).id,
+            refs.read_tip(hub_repo, refs.branch_ref(STATUS_BRANCH)).id,
+            refs.read_tip(hub_repo, refs.branch_ref(HUB_BRANCH)).id,
+        )
+
+    def _reconcile(self) -> PassResult:
+        tips = self._tips()
+        source_commit = tips[0]
+        if source_commit is None:
+            return PassResult(None, True, skipped=True)
+        now = self.clock()
+        due = self._requeue_at is not None and now >= self._requeue_at
+        if tips == self._last_inputs and not due:
+            return PassResult(source_commit, True, skipped=True)
+        snapshot = source.load_revision(_path(self.store), source_commit, self.parse_cache)
+        found = validation.validate(snapshot, self.findings)
+        rendered: hub.HubTree | None = None
+        if not has_errors(found):
+            rendered = self._render(snapshot, tips, now)
+            found = sorted([*found, *rendered.problems])
+        if rendered is None or has_errors(found):
+            result = self._refuse(source_commit, tips, found, now)
+        else:
+            result = self._publish(source_commit, tips, rendered, found, now)
+        self._last_inputs = self._tips()
+        return result
+
+    def _render(
+        self, snapshot: Any, tips: tuple[str | None, ...], now: datetime.datetime
+    ) -> hub.HubTree:
+        status = self._lazy(STATUS_BRANCH, tips[1])
+        previous = self._lazy(HUB_BRANCH, tips[2])
+        infos = inventory.build(snapshot, status, now, previous)
+        rendered = hub.render(snapshot, infos, previous, now)
+        times = [
+            r.outcome.requeue_at
+            for r in rendered.results.values()
+            if r.outcome is not None and r.outcome.requeue_at is not None
+        ]
+        self._requeue_at = min(times) if times else None
+        return rendered
+
+    def _lazy(self, branch: str, tip: str | None) -> Mapping[str, bytes]:
+        if tip is None:
+            return {}
+        lazy = reader.lazy_tree(self.hub_store.repo, tip)
+        return trees.LazyFiles(lazy.blobs, lazy.read)
+
+    def _publish(
+        self,
+        source_commit: str,
+        tips: tuple[str | None, ...],
+        rendered: hub.HubTree,
+        found: list[Problem],
+        now: datetime.datetime,
+    ) -> PassResult:
+        repo = self.hub_store.repo
+        current = reader.lazy_tree(repo, tips[2]).blobs if tips[2] else {}
+        edits = trees.changes(current, rendered.files)
+        hub_commit = tips[2]
+        if edits:
+            result = writer.publish_changes(
+                repo,
+                HUB_BRANCH,
+                edits,
+                _message(source_commit, edits),
+                {"Source-Commit": source_commit},
+                author=self.author,
+            )
+            self.hub_store.push(HUB_BRANCH, result.previous)
+            hub_commit = result.commit
+        self._write_status(source_commit, source_commit, hub_commit, found, now)
+        return PassResult(
+            source_commit,
+            True,
+            hub_commit=hub_commit,
+            files_written=sum(1 for v in edits.values() if v is not None),
+            clusters_touched=len(trees.clusters_touched(edits)),
+            problems=tuple(found),
+        )
+
+    def _refuse(
+        self,
+        source_commit: str,
+        tips: tuple[str | None, ...],
+        found: list[Problem],
+        now: datetime.datetime,
+    ) -> PassResult:
+        previous = self._controller_file(tips[1])
+        reconciled = report.last_reconciled(previous)
+        self._write_status(source_commit, reconciled, tips[2], found, now)
+        return PassResult(source_commit, False, hub_commit=tips[2], problems=tuple(found))
+
+    def _controller_file(self, status_tip: str | None) -> bytes | None:
+        if status_tip is None:
+            return None
+        lazy = reader.lazy_tree(self.hub_store.repo, status_tip, "")
+        return lazy.read(report.PATH) if report.PATH in lazy.blobs else None
+
+    def _write_status(
+        self,
+        source_commit: str,
+        reconciled: str | None,
+        hub_commit: str | None,
+        found: list[Problem],
+        now: datetime.datetime,
+    ) -> None:
+        repo = self.hub_store.repo
+        tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH)).id
+        previous = self._controller_file(tip)
+        data = report.render(
+            previous,
+            source_commit=source_commit,
+            reconciled_commit=reconciled,
+            hub_commit=hub_commit,
+            problems=found,
+            now=now,
+        )
+        if data == previous:
+            return
+        valid = not has_errors(found)
+        summary = "source valid" if valid else "source invalid: last good prescriptions kept"
+        result = writer.publish_changes(
+            repo,
+            STATUS_BRANCH,
+            {report.PATH: data},
+            f"controller: {summary}",
+            {"Source-Commit": source_commit},
+            author=self.author,
+        )
+        self.hub_store.push(STATUS_BRANCH, result.previous)
+
+
+def _path(store: remote.Store) -> str:
+    """Return the local path of a store's repository (the mirror for a URL)."""
+    return str(store.repo.path)
+
+
+def _message(source_commit: str, edits: Mapping[str, bytes | None]) -> str:
+    touched = trees.clusters_touched(edits)
+    written = sum(1 for v in edits.values() if v is not None)
+    removed = len(edits) - written
+    return (
+        f"hub: reconcile {source_commit[:12]}\n\n"
+        f"{written} files written, {removed} removed, {len(touched)} clusters touched."
+    )
+
+
+def reconcile_with_retry(controller: Controller, attempts: int = 8) -> PassResult:
+    """Run a pass, redoing it when a compare-and-swap loses a race."""
+    for attempt in range(attempts):
+        try:
+            return controller.reconcile()
+        except errors.RefConflict:
+            controller._last_inputs = None
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")

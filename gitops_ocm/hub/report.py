@@ -1,0 +1,89 @@
+"""``controller.yaml`` on ``ocm/status``: whether the source is valid, and its problems.
+
+Pure. The ``SourceValid`` condition follows Kubernetes' condition rules: its
+``lastTransitionTime`` moves only when its status flips, so an unchanged
+outcome renders byte-identical bytes and makes no commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from gitops_ocm.model import yamlout
+from gitops_ocm.placement import inventory
+from gitops_ocm.problems import Problem, Severity
+
+PATH = "controller.yaml"
+API_VERSION = "gitops-ocm.io/v1alpha1"
+MAX_LISTED = 200
+
+
+def render(
+    previous: bytes | None,
+    *,
+    source_commit: str,
+    reconciled_commit: str | None,
+    hub_commit: str | None,
+    problems: Sequence[Problem],
+    now: datetime.datetime,
+) -> bytes:
+    """Return the new ``controller.yaml``."""
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    valid = not errors
+    condition = {
+        "type": "SourceValid",
+        "status": "True" if valid else "False",
+        "reason": "Valid" if valid else "ValidationFailed",
+        "message": (
+            f"commit {source_commit[:12]} is valid"
+            if valid
+            else f"commit {source_commit[:12]} has {len(errors)} errors; "
+            f"{(reconciled_commit or 'nothing')[:12]} stays in force"
+        ),
+        "lastTransitionTime": _transition(previous, "True" if valid else "False", now),
+    }
+    status: dict[str, Any] = {
+        "conditions": [condition],
+        "sourceCommit": source_commit,
+        "lastReconciledCommit": reconciled_commit,
+        "hubCommit": hub_commit,
+        "problemCount": {"errors": len(errors), "warnings": len(problems) - len(errors)},
+        "problems": [_problem(p, source_commit) for p in list(problems)[:MAX_LISTED]],
+    }
+    body = {
+        "apiVersion": API_VERSION,
+        "kind": "ControllerStatus",
+        "metadata": {"name": "controller"},
+        "status": status,
+    }
+    return yamlout.dump(body)
+
+
+def _problem(problem: Problem, commit: str) -> dict[str, Any]:
+    return {"commit": commit, **problem.to_dict()}
+
+
+def _transition(previous: bytes | None, status: str, now: datetime.datetime) -> str:
+    if previous:
+        try:
+            body = yamlout.load(previous) or {}
+            for cond in (body.get("status") or {}).get("conditions") or []:
+                if cond.get("type") == "SourceValid" and cond.get("status") == status:
+                    return str(cond.get("lastTransitionTime"))
+        except Exception:
+            pass
+    return inventory.format_time(now)
+
+
+def last_reconciled(previous: bytes | None) -> str | None:
+    """Return the last good source commit recorded in an earlier ``controller.yaml``."""
+    if not previous:
+        return None
+    try:
+        body = yamlout.load(previous) or {}
+    except Exception:
+        return None
+    value = (body.get("status") or {}).get("lastReconciledCommit")
+    return str(value) if value else None
