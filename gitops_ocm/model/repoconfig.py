@@ -28,6 +28,8 @@ class RepoConfig:
 
     def excluded(self, path: str) -> bool:
         """Return True when an exclude pattern matches the path or one of its folders."""
+        if not self.exclude:
+            return False
         parts = path.split("/")
         prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
         for pattern in self.exclude:
