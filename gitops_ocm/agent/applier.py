@@ -1,0 +1,248 @@
+"""Applying one ManifestWork to the cluster, and deleting what a work no longer holds.
+
+I/O: every read and write goes through the ``kube.cluster.Cluster`` interface.
+The decisions are :mod:`gitops_ocm.work.plan`'s; this module reads the live
+objects, runs the planned writes one manifest at a time (an error is recorded on
+that manifest and the others go on), reads each resource back for status, and
+keeps the inventory in the work's AppliedManifestWork on the cluster
+(``<hubHash>-<work>``, ``status.appliedResources``), as OCM's work agent does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import Any
+
+from gitops_ocm import errors
+from gitops_ocm.agent import crds
+from gitops_ocm.kube import cluster as kube
+from gitops_ocm.work import conditions, order, plan, spec, status
+
+Obj = dict[str, Any]
+SPEC_HASH = "gitops-ocm.io/prescription"
+GENERATION = "gitops-ocm.io/generation"
+
+
+def hub_hash(location: str) -> str:
+    """OCM's hubHash: hex SHA-256 of where the hub is (the redacted repository location)."""
+    return hashlib.sha256(location.encode()).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkResult:
+    """A work after a pass: outcomes per manifest, its AppliedManifestWork and counts."""
+
+    outcomes: tuple[status.Outcome, ...]
+    amw: Obj
+    generation: int
+    written: int
+    pruned: int
+
+
+class Applier:
+    """Applies works for one hub to one cluster."""
+
+    def __init__(self, cluster: kube.Cluster, hub: str, agent_id: str) -> None:
+        self.cluster = cluster
+        self.hub = hub
+        self.agent_id = agent_id
+        self._scopes: dict[tuple[str, str], spec.Scope | None] = {}
+
+    def resolve(self, api_version: str, kind: str) -> spec.Scope | None:
+        """Discovery of a kind, cached (misses are asked again after a CRD is written)."""
+        key = (api_version, kind)
+        if key not in self._scopes:
+            info = self.cluster.resource_for(api_version, kind)
+            self._scopes[key] = None if info is None else spec.Scope(info.plural, info.namespaced)
+        return self._scopes[key]
+
+    def amw_name(self, work: str) -> str:
+        """The AppliedManifestWork name of ``work``."""
+        return f"{self.hub}-{work}"
+
+    def applied_works(self) -> list[Obj]:
+        """Every AppliedManifestWork on the cluster."""
+        return self.cluster.list(crds.AMW_API_VERSION, crds.AMW_KIND)
+
+    def ensure_amw(self, work: spec.Work, prescription: str, existing: Obj | None) -> Obj:
+        """Create or refresh the work's AppliedManifestWork; bump its generation on change."""
+        name = self.amw_name(work.name)
+        meta = (existing or {}).get("metadata") or {}
+        notes = dict(meta.get("annotations") or {})
+        generation = int(notes.get(GENERATION) or 0)
+        if notes.get(SPEC_HASH) != prescription:
+            generation += 1
+        notes |= {SPEC_HASH: prescription, GENERATION: str(generation)}
+        body: Obj = {
+            "apiVersion": crds.AMW_API_VERSION,
+            "kind": crds.AMW_KIND,
+            "metadata": {"name": name, "labels": dict(work.labels), "annotations": notes},
+            "spec": {"hubHash": self.hub, "agentID": self.agent_id, "manifestWorkName": work.name},
+        }
+        if existing is None:
+            return self.cluster.create(body)
+        if (
+            meta.get("labels", {}) == body["metadata"]["labels"]
+            and meta.get("annotations") == notes
+        ):
+            return existing
+        updated = {**existing, "metadata": {**meta, **body["metadata"]}, "spec": body["spec"]}
+        return self.cluster.update(updated)
+
+    def apply_work(self, work: spec.Work, amw: Obj) -> WorkResult:
+        """Apply every manifest in kind order, prune what left the work, record the inventory."""
+        owner = plan.Owner(amw["metadata"]["name"], amw["metadata"]["uid"])
+        outcomes: list[status.Outcome] = []
+        written = 0
+        for ordinal in order.apply_order(work.manifests):
+            outcome, wrote = self._apply_one(work, ordinal, owner)
+            outcomes.append(outcome)
+            written += wrote
+        previous = inventory(amw)
+        current = _current(outcomes, work, previous)
+        kept, pruned = self.prune(previous, current, owner)
+        amw = self.record(amw, current + kept)
+        generation = int((amw["metadata"].get("annotations") or {}).get(GENERATION) or 1)
+        return WorkResult(tuple(outcomes), amw, generation, written, pruned)
+
+    def _apply_one(self, work: spec.Work, ordinal: int, owner: plan.Owner) -> tuple[Any, int]:
+        manifest = work.manifests[ordinal]
+        meta = spec.resource_meta(ordinal, manifest, self.resolve)
+        live, read, read_error = self._read(meta)
+        if read == conditions.FETCH_FAILED:
+            return status.Outcome(meta, read_error, read, read_error), 0
+        action = plan.plan_manifest(work, meta, live, owner)
+        error = action.error
+        wrote = 0
+        if action.verb in (plan.CREATE, plan.UPDATE, plan.APPLY) and action.body is not None:
+            error, wrote = self._write(action), 1
+        if meta.kind == "CustomResourceDefinition":
+            self._scopes = {k: v for k, v in self._scopes.items() if v is not None}
+        if action.verb != plan.FAIL:
+            live, read, read_error = self._read(meta)
+        return status.Outcome(meta, error, read, read_error, live), wrote
+
+    def _read(self, meta: spec.ResourceMeta) -> tuple[Obj | None, str, str]:
+        if not meta.resource or not meta.name:
+            why = plan.validate_manifest(meta, {}) or "incomplete resource meta"
+            return None, conditions.INCOMPLETE, why
+        try:
+            obj = self.cluster.get(meta.api_version, meta.kind, meta.name, meta.namespace or None)
+        except errors.GitopsOcmError as exc:
+            return None, conditions.FETCH_FAILED, str(exc)
+        return obj, conditions.FOUND if obj is not None else conditions.MISSING, ""
+
+    def _write(self, action: plan.Action) -> str:
+        body = action.body or {}
+        try:
+            if action.verb == plan.CREATE:
+                self.cluster.create(body)
+            elif action.verb == plan.UPDATE:
+                self.cluster.update(body)
+            else:
+                manager, force = action.strategy.field_manager, action.strategy.force
+                self.cluster.apply(body, field_manager=manager, force=force)
+        except errors.GitopsOcmError as exc:
+            return str(exc) or type(exc).__name__
+        return ""
+
+    def prune(
+        self,
+        previous: list[plan.AppliedResource],
+        current: list[plan.AppliedResource],
+        owner: plan.Owner,
+    ) -> tuple[list[plan.AppliedResource], int]:
+        """Delete or disown stale entries; return (entries still present, objects removed)."""
+        stale = [e for e in previous if e not in set(current)]
+        live = {entry: self._get_entry(entry) for entry in stale}
+        steps = plan.plan_prune(previous, current, live, owner)
+        removed = 0
+        for _entry, obj in steps.disown:
+            try:
+                self.cluster.update(obj)
+                removed += 1
+            except errors.GitopsOcmError:
+                continue
+        for entry in steps.delete:
+            try:
+                self.cluster.delete(
+                    entry.api_version,
+                    entry.kind,
+                    entry.name,
+                    entry.namespace or None,
+                    uid=entry.uid,
+                )
+                removed += 1
+            except errors.GitopsOcmError:
+                continue
+        kept = [e for e in steps.keep if self._still_there(e, steps)]
+        return kept, removed
+
+    def _still_there(self, entry: plan.AppliedResource, steps: plan.PrunePlan) -> bool:
+        if any(entry == e for e, _ in steps.disown):
+            return False
+        obj = self._get_entry(entry)
+        return obj is not None and (obj.get("metadata") or {}).get("uid") == entry.uid
+
+    def _get_entry(self, entry: plan.AppliedResource) -> Obj | None:
+        if not entry.kind:
+            return None
+        try:
+            return self.cluster.get(
+                entry.api_version, entry.kind, entry.name, entry.namespace or None
+            )
+        except errors.GitopsOcmError:
+            return None
+
+    def record(self, amw: Obj, entries: list[plan.AppliedResource]) -> Obj:
+        """Write ``status.appliedResources`` (sorted, no duplicates) if it changed."""
+        unique = sorted(set(entries), key=lambda e: (e.key(), e.uid))
+        applied = [e.to_dict() for e in unique]
+        return self.set_status(amw, {"appliedResources": applied})
+
+    def set_status(self, amw: Obj, changes: dict[str, Any]) -> Obj:
+        """Merge ``changes`` into the AppliedManifestWork's status (None deletes a key)."""
+        old = dict(amw.get("status") or {})
+        new = {**old, **changes}
+        new = {k: v for k, v in new.items() if v is not None}
+        if new == old:
+            return amw
+        return self.cluster.update_status({**amw, "status": new})
+
+    def delete_work(self, amw: Obj) -> int:
+        """Remove what the AppliedManifestWork still owns, then it; return resources left."""
+        owner = plan.Owner(amw["metadata"]["name"], amw["metadata"]["uid"])
+        kept, _ = self.prune(inventory(amw), [], owner)
+        if kept:
+            self.record(amw, kept)
+            return len(kept)
+        self.cluster.delete(
+            crds.AMW_API_VERSION, crds.AMW_KIND, owner.name, uid=owner.uid, propagation="Orphan"
+        )
+        return 0
+
+
+def inventory(amw: Obj) -> list[plan.AppliedResource]:
+    """The AppliedManifestWork's ``status.appliedResources``."""
+    raw = (amw.get("status") or {}).get("appliedResources") or []
+    return [plan.AppliedResource.from_dict(r) for r in raw if isinstance(r, dict)]
+
+
+def _current(
+    outcomes: list[status.Outcome], work: spec.Work, previous: list[plan.AppliedResource]
+) -> list[plan.AppliedResource]:
+    """Inventory entries for what the work holds now (kept from before when unreadable)."""
+    before = {e.key(): e for e in previous}
+    out = []
+    for outcome in outcomes:
+        meta = outcome.meta
+        if work.config_for(meta.id).strategy.type == spec.READ_ONLY:
+            continue
+        if outcome.obj is not None:
+            out.append(plan.applied_resource(meta, outcome.obj))
+        elif outcome.read == conditions.FETCH_FAILED:
+            key = (meta.group, meta.resource, meta.namespace, meta.name)
+            if key in before:
+                out.append(before[key])
+    return out

@@ -1,0 +1,202 @@
+"""The ManagedCluster status and the Lease an agent reports, from what it read.
+
+Pure; the time is a parameter. Follows OCM's registration agent:
+``ManagedClusterJoined`` is set once the hub has accepted the cluster and never
+taken back; ``ManagedClusterConditionAvailable`` is True when the cluster's API
+answers, False otherwise (then capacity, claims and version keep their last
+values); capacity sums every node, allocatable only schedulable ones; claims
+come from ClusterClaim objects, reserved names first, at most 20 custom ones,
+sorted, and none labelled spoke-only. The Lease is renewed when ``now`` reaches
+``renewTime + leaseDurationSeconds``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from gitops_ocm.work import conditions
+
+Obj = dict[str, Any]
+RESERVED_CLAIMS = (
+    "id.k8s.io",
+    "kubeversion.open-cluster-management.io",
+    "platform.open-cluster-management.io",
+    "product.open-cluster-management.io",
+)
+MAX_CUSTOM_CLAIMS = 20
+SPOKE_ONLY = "open-cluster-management.io/spoke-only"
+DEFAULT_LEASE_SECONDS = 60
+_DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_BINARY = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+)(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]))?$")
+
+
+def parse_quantity(text: str) -> tuple[Fraction, bool] | None:
+    """Return (exact value, uses a binary suffix) of a Kubernetes quantity, None if invalid."""
+    match = _QUANTITY.match(str(text).strip())
+    if match is None:
+        return None
+    number, exponent, suffix = match.groups()
+    try:
+        value = Fraction(number)
+    except ValueError:
+        return None
+    if exponent:
+        return value * Fraction(10) ** int(exponent[1:]), False
+    if suffix in _BINARY:
+        return value * 2 ** _BINARY[suffix], True
+    return value * Fraction(10) ** _DECIMAL[suffix or ""], False
+
+
+def format_quantity(value: Fraction, binary: bool) -> str:
+    """Format a sum canonically: binary suffixes if the inputs used them, else decimal."""
+    if value.denominator != 1:
+        milli = value * 1000
+        return f"{int(milli)}m" if milli.denominator == 1 else str(float(value))
+    number = int(value)
+    table = sorted(_BINARY.items(), key=lambda kv: -kv[1]) if binary else []
+    for suffix, power in table:
+        if number and number % (2**power) == 0:
+            return f"{number // 2**power}{suffix}"
+    return str(number)
+
+
+def sum_resources(nodes: Sequence[Obj], field: str, *, schedulable_only: bool) -> dict[str, str]:
+    """Sum ``status.<field>`` over nodes (skipping unschedulable ones when asked)."""
+    totals: dict[str, Fraction] = {}
+    binary: dict[str, bool] = {}
+    for node in nodes:
+        if schedulable_only and (node.get("spec") or {}).get("unschedulable") is True:
+            continue
+        for name, text in ((node.get("status") or {}).get(field) or {}).items():
+            parsed = parse_quantity(str(text))
+            if parsed is None:
+                continue
+            totals[name] = totals.get(name, Fraction(0)) + parsed[0]
+            binary[name] = binary.get(name, True) and parsed[1]
+    return {name: format_quantity(totals[name], binary[name]) for name in sorted(totals)}
+
+
+def cluster_claims(claims: Sequence[Obj]) -> list[Obj]:
+    """The ``clusterClaims`` list: reserved names first, then at most 20 custom, sorted."""
+    reserved: list[Obj] = []
+    custom: list[Obj] = []
+    for claim in claims:
+        meta = claim.get("metadata") or {}
+        if SPOKE_ONLY in (meta.get("labels") or {}):
+            continue
+        entry = {
+            "name": str(meta.get("name", "")),
+            "value": str((claim.get("spec") or {}).get("value", "")),
+        }
+        (reserved if entry["name"] in RESERVED_CLAIMS else custom).append(entry)
+    reserved.sort(key=lambda e: RESERVED_CLAIMS.index(e["name"]))
+    custom.sort(key=lambda e: e["name"])
+    return reserved + custom[:MAX_CUSTOM_CLAIMS]
+
+
+def cluster_report(
+    name: str,
+    *,
+    accepted: bool,
+    healthy: bool,
+    error: str,
+    observed: Obj,
+    previous: Obj | None,
+    now: str,
+) -> Obj:
+    """The ManagedCluster report; ``observed``: clusterClaims, allocatable, capacity, version."""
+    before = (previous or {}).get("status") or {}
+    old_conditions = list(before.get("conditions") or [])
+    current = []
+    joined = any(c.get("type") == "ManagedClusterJoined" for c in old_conditions)
+    if accepted or joined:
+        message = "Managed cluster joined"
+        current.append(
+            conditions.new("ManagedClusterJoined", "True", "ManagedClusterJoined", message, 0)
+        )
+    if healthy:
+        current.append(
+            conditions.new(
+                "ManagedClusterConditionAvailable",
+                "True",
+                "ManagedClusterAvailable",
+                "Managed cluster is available",
+                0,
+            )
+        )
+    else:
+        current.append(
+            conditions.new(
+                "ManagedClusterConditionAvailable",
+                "False",
+                "ManagedClusterKubeAPIServerUnavailable",
+                error,
+                0,
+            )
+        )
+    for condition in current:
+        condition.pop("observedGeneration")
+    status: Obj = {"conditions": conditions.stamp(old_conditions, current, now)}
+    source = observed if healthy else before
+    for key in ("clusterClaims", "allocatable", "capacity", "version"):
+        if source.get(key):
+            status[key] = source[key]
+    return {
+        "apiVersion": "cluster.open-cluster-management.io/v1",
+        "kind": "ManagedCluster",
+        "metadata": {"name": name},
+        "status": status,
+    }
+
+
+def format_micro(now: datetime.datetime) -> str:
+    """RFC 3339 with microseconds, as a Lease's renewTime."""
+    return now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def lease_seconds(cluster_spec: Obj | None) -> int:
+    """leaseDurationSeconds from the accepted ManagedCluster (0 or absent: 60)."""
+    value = (cluster_spec or {}).get("leaseDurationSeconds")
+    return value if isinstance(value, int) and value > 0 else DEFAULT_LEASE_SECONDS
+
+
+def lease(
+    cluster: str, previous: Obj | None, seconds: int, now: datetime.datetime
+) -> tuple[Obj, bool]:
+    """Return the Lease to report and whether it was renewed in this pass."""
+    spec = (previous or {}).get("spec") or {}
+    renewed = _parse(spec.get("renewTime"))
+    due = (
+        renewed is None
+        or spec.get("leaseDurationSeconds") != seconds
+        or now >= renewed + datetime.timedelta(seconds=seconds)
+    )
+    body = {
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {
+            "name": "managed-cluster-lease",
+            "namespace": cluster,
+            "labels": {"open-cluster-management.io/cluster-name": cluster},
+        },
+        "spec": {
+            "leaseDurationSeconds": seconds,
+            "renewTime": format_micro(now) if due else spec.get("renewTime"),
+        },
+    }
+    return body, due
+
+
+def _parse(value: Any) -> datetime.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)

@@ -1,0 +1,125 @@
+"""``gitops-ocm agent``: one cluster's pull agent (apply prescriptions, commit reports).
+
+I/O shell: opens the cluster (a kubeconfig, the pod's service account, or an
+in-memory cluster kept in a folder), runs passes every ``--interval`` seconds
+(or one with ``--once``) and prints one line per pass. Exit codes with
+``--once``: 0 the pass succeeded, 1 some manifest failed (see the report),
+3 Git or the cluster could not be reached (the pass still reconciled from the
+prescriptions kept on disk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import re
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from gitops_ocm import errors
+from gitops_ocm.agent import loop
+from gitops_ocm.kube import cluster as kube
+from gitops_ocm.kube import memory, simulate, state, store
+
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``agent`` parser."""
+    parser = subparsers.add_parser(
+        "agent",
+        help="apply one cluster's prescriptions from ocm/hub and commit its reports",
+        description="Pull agent: fetch ocm/hub, apply this cluster's works, report status.",
+    )
+    parser.add_argument("--repo", required=True, help="hub repository: a path or a URL")
+    parser.add_argument("--cluster", required=True, help="the ManagedCluster this agent serves")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--kubeconfig", type=Path, help="reach the cluster with this kubeconfig")
+    where.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
+    where.add_argument("--local", type=Path, metavar="DIR", help="an in-memory cluster kept in DIR")
+    parser.add_argument("--once", action="store_true", help="run one pass and exit")
+    parser.add_argument("--interval", type=float, default=30.0, help="seconds between passes")
+    parser.add_argument("--state", type=Path, help="state folder (default ~/.local/state/...)")
+    parser.add_argument("--hub-branch", default="ocm/hub", help="branch of the prescriptions")
+    parser.add_argument(
+        "--eviction-grace",
+        type=float,
+        default=3600.0,
+        help="seconds before works whose hub copy is gone are evicted (default 3600)",
+    )
+    parser.add_argument(
+        "--simulate-workloads", action="store_true", help="with --local: make workloads ready"
+    )
+    parser.set_defaults(handler=run)
+
+
+def _state_dir(args: argparse.Namespace) -> Path:
+    if args.state is not None:
+        return Path(str(args.state))
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "gitops-ocm" / str(args.cluster)
+
+
+def _check(args: argparse.Namespace) -> None:
+    if not _LABEL.match(args.cluster):
+        raise errors.UsageError(f"'--cluster' must be a DNS label (got {args.cluster!r})")
+    if args.interval <= 0:
+        raise errors.UsageError(f"'--interval' must be > 0 (got {args.interval})")
+    if args.eviction_grace < 0:
+        raise errors.UsageError(f"'--eviction-grace' must be >= 0 (got {args.eviction_grace})")
+    if args.simulate_workloads and args.local is None:
+        raise errors.UsageError("'--simulate-workloads' needs '--local'")
+
+
+def _connect(args: argparse.Namespace) -> tuple[kube.Cluster, store.Store | None]:
+    if args.local is not None:
+        backing = store.Store()
+        state.load(backing, Path(args.local))
+        return memory.MemoryCluster(backing, manager="work-agent"), backing
+    from gitops_ocm.kube import client  # the official client is slow to import
+
+    if args.in_cluster:
+        return client.KubernetesCluster.in_cluster(), None
+    return client.KubernetesCluster.from_kubeconfig(str(args.kubeconfig)), None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run passes until interrupted (or one with ``--once``); return the exit code."""
+    _check(args)
+    cluster, backing = _connect(args)
+    settings = loop.Settings(
+        repo=args.repo,
+        cluster=args.cluster,
+        state_dir=_state_dir(args),
+        hub_branch=args.hub_branch,
+        eviction_grace=datetime.timedelta(seconds=args.eviction_grace),
+    )
+    agent = loop.Agent(settings, cluster)
+    simulator = simulate.Simulator(backing).start() if args.simulate_workloads and backing else None
+    stop = threading.Event()
+    if not args.once:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+    try:
+        while True:
+            result = agent.run_once(datetime.datetime.now(datetime.UTC))
+            if backing is not None:
+                state.save(backing, Path(args.local))
+            print(result.line(args.cluster), file=sys.stderr if result.git_error else sys.stdout)
+            if args.once:
+                return _exit_code(result)
+            if stop.wait(args.interval):
+                return 0
+    finally:
+        if simulator is not None:
+            simulator.stop()
+
+
+def _exit_code(result: loop.PassResult) -> int:
+    if result.git_error or any(e.startswith("cluster:") for e in result.errors):
+        return errors.Transient.exit_code
+    return 1 if result.errors else 0

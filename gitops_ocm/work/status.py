@@ -1,0 +1,84 @@
+"""A ManifestWork's status from what the applier did and read back.
+
+Pure; the time is a parameter. One :class:`Outcome` per manifest (the apply
+error, and how reading the resource afterwards went) becomes OCM's
+``resourceStatus.manifests[]`` entry (resourceMeta, conditions, statusFeedback),
+and the manifests' conditions become the work's. Times are kept from the
+previous status unless a status flipped, so an unchanged cluster reports
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from gitops_ocm.work import conditions, feedback, rules, spec
+
+Obj = dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What happened to one manifest in a pass."""
+
+    meta: spec.ResourceMeta
+    error: str = ""
+    read: str = conditions.FOUND
+    read_error: str = ""
+    obj: Obj | None = None
+
+
+def manifest_status(
+    work: spec.Work, outcome: Outcome, previous: Sequence[Obj], generation: int, now: str
+) -> Obj:
+    """Return the ``resourceStatus.manifests[]`` entry of one manifest."""
+    config = work.config_for(outcome.meta.id)
+    values = feedback.collect(config.feedback_rules, outcome.meta, outcome.obj)
+    current = [
+        conditions.applied(outcome.error, generation),
+        conditions.available(outcome.read, generation, outcome.read_error),
+        conditions.feedback_synced(values, generation),
+    ]
+    for produced in rules.evaluate(config.condition_rules, outcome.meta.kind, outcome.obj):
+        current.append({**produced, "observedGeneration": generation})
+    entry: Obj = {
+        "resourceMeta": outcome.meta.to_dict(),
+        "conditions": conditions.stamp(previous, current, now),
+        "statusFeedback": {"values": list(values.values)} if values.values else {},
+    }
+    return entry
+
+
+def work_status(
+    work: spec.Work,
+    outcomes: Sequence[Outcome],
+    previous: Obj | None,
+    generation: int,
+    now: str,
+    extra: Sequence[Obj] = (),
+) -> Obj:
+    """Return a ManifestWork's ``status`` (conditions and resourceStatus)."""
+    index = conditions.previous_by_meta(previous)
+    ordered = sorted(outcomes, key=lambda o: o.meta.ordinal)
+    manifests = [
+        manifest_status(work, o, conditions.previous_for(index, o.meta.to_dict()), generation, now)
+        for o in ordered
+    ]
+    current = conditions.work_conditions([m["conditions"] for m in manifests], generation, extra)
+    before = list((previous or {}).get("conditions") or [])
+    return {
+        "conditions": conditions.stamp(before, current, now),
+        "resourceStatus": {"manifests": manifests},
+    }
+
+
+def deleting(previous: Obj | None, generation: int, now: str, remaining: int) -> Obj:
+    """The status of a work whose deletion is under way: the last status plus ``Deleting``."""
+    status = dict(previous or {})
+    message = f"{remaining} resources are still being deleted"
+    condition = conditions.new("Deleting", conditions.TRUE, "WorkDeleting", message, generation)
+    kept = [c for c in status.get("conditions") or [] if c.get("type") != "Deleting"]
+    status["conditions"] = kept + conditions.stamp(status.get("conditions") or [], [condition], now)
+    return status
