@@ -63,6 +63,12 @@ class Evaluator:
         self._activations: dict[str, Any] = {}
         self._functions = _functions() | {"scores": self._scores}
 
+    def replacing(self, cluster: inventory.ClusterInfo) -> Evaluator:
+        """Return an evaluator that sees ``cluster`` instead of its earlier version."""
+        fresh = Evaluator({**self._clusters, cluster.name: cluster}, self._now)
+        fresh._activations = {k: v for k, v in self._activations.items() if k != cluster.name}
+        return fresh
+
     def matches(self, text: str, cluster: inventory.ClusterInfo) -> bool:
         """Return True only when the expression evaluates to boolean true."""
         program = self._program(text)

@@ -9,9 +9,13 @@ well under a second (benchmarks/placement.py).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TypeVar
 
 from gitops_ocm.placement import inventory
+
+_T = TypeVar("_T")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +35,41 @@ class Index:
 
 
 @dataclasses.dataclass(frozen=True)
+class Resource:
+    """One resource's allocatable values by position, and the positions sorted by value."""
+
+    values: Mapping[int, float]
+    ascending: tuple[int, ...]
+    members: int
+
+    def extremes(self, bitmap: int) -> tuple[float, float] | None:
+        """Return the lowest and highest value among the clusters of ``bitmap`` (None if none)."""
+        if bitmap.bit_count() * 32 < len(self.ascending):
+            found = [self.values[i] for i in bits(bitmap) if i in self.values]
+            return (min(found), max(found)) if found else None
+        low = next((i for i in self.ascending if bitmap >> i & 1), None)
+        if low is None:
+            return None
+        high = next(i for i in reversed(self.ascending) if bitmap >> i & 1)
+        return self.values[low], self.values[high]
+
+
+def _resource(clusters: Sequence[inventory.ClusterInfo], name: str) -> Resource:
+    values = {
+        i: c.allocatable[name]
+        for i, c in enumerate(clusters)
+        if name in c.allocatable and name in c.capacity
+    }
+    members = 0
+    if values:
+        flags = bytearray(b"0" * len(clusters))
+        for i in values:
+            flags[i] = ord("1")
+        members = int(flags[::-1].decode("ascii"), 2)
+    return Resource(values, tuple(sorted(values, key=lambda i: (values[i], i))), members)
+
+
+@dataclasses.dataclass(frozen=True)
 class Fleet:
     """Clusters in name order with their label and claim indexes."""
 
@@ -39,6 +78,18 @@ class Fleet:
     labels: Index
     claims: Index
     tainted: int
+    ordered_names: tuple[str, ...] = ()
+    resources: dict[str, Resource] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def resource(self, name: str) -> Resource:
+        """Return the clusters reporting allocatable and capacity of ``name``, by value (cached)."""
+        found = self.resources.get(name)
+        if found is None:
+            found = _resource(self.clusters, name)
+            self.resources[name] = found
+        return found
 
     @property
     def all(self) -> int:
@@ -47,13 +98,11 @@ class Fleet:
 
     def names(self, bitmap: int) -> list[str]:
         """Return the names of the clusters in ``bitmap``, in name order."""
-        names = self.clusters
-        return [names[i].name for i in positions(bitmap)] if bitmap else []
+        return pick(self.ordered_names, bitmap)
 
     def members(self, bitmap: int) -> list[inventory.ClusterInfo]:
         """Return the clusters in ``bitmap``, in name order."""
-        clusters = self.clusters
-        return [clusters[i] for i in positions(bitmap)] if bitmap else []
+        return pick(self.clusters, bitmap)
 
     def bitmap(self, names: Iterator[str] | Sequence[str] | frozenset[str]) -> int:
         """Return the bitmap of the named clusters that exist (others are ignored)."""
@@ -78,6 +127,7 @@ def build(clusters: Sequence[inventory.ClusterInfo]) -> Fleet:
         labels=_index([c.labels for c in ordered]),
         claims=_index([c.claims for c in ordered]),
         tainted=tainted,
+        ordered_names=tuple(c.name for c in ordered),
     )
 
 
@@ -94,7 +144,18 @@ def replace(everyone: Fleet, cluster: inventory.ClusterInfo) -> Fleet:
         _reindex(everyone.labels, old.labels, cluster.labels, bit),
         _reindex(everyone.claims, old.claims, cluster.claims, bit),
         tainted,
+        everyone.ordered_names,
+        _kept_resources(everyone, old, cluster),
     )
+
+
+def _kept_resources(
+    everyone: Fleet, old: inventory.ClusterInfo, new: inventory.ClusterInfo
+) -> dict[str, Resource]:
+    """Keep the per-resource caches when the replaced cluster reports the same resources."""
+    if old.allocatable == new.allocatable and old.capacity == new.capacity:
+        return dict(everyone.resources)
+    return {}
 
 
 def _reindex(index: Index, old: Mapping[str, str], new: Mapping[str, str], bit: int) -> Index:
@@ -122,27 +183,45 @@ def _index(maps: Sequence[Mapping[str, str]]) -> Index:
     return Index(pairs, keys)
 
 
-_BYTE_BITS = tuple(tuple(b for b in range(8) if value >> b & 1) for value in range(256))
+_FLAGS = bytes.maketrans(b"01", b"\0\1")
+_SPARSE = 24
+
+
+def flags(bitmap: int) -> bytes:
+    """Return one byte per position up to the highest set bit: 1 when set, else 0."""
+    return bin(bitmap)[:1:-1].encode("ascii").translate(_FLAGS)
+
+
+def pick(items: Sequence[_T], bitmap: int) -> list[_T]:
+    """Return the items at the set positions of ``bitmap``, in position order (in C)."""
+    if not bitmap:
+        return []
+    if bitmap.bit_count() < _SPARSE:
+        return [items[i] for i in _low_bits(bitmap)]
+    return list(itertools.compress(items, flags(bitmap)))
 
 
 def bits(bitmap: int) -> Iterator[int]:
     """Yield the positions of the set bits of ``bitmap``, lowest first."""
-    if bitmap.bit_count() < 16:
-        while bitmap:
-            low = bitmap & -bitmap
-            yield low.bit_length() - 1
-            bitmap ^= low
-        return
-    yield from positions(bitmap)
+    if bitmap.bit_count() < _SPARSE:
+        return _low_bits(bitmap)
+    return iter(positions(bitmap))
+
+
+def _low_bits(bitmap: int) -> Iterator[int]:
+    while bitmap:
+        low = bitmap & -bitmap
+        yield low.bit_length() - 1
+        bitmap ^= low
 
 
 def positions(bitmap: int) -> list[int]:
-    """Return the positions of the set bits of ``bitmap`` (a byte table: fast when dense)."""
-    data = bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")
-    table = _BYTE_BITS
-    return [
-        base + b
-        for base, byte in zip(range(0, len(data) * 8, 8), data, strict=True)
-        if byte
-        for b in table[byte]
-    ]
+    """Return the positions of the set bits of ``bitmap``, lowest first."""
+    return pick(range(bitmap.bit_length()), bitmap)
+
+
+def first(bitmap: int, count: int) -> list[int]:
+    """Return the ``count`` lowest set positions of ``bitmap`` (all when it has fewer)."""
+    if count < _SPARSE:
+        return list(itertools.islice(_low_bits(bitmap), count))
+    return positions(bitmap)[:count]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Sequence
 
 from gitops_ocm.placement import fleet, plugins, selectors, spec
 
@@ -46,9 +47,15 @@ def group_length(value: int | str, total: int) -> tuple[int, plugins.Misconfigur
 
 
 def build(
-    placement: spec.PlacementSpec, selected: int, everyone: fleet.Fleet
+    placement: spec.PlacementSpec,
+    selected: int,
+    everyone: fleet.Fleet,
+    names: Sequence[str] | None = None,
 ) -> tuple[tuple[Group, ...], plugins.Misconfigured | None]:
-    """Group the selected clusters (a bitmap) by the placement's decision strategy."""
+    """Group the selected clusters (a bitmap) by the placement's decision strategy.
+
+    ``names`` may give the selected names in name order, to save looking them up.
+    """
     total = selected.bit_count()
     length, problem = group_length(placement.clusters_per_group, total)
     if problem is not None:
@@ -64,11 +71,14 @@ def build(
         matched = selectors.select(group.claim_selector, everyone.claims, matched)
         rest &= ~matched
         groups.extend(_chunks(group.name, everyone.names(matched), length))
-    groups.extend(_chunks("", everyone.names(rest), length))
+    rest_names = names if names is not None and rest == selected else everyone.names(rest)
+    groups.extend(_chunks("", rest_names, length))
     return tuple(groups) or (Group("", ()),), None
 
 
-def _chunks(name: str, clusters: list[str], length: int) -> list[Group]:
+def _chunks(name: str, clusters: Sequence[str], length: int) -> list[Group]:
     if not clusters:
         return []
+    if length >= len(clusters):
+        return [Group(name, tuple(clusters))]
     return [Group(name, tuple(clusters[i : i + length])) for i in range(0, len(clusters), length)]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -89,6 +90,7 @@ def parse_time(value: object) -> datetime.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
 
 
+@functools.lru_cache(maxsize=256)
 def format_time(value: datetime.datetime) -> str:
     """Format a time as RFC 3339 in UTC with second precision (``...Z``)."""
     return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Mapping
 from typing import Protocol
 
 from gitops_ocm.placement import cel, fleet, history, inventory, spec
@@ -28,6 +29,11 @@ class Context:
     own: frozenset[str]
     now: datetime.datetime
     cel: cel.Evaluator
+
+    @functools.cached_property
+    def own_bitmap(self) -> int:
+        """Return this placement's earlier decisions as a bitmap of the fleet."""
+        return self.fleet.bitmap(self.own)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,10 +58,27 @@ class FilterResult:
 
 @dataclasses.dataclass(frozen=True)
 class ScoreResult:
-    """Scores by cluster name (clusters left out add 0) and warnings (expired scores)."""
+    """Scores of the feasible clusters as one default plus exceptions, and warnings.
 
-    scores: Mapping[str, int]
+    ``exceptions`` maps fleet positions to scores; every other feasible cluster
+    scores ``default``. A ``default`` of None means the others get no score at
+    all (they add 0 and the trace leaves them out). Most prioritizers give most
+    clusters the same score (Steady: 0 unless decided before; Balance: 100 unless
+    chosen by other placements), so selection only has to look at the exceptions
+    and at the first clusters by name.
+    """
+
+    default: int | None
+    exceptions: Mapping[int, int] = dataclasses.field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+
+    def by_name(self, everyone: fleet.Fleet, feasible: int) -> dict[str, int]:
+        """Return the score of each scored cluster by name, in name order (for the trace)."""
+        names = everyone.ordered_names
+        if self.default is None:
+            return {names[i]: self.exceptions[i] for i in sorted(self.exceptions)}
+        default, exceptions = self.default, self.exceptions
+        return {names[i]: exceptions.get(i, default) for i in fleet.positions(feasible)}
 
 
 class Filter(Protocol):
@@ -73,10 +96,27 @@ class Filter(Protocol):
 
 
 class Prioritizer(Protocol):
-    """A prioritizer plugin."""
+    """A prioritizer plugin.
+
+    ``by_name`` is True when a score depends only on the cluster's name and the
+    history (not on its labels or resources, nor on the other feasible clusters),
+    and no warnings are produced.
+    """
 
     name: str
+    by_name: bool
 
-    def score(self, ctx: Context, clusters: Sequence[inventory.ClusterInfo]) -> ScoreResult:
-        """Return a score in [-100, 100] per cluster."""
+    def score(self, ctx: Context, feasible: int, only: int | None = None) -> ScoreResult:
+        """Return a score in [-100, 100] for each cluster of ``feasible`` (or of ``only``).
+
+        With ``only`` (a subset of ``feasible``) just those clusters are scored,
+        still as members of the whole feasible set.
+        """
+        ...
+
+    def same_scores(self, before: Context, after: Context, was: int, now: int) -> bool:
+        """Return whether clusters feasible in both ``was`` and ``now`` keep their scores.
+
+        ``before`` and ``after`` differ by one cluster; used for incremental rescheduling.
+        """
         ...

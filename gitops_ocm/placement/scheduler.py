@@ -6,13 +6,21 @@ OCM's order (Predicate, TaintToleration); the total score of a cluster is the
 sum of weight x score over the prioritizers; clusters are sorted by total
 descending then name; the first ``numberOfClusters`` are selected (through the
 spread constraints, when any). Scores are computed only when they can matter
-(``numberOfClusters`` or spread set) or when a trace with scores is asked for.
+(``numberOfClusters`` below the feasible count, or spread) or when a trace with
+scores is asked for (``explain``). Without ``explain`` the top N is found
+without sorting everyone: a prioritizer gives most clusters one default score
+and lists the exceptions, so the candidates are the exceptional clusters plus
+the first N by name (the lowest bits of the feasible bitmap); a resource
+prioritizer is walked in the fleet's allocatable order until nobody further can
+make the top. The trace then has the filter bitmaps but no scores.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import heapq
+import itertools
 
 from gitops_ocm.placement import (
     cel,
@@ -27,6 +35,7 @@ from gitops_ocm.placement import (
     weights,
 )
 from gitops_ocm.placement.filters import predicate, taints
+from gitops_ocm.placement.prioritizers import resource
 
 _EMPTY_TRACE = trace.Trace()
 FILTERS: tuple[plugins.Filter, ...] = (predicate.Predicate(), taints.TaintToleration())
@@ -75,29 +84,10 @@ def schedule(
     problem = problem or spread.misconfiguration(placement.spread)
     if problem is not None:
         return _failed(placement, scope, ctx, problem, steps)
-    return _rank(ctx, scope, feasible, weighted, tuple(steps), requeue, explain)
+    return rank(ctx, scope, feasible, weighted, tuple(steps), requeue, explain)
 
 
-def feasible(
-    placement: spec.PlacementSpec,
-    everyone: fleet.Fleet,
-    catalog: sets.Catalog,
-    past: history.History,
-    now: datetime.datetime,
-    evaluator: cel.Evaluator,
-    mask: int,
-) -> int:
-    """Return which clusters of ``mask`` pass scoping and filters (for incremental rescheduling)."""
-    scope = sets.scope(catalog, placement.namespace, placement.cluster_sets, everyone)
-    own = past.of(placement.key).decisions
-    ctx = plugins.Context(placement, everyone, past, own, now, evaluator)
-    survivors = scope.candidates & mask
-    for plugin in FILTERS:
-        survivors = plugin.filter(ctx, survivors).survivors
-    return survivors
-
-
-def _rank(
+def rank(
     ctx: plugins.Context,
     scope: sets.Scope,
     feasible: int,
@@ -105,58 +95,162 @@ def _rank(
     steps: tuple[trace.FilterStep, ...],
     requeue: datetime.datetime | None,
     explain: bool,
+    known: tuple[str, ...] | None = None,
 ) -> Outcome:
+    """Score (when it matters), select and group the feasible clusters.
+
+    ``known`` is the selection in order when the caller already knows it
+    (incremental rescheduling); it must be what the selection would give.
+    """
     placement = ctx.placement
     count = feasible.bit_count()
     wanted = count if placement.number_of_clusters is None else max(placement.number_of_clusters, 0)
     scored = explain or placement.spread != () or wanted < count
-    totals: dict[str, int] = {}
-    records: list[trace.PrioritizerStep] = []
-    warnings: list[str] = []
-    if not scored:
+    record = trace.Trace(scope.candidates, steps, scored=scored)
+    warnings: tuple[str, ...] = ()
+    if known is not None and not explain:
+        selected = known
+        selected_bitmap = feasible if not scored else ctx.fleet.bitmap(selected)
+    elif not scored:
         selected = tuple(ctx.fleet.names(feasible))
-        chosen = spread.Selection((), {})
-        order = selected
         selected_bitmap = feasible
-    else:
-        clusters = ctx.fleet.members(feasible)
-        totals = dict.fromkeys((c.name for c in clusters), 0)
-        for item in weighted:
-            result = item.plugin.score(ctx, clusters)
-            records.append(trace.PrioritizerStep(item.plugin.name, item.weight, result.scores))
-            warnings.extend(result.warnings)
-            for name, value in result.scores.items():
-                totals[name] += value * item.weight
-        clusters.sort(key=lambda c: -totals[c.name])
-        chosen = spread.select(placement.spread, clusters, wanted)
-        selected = tuple(c.name for c in chosen.chosen)
-        order = tuple(c.name for c in clusters)
+    elif explain or placement.spread:
+        selected, record, warnings = _rank_all(ctx, feasible, weighted, wanted, record)
         selected_bitmap = ctx.fleet.bitmap(selected)
-    grouped, problem = groups.build(placement, selected_bitmap, ctx.fleet)
+    else:
+        selected, warnings = _top(ctx, feasible, weighted, wanted)
+        selected_bitmap = ctx.fleet.bitmap(selected)
+    grouped, problem = groups.build(
+        placement, selected_bitmap, ctx.fleet, selected if not scored else None
+    )
     if problem is not None:
         return _failed(placement, scope, ctx, problem, list(steps))
     unscheduled = 0 if placement.number_of_clusters is None else wanted - len(selected)
-    record = trace.Trace(
-        scope.candidates,
-        steps,
-        tuple(records),
-        totals,
-        order,
-        chosen.passed_over,
-        scored,
-    )
     return Outcome(
-        placement,
-        scope,
-        selected,
-        unscheduled,
-        grouped,
-        None,
-        tuple(warnings),
-        requeue,
-        record,
-        ctx,
+        placement, scope, selected, unscheduled, grouped, None, warnings, requeue, record, ctx
     )
+
+
+def _top(
+    ctx: plugins.Context, feasible: int, weighted: tuple[weights.Weighted, ...], wanted: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Select the best ``wanted`` clusters looking only at exceptional scores and the first names.
+
+    Every cluster without an exceptional score has the same total, so among them
+    the first by name win: they are the lowest bits of the feasible bitmap. A
+    resource prioritizer scores every cluster differently, but in the order of
+    allocatable; it is walked in that order until the rest cannot make the top.
+    """
+    walked = [w for w in weighted if isinstance(w.plugin, resource.ResourceAllocatable)]
+    if len(walked) == 1 and all(w.plugin.by_name for w in weighted if w is not walked[0]):
+        others = tuple(w for w in weighted if w is not walked[0])
+        best = _top_by_resource(ctx, feasible, others, walked[0], wanted)
+        if best is not None:
+            return best, ()
+    base, deltas, warnings = _sparse(ctx, feasible, weighted)
+    ranked = [(-(base + delta), i) for i, delta in deltas.items()]
+    ranked.extend((-base, i) for i in _first_plain(feasible, set(deltas), wanted))
+    names = ctx.fleet.ordered_names
+    return tuple(names[i] for _, i in heapq.nsmallest(wanted, ranked)), warnings
+
+
+def _sparse(
+    ctx: plugins.Context, feasible: int, weighted: tuple[weights.Weighted, ...]
+) -> tuple[int, dict[int, int], tuple[str, ...]]:
+    """Return the total every unexceptional cluster gets, the others' differences, warnings."""
+    base = 0
+    deltas: dict[int, int] = {}
+    warnings: list[str] = []
+    for item in weighted:
+        result = item.plugin.score(ctx, feasible)
+        warnings.extend(result.warnings)
+        default = result.default or 0
+        base += item.weight * default
+        for i, value in result.exceptions.items():
+            if value != default:
+                deltas[i] = deltas.get(i, 0) + item.weight * (value - default)
+    return base, {i: d for i, d in deltas.items() if d}, tuple(warnings)
+
+
+def _top_by_resource(
+    ctx: plugins.Context,
+    feasible: int,
+    others: tuple[weights.Weighted, ...],
+    walked: weights.Weighted,
+    wanted: int,
+) -> tuple[str, ...] | None:
+    """Select through the fleet's allocatable order (None: no feasible cluster reports it)."""
+    plugin = walked.plugin
+    assert isinstance(plugin, resource.ResourceAllocatable)
+    table = ctx.fleet.resource(plugin.resource)
+    extremes = table.extremes(feasible)
+    if extremes is None or walked.weight == 0 or wanted <= 0:
+        return None
+    low, high = extremes
+    values, weight = table.values, walked.weight
+    base, deltas, _warnings = _sparse(ctx, feasible, others)
+    ranked = [
+        (-(base + d + weight * resource.value_score(values[i], low, high)), i)
+        if i in values
+        else (-(base + d), i)
+        for i, d in deltas.items()
+    ]
+    ranked.extend((-base, i) for i in _first_plain(feasible & ~table.members, set(deltas), wanted))
+    flags = fleet.flags(feasible)
+    order = reversed(table.ascending) if weight > 0 else iter(table.ascending)
+    totals: list[int] = []
+    for i in order:
+        if i >= len(flags) or not flags[i] or i in deltas:
+            continue
+        total = base + weight * resource.value_score(values[i], low, high)
+        if len(totals) >= wanted and total < totals[wanted - 1]:
+            break
+        totals.append(total)
+        ranked.append((-total, i))
+    names = ctx.fleet.ordered_names
+    return tuple(names[i] for _, i in heapq.nsmallest(wanted, ranked))
+
+
+def _first_plain(feasible: int, exceptional: set[int], wanted: int) -> list[int]:
+    """Return the ``wanted`` lowest positions of ``feasible`` that are not exceptional."""
+    if len(exceptional) <= 64:
+        mask = 0
+        for i in exceptional:
+            mask |= 1 << i
+        return fleet.first(feasible & ~mask, wanted)
+    plain = (i for i in fleet.positions(feasible) if i not in exceptional)
+    return list(itertools.islice(plain, wanted))
+
+
+def _rank_all(
+    ctx: plugins.Context,
+    feasible: int,
+    weighted: tuple[weights.Weighted, ...],
+    wanted: int,
+    record: trace.Trace,
+) -> tuple[tuple[str, ...], trace.Trace, tuple[str, ...]]:
+    """Score every feasible cluster, sort them all and select through spread (for the trace)."""
+    clusters = ctx.fleet.members(feasible)
+    totals = dict.fromkeys((c.name for c in clusters), 0)
+    records: list[trace.PrioritizerStep] = []
+    warnings: list[str] = []
+    for item in weighted:
+        result = item.plugin.score(ctx, feasible)
+        scores = result.by_name(ctx.fleet, feasible)
+        records.append(trace.PrioritizerStep(item.plugin.name, item.weight, scores))
+        warnings.extend(result.warnings)
+        for name, value in scores.items():
+            totals[name] += value * item.weight
+    clusters.sort(key=lambda c: -totals[c.name])
+    chosen = spread.select(ctx.placement.spread, clusters, wanted)
+    record = dataclasses.replace(
+        record,
+        prioritizers=tuple(records),
+        totals=totals,
+        order=tuple(c.name for c in clusters),
+        passed_over=chosen.passed_over,
+    )
+    return tuple(c.name for c in chosen.chosen), record, tuple(warnings)
 
 
 def _failed(

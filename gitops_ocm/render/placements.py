@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ from gitops_ocm.placement import (
     fleet,
     groups,
     history,
+    incremental,
     inventory,
     scheduler,
     sets,
@@ -42,10 +44,14 @@ class PlacementResult:
     name: str
     clusters: tuple[str, ...]
     groups: tuple[groups.Group, ...]
-    pages: tuple[decisions.Page, ...]
     status: Mapping[str, Any]
     outcome: scheduler.Outcome | None
     kept: bool = False
+
+    @functools.cached_property
+    def pages(self) -> tuple[decisions.Page, ...]:
+        """Return the PlacementDecision pages (built when first read: they follow from groups)."""
+        return decisions.paginate(self.name, self.groups)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,9 +112,15 @@ def result(placement: spec.PlacementSpec, inputs: Inputs, explain: bool = False)
         inputs.evaluator,
         explain,
     )
+    return published(outcome, inputs)
+
+
+def published(outcome: scheduler.Outcome, inputs: Inputs) -> PlacementResult:
+    """Decide what to publish for one scheduled (not disabled) placement."""
+    placement = outcome.placement
+    before = inputs.history.of(placement.key)
     if outcome.misconfigured is not None:
         return _kept(placement, before, _misconfigured_status(outcome, before, inputs.now), outcome)
-    pages = decisions.paginate(placement.name, outcome.groups)
     conditions = [
         status.misconfigured(None),
         status.satisfied(
@@ -117,18 +129,95 @@ def result(placement: spec.PlacementSpec, inputs: Inputs, explain: bool = False)
     ]
     body = {
         "numberOfSelectedClusters": len(outcome.selected),
-        "decisionGroups": decisions.group_status(pages),
+        "decisionGroups": decisions.group_status_of(placement.name, outcome.groups),
         "conditions": status.merge(conditions, before.status, inputs.now),
     }
     return PlacementResult(
         placement.namespace,
         placement.name,
-        tuple(sorted(outcome.selected)),
+        outcome.selected if not outcome.trace.scored else tuple(sorted(outcome.selected)),
         outcome.groups,
-        pages,
         body,
         outcome,
     )
+
+
+class Scheduler:
+    """Every placement's result, kept up to date as clusters change one at a time.
+
+    Not pure: it holds the current inputs and results and replaces them on
+    :meth:`update_cluster`, which reschedules only the placements the changed
+    cluster can affect (see :mod:`gitops_ocm.placement.incremental`). The
+    results always equal what :func:`result` gives for the current inputs.
+    Outcomes of unaffected placements keep their earlier context; ask
+    :meth:`explain` for a trace against the current inputs.
+    """
+
+    def __init__(self, specs: Sequence[spec.PlacementSpec], inputs: Inputs) -> None:
+        self.inputs = inputs
+        self.results = {p.key: result(p, inputs) for p in specs}
+        self._watch = incremental.Watch({p.key: p for p in specs if not p.disabled})
+
+    def update_cluster(self, cluster: inventory.ClusterInfo) -> list[tuple[str, str]]:
+        """Replace one known cluster; return the keys whose results changed, sorted."""
+        old = self.inputs
+        if old.fleet.clusters[old.fleet.position[cluster.name]] == cluster:
+            return []
+        everyone = fleet.replace(old.fleet, cluster)
+        evaluator = old.evaluator.replacing(cluster)
+        self.inputs = dataclasses.replace(old, fleet=everyone, evaluator=evaluator)
+        change = incremental.Change(
+            old.fleet,
+            everyone,
+            cluster.name,
+            old.catalog,
+            old.history,
+            old.now,
+            (old.evaluator, evaluator),
+        )
+        changed: list[tuple[str, str]] = []
+        for key in self._watch.affected(change):
+            res = self.results[key]
+            if res.outcome is None:
+                continue
+            outcome = incremental.reschedule(res.outcome, change, self._watch.signatures[key])
+            if outcome is None:
+                continue
+            if _same_publication(outcome, res.outcome):
+                self.results[key] = PlacementResult(
+                    res.namespace, res.name, res.clusters, res.groups, res.status, outcome
+                )
+                continue
+            fresh = published(outcome, self.inputs)
+            if outcome.misconfigured is None and res.outcome.misconfigured is None:
+                changed.append(key)  # other groups or counts always publish differently
+            elif _public(fresh) != _public(res):
+                changed.append(key)
+            self.results[key] = fresh
+        return sorted(changed)
+
+    def explain(self, key: tuple[str, str]) -> PlacementResult:
+        """Return one placement's result with a full trace, against the current inputs."""
+        outcome = self.results[key].outcome
+        assert outcome is not None, "scheduling is disabled for this placement"
+        return result(outcome.placement, self.inputs, explain=True)
+
+
+def _same_publication(new: scheduler.Outcome, old: scheduler.Outcome) -> bool:
+    """Return whether two outcomes publish the same decisions and status."""
+    return (
+        new.misconfigured is None
+        and old.misconfigured is None
+        and new.groups == old.groups
+        and new.unscheduled == old.unscheduled
+        and bool(new.scope.candidates) == bool(old.scope.candidates)
+        and new.scope.eligible == old.scope.eligible
+        and new.scope.bindings == old.scope.bindings
+    )
+
+
+def _public(res: PlacementResult) -> tuple[object, ...]:
+    return (res.clusters, res.groups, res.status, res.kept)
 
 
 def _kept(
@@ -140,10 +229,9 @@ def _kept(
     grouped = decisions.regroup(before.pages)
     if not grouped and outcome is not None:
         grouped = (groups.Group("", ()),)
-    pages = decisions.paginate(placement.name, grouped)
     clusters = tuple(sorted(c for g in grouped for c in g.clusters))
     return PlacementResult(
-        placement.namespace, placement.name, clusters, grouped, pages, body, outcome, True
+        placement.namespace, placement.name, clusters, grouped, body, outcome, True
     )
 
 
@@ -151,14 +239,13 @@ def _misconfigured_status(
     outcome: scheduler.Outcome, before: history.Previous, now: datetime.datetime
 ) -> dict[str, Any]:
     grouped = decisions.regroup(before.pages) or (groups.Group("", ()),)
-    pages = decisions.paginate(outcome.placement.name, grouped)
     count = sum(len(g.clusters) for g in grouped)
     kept = status.previous_condition(before.status, status.SATISFIED)
     satisfied = kept or status.satisfied(outcome.scope, outcome.placement.cluster_sets, count, 0)
     conditions = [status.misconfigured(outcome.misconfigured), satisfied]
     return {
         "numberOfSelectedClusters": count,
-        "decisionGroups": decisions.group_status(pages),
+        "decisionGroups": decisions.group_status_of(outcome.placement.name, grouped),
         "conditions": status.merge(conditions, before.status, now),
     }
 

@@ -29,10 +29,7 @@ class Predicate:
         problem = misconfiguration(predicates)
         if problem is not None:
             return plugins.FilterResult(0, plugins.Misconfigured(NAME, problem))
-        matched = 0
-        for predicate in predicates:
-            matched |= _match(ctx, predicate, candidates & ~matched)
-        return plugins.FilterResult(matched)
+        return plugins.FilterResult(matching(ctx, candidates))
 
     def why(self, ctx: plugins.Context, cluster: inventory.ClusterInfo) -> str:
         """Explain a drop: which part of each predicate failed."""
@@ -42,6 +39,16 @@ class Predicate:
             for n, predicate in enumerate(ctx.placement.predicates, 1)
         ]
         return "; ".join(parts)
+
+
+def matching(ctx: plugins.Context, candidates: int) -> int:
+    """Return the candidates matching at least one predicate (predicates already checked)."""
+    if not ctx.placement.predicates:
+        return candidates
+    matched = 0
+    for predicate in ctx.placement.predicates:
+        matched |= _match(ctx, predicate, candidates & ~matched)
+    return matched
 
 
 def misconfiguration(predicates: tuple[Mapping[str, Any], ...]) -> str | None:

@@ -8,13 +8,13 @@ gives 0. Expired scores are reported as a warning, as OCM's event does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from gitops_ocm.placement import inventory, plugins
+from gitops_ocm.placement import fleet, plugins
 
 
 class AddOn:
     """Prioritizer plugin ``AddOn/<resourceName>/<scoreName>``."""
+
+    by_name = False
 
     def __init__(self, resource: str, score: str) -> None:
         self.resource = resource
@@ -22,19 +22,26 @@ class AddOn:
         self.name = f"AddOn/{resource}/{score}"
 
     def score(
-        self, ctx: plugins.Context, clusters: Sequence[inventory.ClusterInfo]
+        self, ctx: plugins.Context, feasible: int, only: int | None = None
     ) -> plugins.ScoreResult:
         """Return each cluster's add-on score (0 when absent or expired)."""
-        scores: dict[str, int] = {}
+        exceptions: dict[int, int] = {}
         expired: list[str] = []
-        for cluster in clusters:
-            scores[cluster.name] = 0
-            published = cluster.scores.get(self.resource)
+        clusters = ctx.fleet.clusters
+        for i in fleet.positions(feasible if only is None else only):
+            cluster = clusters[i]
+            published = cluster.scores.get(self.resource) if cluster.scores else None
             if published is None:
                 continue
             if published.valid_until is not None and ctx.now > published.valid_until:
                 expired.append(f"{cluster.name}/{self.resource}")
                 continue
-            scores[cluster.name] = published.scores.get(self.score_name, 0)
+            exceptions[i] = published.scores.get(self.score_name, 0)
         warnings = (f"AddOnPlacementScores {' '.join(expired)} expired",) if expired else ()
-        return plugins.ScoreResult(scores, warnings)
+        return plugins.ScoreResult(0, exceptions, warnings)
+
+    def same_scores(
+        self, before: plugins.Context, after: plugins.Context, was: int, now: int
+    ) -> bool:
+        """Return False: the warnings cover every feasible cluster."""
+        return False

@@ -6,13 +6,13 @@ with no decisions scores 100; otherwise ``2 * trunc(100 * (0.5 - count/max))``
 (truncation toward zero before doubling, so scores are even). The decisions of
 other placements are those of the previous hub tree (OCM reads the current
 PlacementDecisions the same way), so results do not depend on scheduling order.
+Clusters nobody else chose all score 100, the default; only the others are
+listed as exceptions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from gitops_ocm.placement import inventory, plugins
+from gitops_ocm.placement import fleet, plugins
 
 NAME = "Balance"
 
@@ -21,19 +21,31 @@ class Balance:
     """Prioritizer plugin ``BuiltIn/Balance``."""
 
     name = NAME
+    by_name = True
 
     def score(
-        self, ctx: plugins.Context, clusters: Sequence[inventory.ClusterInfo]
+        self, ctx: plugins.Context, feasible: int, only: int | None = None
     ) -> plugins.ScoreResult:
-        """Return the Balance score of each cluster."""
+        """Return the Balance score of each cluster (100 unless other placements chose it)."""
         counts = ctx.history.counts
+        if not counts:
+            return plugins.ScoreResult(plugins.MAX_SCORE)
         own = ctx.own
         top = ctx.history.max_count_except(own)
-        scores: dict[str, int] = {}
-        for cluster in clusters:
-            count = counts.get(cluster.name, 0) - (1 if cluster.name in own else 0)
-            scores[cluster.name] = balance_score(count, top)
-        return plugins.ScoreResult(scores)
+        names = ctx.fleet.ordered_names
+        exceptions: dict[int, int] = {}
+        for i in fleet.positions(feasible if only is None else only):
+            name = names[i]
+            count = counts.get(name, 0) - (1 if name in own else 0)
+            if count > 0:
+                exceptions[i] = balance_score(count, top)
+        return plugins.ScoreResult(plugins.MAX_SCORE, exceptions)
+
+    def same_scores(
+        self, before: plugins.Context, after: plugins.Context, was: int, now: int
+    ) -> bool:
+        """Return True: a score depends on the cluster's name and the history only."""
+        return True
 
 
 def balance_score(count: int, top: int) -> int:

@@ -3,39 +3,50 @@
 Pure. OCM's arithmetic: among the scored clusters that report BOTH allocatable
 and capacity for the resource, take min and max allocatable; each such cluster
 scores ``trunc(((a - min) / (max - min) - 0.5) * 200)``, or 100 when max == min.
-Clusters lacking the resource get no score (they add 0).
+Clusters lacking the resource get no score (they add 0). Min and max come from
+the fleet's per-resource order (:meth:`fleet.Fleet.resource`), so scoring a few
+clusters of a large feasible set is cheap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from gitops_ocm.placement import inventory, plugins
+from gitops_ocm.placement import fleet, plugins
 
 RESOURCES = {"ResourceAllocatableCPU": "cpu", "ResourceAllocatableMemory": "memory"}
 
 
+def value_score(value: float, low: float, high: float) -> int:
+    """Return OCM's score of one allocatable ``value`` given the feasible min and max."""
+    if high == low:
+        return plugins.MAX_SCORE
+    return int(((value - low) / (high - low) - 0.5) * 200)
+
+
 class ResourceAllocatable:
     """Prioritizer plugin ``BuiltIn/ResourceAllocatable{CPU,Memory}``."""
+
+    by_name = False
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.resource = RESOURCES[name]
 
     def score(
-        self, ctx: plugins.Context, clusters: Sequence[inventory.ClusterInfo]
+        self, ctx: plugins.Context, feasible: int, only: int | None = None
     ) -> plugins.ScoreResult:
         """Return the allocatable score of each cluster that reports the resource."""
-        values = {
-            c.name: c.allocatable[self.resource]
-            for c in clusters
-            if self.resource in c.allocatable and self.resource in c.capacity
-        }
-        if not values:
-            return plugins.ScoreResult({})
-        low, high = min(values.values()), max(values.values())
-        if high == low:
-            return plugins.ScoreResult({name: plugins.MAX_SCORE for name in values})
-        return plugins.ScoreResult(
-            {name: int(((v - low) / (high - low) - 0.5) * 200) for name, v in values.items()}
-        )
+        table = ctx.fleet.resource(self.resource)
+        extremes = table.extremes(feasible)
+        if extremes is None:
+            return plugins.ScoreResult(None)
+        low, high = extremes
+        values = table.values
+        scored = [i for i in fleet.positions(feasible if only is None else only) if i in values]
+        return plugins.ScoreResult(None, {i: value_score(values[i], low, high) for i in scored})
+
+    def same_scores(
+        self, before: plugins.Context, after: plugins.Context, was: int, now: int
+    ) -> bool:
+        """Return whether min and max allocatable stay the same."""
+        old = before.fleet.resource(self.resource).extremes(was)
+        return old is not None and old == after.fleet.resource(self.resource).extremes(now)

@@ -5,9 +5,9 @@ Pure. Keeps earlier picks sticky, as in OCM.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
 
-from gitops_ocm.placement import inventory, plugins
+from gitops_ocm.placement import fleet, plugins
 
 NAME = "Steady"
 
@@ -16,12 +16,17 @@ class Steady:
     """Prioritizer plugin ``BuiltIn/Steady``."""
 
     name = NAME
+    by_name = True
 
     def score(
-        self, ctx: plugins.Context, clusters: Sequence[inventory.ClusterInfo]
+        self, ctx: plugins.Context, feasible: int, only: int | None = None
     ) -> plugins.ScoreResult:
         """Return 100 for earlier decisions and 0 for the others."""
-        own = ctx.own
-        return plugins.ScoreResult(
-            {c.name: plugins.MAX_SCORE if c.name in own else 0 for c in clusters}
-        )
+        decided = fleet.positions(ctx.own_bitmap & (feasible if only is None else only))
+        return plugins.ScoreResult(0, dict(zip(decided, itertools.repeat(plugins.MAX_SCORE))))
+
+    def same_scores(
+        self, before: plugins.Context, after: plugins.Context, was: int, now: int
+    ) -> bool:
+        """Return True: a score depends on the cluster's name and the history only."""
+        return True
