@@ -22,8 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import fleetgen
 
-from gitops_ocm.gitstore import remote
+from gitops_ocm import source
+from gitops_ocm.gitstore import remote, writer
 from gitops_ocm.hub import controller
+from gitops_ocm.render import hub
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 
@@ -34,6 +36,13 @@ def report(label: str, result: controller.PassResult) -> None:
         f"  {label:<34} {result.seconds * 1000:9.1f} ms  files_written={result.files_written} "
         f"clusters_touched={result.clusters_touched} valid={result.valid}"
     )
+
+
+def seed_status(repo: Path) -> None:
+    """Publish an ocm/status in which every accepted cluster has reported Available=True."""
+    store = remote.open_store(str(repo))
+    snap = source.load_revision(str(repo), "main")
+    writer.publish_tree(store.repo, "ocm/status", hub.assume_available(snap, NOW), "agents report")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             policies=args.policies,
         )
         fleetgen.commit_to_repo(root, repo)
+        seed_status(repo)
         ctl = controller.Controller(remote.open_store(str(repo)), clock=lambda: NOW)
         result = ctl.reconcile()
         report("cold reconcile (empty ocm/hub)", result)
@@ -67,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         report("one cluster's labels changed", ctl.reconcile())
         ctl._last_inputs = None  # force a full recomputation with identical inputs
         report("nothing changed, recomputed", ctl.reconcile())
+        cold = controller.Controller(remote.open_store(str(repo)), clock=lambda: NOW)
+        report("restarted controller, first pass", cold.reconcile())
     return 0
 
 

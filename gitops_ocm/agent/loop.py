@@ -12,6 +12,11 @@ is still accepted is *deleted* (OCM: the ManifestWork was deleted on the hub);
 works whose hub copy is gone because the cluster is no longer accepted, the
 hub branch is gone, or the AppliedManifestWork belongs to another hub are
 *evicted* after the grace period (OCM's AppliedManifestWork eviction).
+
+After the works, the replicated policies are evaluated and enforced by
+:mod:`gitops_ocm.governance` (docs/governance.md). While the cluster is not
+accepted or does not answer, the governance files of the last report are kept
+as they were, so the state pruning relies on is never lost.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from gitops_ocm import errors
 from gitops_ocm.agent import applier, clusterstatus, crds, reporter
 from gitops_ocm.agent import prescriptions as hub
 from gitops_ocm.gitstore import remote, urls, writer
+from gitops_ocm.governance import reports as governance_reports
+from gitops_ocm.governance import runner as governance
 from gitops_ocm.kube import cluster as kube
 from gitops_ocm.model import yamlout
 from gitops_ocm.work import eviction, spec, status
@@ -58,6 +65,7 @@ class PassResult:
     written: int = 0
     pruned: int = 0
     deleted: int = 0
+    policies: int = 0
     errors: list[str] = dataclasses.field(default_factory=list)
     git_error: str = ""
     report_commit: str | None = None
@@ -74,6 +82,7 @@ class PassResult:
         text = (
             f"agent {cluster}: source {source} ({where}) works {self.works} "
             f"written {self.written} pruned {self.pruned} deleted {self.deleted} "
+            f"policies {self.policies} "
             f"errors {len(self.errors)} report {report} ({state}) took {self.took_ms:.0f} ms"
         )
         problems = [*self.errors, *([self.git_error] if self.git_error else [])]
@@ -138,6 +147,7 @@ class Agent:
         files, healthy = self._observe_cluster(found, previous, now, result)
         if healthy and found is not None:
             files |= self._reconcile(found, previous, now, result)
+        files |= self._govern(found if healthy else None, previous, now, result)
         if not result.git_error:
             self._publish(files, found, result)
         result.took_ms = (time.monotonic() - started) * 1000
@@ -220,6 +230,24 @@ class Agent:
                 result.errors.append(f"AppliedManifestWork {amw_name}: {exc}")
         return files
 
+    def _govern(
+        self,
+        found: hub.Prescriptions | None,
+        previous: dict[str, bytes],
+        now: datetime.datetime,
+        result: PassResult,
+    ) -> dict[str, bytes]:
+        """Evaluate the replicated policies; keep the last governance files when we cannot."""
+        if found is None or not found.accepted:
+            return {p: d for p, d in previous.items() if governance_reports.is_governance(p)}
+        run = governance.Runner(self.cluster, self.settings.cluster, now)
+        outcome = run.run(found.policies(), previous)
+        result.policies = outcome.policies
+        result.written += outcome.changed
+        result.pruned += outcome.pruned
+        result.errors.extend(outcome.errors)
+        return outcome.files
+
     def _apply(
         self,
         apply: applier.Applier,
@@ -301,6 +329,7 @@ class Agent:
         if found is not None and found.hub_commit:
             trailers["Hub-Commit"] = found.hub_commit
         summary = f"report {self.settings.cluster}: {result.works} works"
+        summary += f", {result.policies} policies"
         try:
             published = self._reporter().publish(files, summary, trailers)
         except errors.GitopsOcmError as exc:

@@ -57,6 +57,15 @@ class Prescriptions:
                 out[name[: -len(".yaml")]] = (_load(data), objects.blob_id(data).hex())
         return out
 
+    def policies(self) -> dict[str, dict[str, Any]]:
+        """``{replicated name <ns>.<name>: replicated Policy}`` from ``policies/``."""
+        out: dict[str, dict[str, Any]] = {}
+        for path, data in sorted(self.files.items()):
+            folder, _, name = path.partition("/")
+            if folder == "policies" and name.endswith(".yaml") and "/" not in name:
+                out[name[: -len(".yaml")]] = _load(data)
+        return out
+
 
 def _load(data: bytes | None) -> dict[str, Any]:
     if data is None:

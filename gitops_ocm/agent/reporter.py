@@ -1,9 +1,12 @@
 """Committing an agent's report to its own branch ``ocm/reports/<cluster>`` and pushing it.
 
 I/O, through the git store only. The report is a whole tree (cluster.yaml,
-lease.yaml, manifestworks/<name>.yaml) committed with ``publish_tree``, which
+lease.yaml, manifestworks/<name>.yaml, policies/<ns>.<name>.yaml and
+configurationpolicies/<ns>.<name>/<template>.yaml) committed with ``publish_tree``, which
 writes nothing when the tree equals the tip's: an unchanged cluster makes no
-commit, and the lease is what changes when it is due. For a remote repository
+commit, and the lease is what changes when it is due. Because the tree is
+whole, a file the pass no longer produces (a work or a policy that left the
+prescriptions) leaves the report. For a remote repository
 the commit is made in the local mirror and pushed by compare-and-swap against
 the remote's branch as last fetched (``refs/remotes/origin/<branch>``); a push
 that fails (Git unreachable) is retried on the next pass, even without a new

@@ -155,3 +155,73 @@ def diff_paths(repo: pygit2.Repository, old: str | None, new: str | None) -> lis
         diff = tree_of(repo, old).diff_to_tree(tree_of(repo, new))
     paths = {d.old_file.path for d in diff.deltas} | {d.new_file.path for d in diff.deltas}
     return sorted(paths)
+
+
+def open_repository_from_env() -> pygit2.Repository:
+    """Open the repository named by ``GIT_DIR`` and friends, as Git hooks see it.
+
+    A pre-receive hook runs while the pushed objects are in quarantine
+    (``GIT_QUARANTINE_PATH``); only ``RepositoryOpenFlag.FROM_ENV`` makes libgit2
+    honour ``GIT_OBJECT_DIRECTORY`` and ``GIT_ALTERNATE_OBJECT_DIRECTORIES``, so
+    the pushed commit is visible.
+    """
+    import os
+
+    path = os.environ.get("GIT_DIR", ".")
+    try:
+        return pygit2.Repository(path, pygit2.enums.RepositoryOpenFlag.FROM_ENV)
+    except (pygit2.GitError, KeyError, ValueError) as exc:
+        raise errors.InvalidInput(f"not a Git repository: {path}") from exc
+
+
+def per_folder(
+    repo: pygit2.Repository,
+    rev: str,
+    parent: str,
+    files: tuple[str, ...] = (),
+    folders: tuple[str, ...] = (),
+) -> dict[str, str]:
+    """Return {path: blob id} of chosen files in every child folder of ``parent``.
+
+    For each ``<parent>/<child>/``: the files named in ``files`` and everything
+    below the subfolders named in ``folders``. Reads a handful of tree entries per
+    child instead of walking whole folders (a hub folder can hold a million files).
+    """
+    top = _subtree(repo, tree_of(repo, rev), parent)
+    out: dict[str, str] = {}
+    if top is None:
+        return out
+    for child in top:
+        if child.filemode != _TREE:
+            continue
+        sub = repo[child.id]
+        assert isinstance(sub, pygit2.Tree)
+        base = f"{parent.strip('/')}/{child.name}/"
+        for name in files:
+            if name in sub:
+                out[base + name] = str(sub[name].id)
+        for name in folders:
+            if name in sub and sub[name].filemode == _TREE:
+                inner = repo[sub[name].id]
+                assert isinstance(inner, pygit2.Tree)
+                for entry in walk(repo, inner, f"{base}{name}/"):
+                    out[entry.path] = entry.blob
+    return out
+
+
+def folder_ids(repo: pygit2.Repository, rev: str | None, parent: str) -> dict[str, str]:
+    """Return {child folder path: tree id} for the child folders of ``parent`` at ``rev``."""
+    if rev is None:
+        return {}
+    top = _subtree(repo, tree_of(repo, rev), parent)
+    if top is None:
+        return {}
+    base = parent.strip("/")
+    return {f"{base}/{c.name}": str(c.id) for c in top if c.filemode == _TREE}
+
+
+def count_changes(repo: pygit2.Repository, old: str | None, new: str) -> int:
+    """Return how many files differ between two trees, without reading any blob."""
+    if old is None:
+        return len(tree_of(repo, new).diff_to_tree(swap=True))
+    return len(tree_of(repo, old).diff_to_tree(tree_of(repo, new)))

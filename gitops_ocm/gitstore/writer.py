@@ -45,10 +45,12 @@ class PublishResult:
 
 @dataclasses.dataclass(frozen=True)
 class _Draft:
-    """A tree ready to commit: its root node and the contents of its new blobs."""
+    """A tree ready to commit: its root node, the contents of its new blobs, and subtrees
+    already hashed elsewhere (``{tree id: payload}``) that the root names as leaves."""
 
     root: objects.Tree
     blobs: dict[bytes, bytes]
+    trees: dict[bytes, bytes] = dataclasses.field(default_factory=dict)
 
 
 def publish_tree(
@@ -230,6 +232,11 @@ def _write_new(repo: pygit2.Repository, draft: _Draft) -> None:
         for oid in objects.new_blobs(payload_node)
         if oid in draft.blobs
     }
+    if draft.trees:
+        trees.update((oid, p) for oid, p in draft.trees.items() if not exists(oid))
+        blobs.update(
+            (oid, d) for oid, d in draft.blobs.items() if oid not in blobs and not exists(oid)
+        )
     if len(trees) + len(blobs) > PACK_THRESHOLD:
         items = [(pack.BLOB, data) for data in blobs.values()]
         pack.store(repo.path, pack.encode(items + [(pack.TREE, p) for p in trees.values()]))

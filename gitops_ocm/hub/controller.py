@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from gitops_ocm import errors, source, validation
-from gitops_ocm.gitstore import reader, refs, remote, writer
+from gitops_ocm.gitstore import layout, reader, refs, remote, writer
 from gitops_ocm.hub import report, trees
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
@@ -125,8 +125,8 @@ class Controller:
     def _render(
         self, snapshot: Any, tips: tuple[str | None, ...], now: datetime.datetime
     ) -> hub.HubTree:
-        status = self._lazy(STATUS_BRANCH, tips[1])
-        previous = self._lazy(HUB_BRANCH, tips[2])
+        status = self._status_inputs(tips[1])
+        previous = self._hub_inputs(tips[2])
         infos = inventory.build(snapshot, status, now, previous)
         rendered = hub.render(snapshot, infos, previous, now)
         times = [
@@ -137,11 +137,30 @@ class Controller:
         self._requeue_at = min(times) if times else None
         return rendered
 
-    def _lazy(self, branch: str, tip: str | None) -> Mapping[str, bytes]:
+    def _lazy(self, blobs: Mapping[str, str]) -> trees.LazyFiles:
+        repo = self.hub_store.repo
+        return trees.LazyFiles(blobs, lambda path: reader.read_blob(repo, blobs[path]))
+
+    def _status_inputs(self, tip: str | None) -> Mapping[str, bytes]:
+        """The part of ocm/status scheduling reads: cluster reports and placement scores."""
         if tip is None:
             return {}
-        lazy = reader.lazy_tree(self.hub_store.repo, tip)
-        return trees.LazyFiles(lazy.blobs, lazy.read)
+        repo = self.hub_store.repo
+        return self._lazy(
+            reader.per_folder(
+                repo, tip, "clusters", files=("cluster.yaml",), folders=("addonplacementscores",)
+            )
+        )
+
+    def _hub_inputs(self, tip: str | None) -> Mapping[str, bytes]:
+        """The part of ocm/hub scheduling reads: decisions, statuses, accepted clusters."""
+        if tip is None:
+            return {}
+        repo = self.hub_store.repo
+        blobs = reader.per_folder(repo, tip, "clusters", files=("cluster.yaml",))
+        placed = reader.lazy_tree(repo, tip, "placements").blobs
+        blobs.update((f"placements/{path}", blob) for path, blob in placed.items())
+        return self._lazy(blobs)
 
     def _publish(
         self,
@@ -152,27 +171,32 @@ class Controller:
         now: datetime.datetime,
     ) -> PassResult:
         repo = self.hub_store.repo
-        current = reader.lazy_tree(repo, tips[2]).blobs if tips[2] else {}
-        edits = trees.changes(current, rendered.files)
-        hub_commit = tips[2]
-        if edits:
-            result = writer.publish_changes(
-                repo,
-                HUB_BRANCH,
-                edits,
-                _message(source_commit, edits),
-                {"Source-Commit": source_commit},
-                author=self.author,
-            )
+        prepared = layout.prepare(rendered.top, rendered.folders())
+        before = reader.folder_ids(repo, tips[2], "clusters")
+        touched = {
+            folder
+            for folder in set(before) | set(prepared.folder_ids)
+            if before.get(folder) != prepared.folder_ids.get(folder)
+        }
+        result = layout.commit(
+            repo,
+            HUB_BRANCH,
+            prepared,
+            f"hub: reconcile {source_commit[:12]}\n\n{len(touched)} clusters touched.",
+            {"Source-Commit": source_commit},
+            author=self.author,
+        )
+        written = 0
+        if result.created:
             self.hub_store.push(HUB_BRANCH, result.previous)
-            hub_commit = result.commit
-        self._write_status(source_commit, source_commit, hub_commit, found, now)
+            written = reader.count_changes(repo, result.previous, result.commit)
+        self._write_status(source_commit, source_commit, result.commit, found, now)
         return PassResult(
             source_commit,
             True,
-            hub_commit=hub_commit,
-            files_written=sum(1 for v in edits.values() if v is not None),
-            clusters_touched=len(trees.clusters_touched(edits)),
+            hub_commit=result.commit,
+            files_written=written,
+            clusters_touched=len(touched),
             problems=tuple(found),
         )
 
@@ -231,16 +255,6 @@ class Controller:
 def _path(store: remote.Store) -> str:
     """Return the local path of a store's repository (the mirror for a URL)."""
     return str(store.repo.path)
-
-
-def _message(source_commit: str, edits: Mapping[str, bytes | None]) -> str:
-    touched = trees.clusters_touched(edits)
-    written = sum(1 for v in edits.values() if v is not None)
-    removed = len(edits) - written
-    return (
-        f"hub: reconcile {source_commit[:12]}\n\n"
-        f"{written} files written, {removed} removed, {len(touched)} clusters touched."
-    )
 
 
 def reconcile_with_retry(controller: Controller, attempts: int = 8) -> PassResult:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from gitops_ocm.model import snapshot as snapshot_mod
@@ -104,10 +104,28 @@ def build(
 ) -> tuple[ClusterInfo, ...]:
     """Return the inventory, sorted by cluster name (first object wins on duplicates)."""
     seen: dict[str, ClusterInfo] = {}
+    scores = _score_paths(status_tree)
     for obj in snap.of_kind("ManagedCluster"):
         if obj.name and obj.name not in seen:
-            seen[obj.name] = from_objects(obj.body, status_tree, now, previous_hub or {})
+            seen[obj.name] = from_objects(
+                obj.body, status_tree, now, previous_hub or {}, scores.get(obj.name, ())
+            )
     return tuple(seen[name] for name in sorted(seen))
+
+
+def _score_paths(status_tree: Mapping[str, bytes]) -> dict[str, list[str]]:
+    """Index the AddOnPlacementScore files of a status tree by cluster, in one scan."""
+    out: dict[str, list[str]] = {}
+    for path in status_tree:
+        parts = path.split("/")
+        if (
+            len(parts) == 4
+            and parts[0] == "clusters"
+            and parts[2] == "addonplacementscores"
+            and parts[3].endswith(".yaml")
+        ):
+            out.setdefault(parts[1], []).append(path)
+    return out
 
 
 def from_objects(
@@ -115,6 +133,7 @@ def from_objects(
     status_tree: Mapping[str, bytes],
     now: datetime.datetime,
     previous_hub: Mapping[str, bytes],
+    score_paths: Sequence[str] | None = None,
 ) -> ClusterInfo:
     """Join one desired ManagedCluster with its report and AddOnPlacementScores."""
     metadata = _mapping(desired.get("metadata"))
@@ -137,7 +156,7 @@ def from_objects(
         allocatable=_quantities(status.get("allocatable")),
         capacity=_quantities(status.get("capacity")),
         available=available,
-        scores=_scores(status_tree, name),
+        scores=_scores(status_tree, name, score_paths),
         reported=report is not None,
         body=_cel_body(desired, labels, status, taints),
     )
@@ -220,10 +239,14 @@ def _quantities(raw: object) -> dict[str, float]:
     return out
 
 
-def _scores(status_tree: Mapping[str, bytes], name: str) -> dict[str, AddOnScore]:
+def _scores(
+    status_tree: Mapping[str, bytes], name: str, paths: Sequence[str] | None = None
+) -> dict[str, AddOnScore]:
     prefix = f"clusters/{name}/addonplacementscores/"
     out: dict[str, AddOnScore] = {}
-    for path in sorted(p for p in status_tree if p.startswith(prefix) and p.endswith(".yaml")):
+    if paths is None:
+        paths = [p for p in status_tree if p.startswith(prefix) and p.endswith(".yaml")]
+    for path in sorted(paths):
         body = _load(status_tree[path]) or {}
         resource = str(_mapping(body.get("metadata")).get("name") or path[len(prefix) : -5])
         status = _mapping(body.get("status"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 from collections.abc import Mapping, Sequence
 
 from gitops_ocm.model import yamlout
@@ -23,12 +24,31 @@ from gitops_ocm.validation import fleet
 
 @dataclasses.dataclass(frozen=True)
 class HubTree:
-    """The rendered hub tree, the scheduling results behind it, and fleet problems."""
+    """The rendered hub tree, the scheduling results behind it, and fleet problems.
 
-    files: dict[str, bytes]
+    ``top`` holds the files outside cluster folders (placements and their
+    decisions); ``clusters`` holds each accepted cluster's folder as
+    ``{relative path: bytes}``, with identical bodies shared as one bytes object.
+    """
+
+    top: dict[str, bytes]
+    clusters: dict[str, dict[str, bytes]]
     results: Mapping[tuple[str, str], placements.PlacementResult]
     works: tuple[works.Work, ...]
     problems: tuple[Problem, ...]
+
+    @functools.cached_property
+    def files(self) -> dict[str, bytes]:
+        """Return the whole tree as ``{path: bytes}`` (for ``render --out`` and tests)."""
+        flat = dict(self.top)
+        for cluster, content in self.clusters.items():
+            for rel, data in content.items():
+                flat[f"clusters/{cluster}/{rel}"] = data
+        return dict(sorted(flat.items()))
+
+    def folders(self) -> dict[str, dict[str, bytes]]:
+        """Return the cluster folders keyed by their path in the tree."""
+        return {f"clusters/{name}": content for name, content in self.clusters.items()}
 
     def decisions(self) -> dict[tuple[str, str], tuple[str, ...]]:
         """Return the selected clusters of each placement."""
@@ -45,22 +65,28 @@ def render(
     results = placements.schedule_all(snapshot, cluster_infos, previous, now)
     decisions = {key: result.clusters for key, result in results.items()}
     accepted = set(clusters_mod.accepted(snapshot))
-    files: dict[str, bytes] = {}
-    files.update(clusters_mod.render(snapshot, cluster_infos))
-    bodies = {(o.namespace, o.name): o.body for o in snapshot.of_kind("Placement")}
-    files.update(placements.files(results, bodies))
+    folders: dict[str, dict[str, bytes]] = {name: {} for name in sorted(accepted)}
+    prefix = len("clusters/")
+    for path, data in clusters_mod.render(snapshot, cluster_infos).items():
+        folders[path[prefix:].partition("/")[0]]["cluster.yaml"] = data
     all_works = (
         *works.direct(snapshot, accepted),
         *works.replicated(snapshot, decisions, accepted),
     )
-    files.update(works.render(list(all_works)))
-    files.update(policies.render(snapshot, decisions, accepted))
+    for part in (
+        works.by_cluster(list(all_works)),
+        policies.by_cluster(snapshot, decisions, accepted),
+    ):
+        for cluster, content in part.items():
+            folders[cluster].update(content)
+    bodies = {(o.namespace, o.name): o.body for o in snapshot.of_kind("Placement")}
+    top = placements.files(results, bodies)
     found = [
         *fleet.claims(snapshot, all_works),
         *fleet.empty_placements(snapshot, decisions),
-        *fleet.sizes(snapshot, all_works, files),
+        *fleet.sizes(snapshot, all_works, folders),
     ]
-    return HubTree(dict(sorted(files.items())), results, tuple(all_works), tuple(sorted(found)))
+    return HubTree(top, folders, results, tuple(all_works), tuple(sorted(found)))
 
 
 def assume_available(snapshot: Snapshot, now: datetime.datetime) -> dict[str, bytes]:

@@ -114,16 +114,36 @@ def replicas(
     snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]
 ) -> Iterator[tuple[str, str, bytes]]:
     """Yield (cluster, replica name, bytes) for every replicated policy."""
+    for name, cover, plain, upgraded in _rendered(snapshot, decisions, accepted):
+        for cluster in sorted(cover.clusters):
+            yield cluster, name, upgraded if cluster in cover.enforced else plain
+
+
+def _rendered(
+    snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]
+) -> Iterator[tuple[str, Coverage, bytes, bytes]]:
+    """Yield (replica name, coverage, inform bytes, enforce bytes) for each placed policy."""
     reach = coverage(snapshot, decisions, accepted)
     for policy in snapshot.of_kind("Policy"):
         cover = reach.get((policy.namespace, policy.name))
         if cover is None or not cover.clusters:
             continue
-        name = f"{policy.namespace}.{policy.name}"
         plain = yamlout.dump(_replica(policy, False))
         upgraded = yamlout.dump(_replica(policy, True)) if cover.enforced else plain
-        for cluster in sorted(cover.clusters):
-            yield cluster, name, upgraded if cluster in cover.enforced else plain
+        yield f"{policy.namespace}.{policy.name}", cover, plain, upgraded
+
+
+def by_cluster(
+    snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]
+) -> dict[str, dict[str, bytes]]:
+    """Return each cluster's replica files (``policies/<ns>.<name>.yaml``)."""
+    out: dict[str, dict[str, bytes]] = {}
+    for name, cover, plain, upgraded in _rendered(snapshot, decisions, accepted):
+        rel = f"policies/{name}.yaml"
+        enforced = cover.enforced
+        for cluster in cover.clusters:
+            out.setdefault(cluster, {})[rel] = upgraded if cluster in enforced else plain
+    return out
 
 
 def render(snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]) -> dict[str, bytes]:

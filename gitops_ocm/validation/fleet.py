@@ -101,12 +101,12 @@ def empty_placements(
 
 
 def sizes(
-    snapshot: Snapshot, works: Sequence[Work], files: Mapping[str, bytes]
+    snapshot: Snapshot, works: Sequence[Work], cluster_files: Mapping[str, Mapping[str, bytes]]
 ) -> Iterator[Problem]:
     """Yield F403 for each source whose rendered work is over the size limit."""
     seen: set[int] = set()
     for work in works:
-        data = files.get(f"clusters/{work.cluster}/manifestworks/{work.name}.yaml", b"")
+        data = cluster_files.get(work.cluster, {}).get(f"manifestworks/{work.name}.yaml", b"")
         if len(data) > MANIFEST_LIMIT and id(work.source) not in seen:
             seen.add(id(work.source))
             yield snapshot.locate(

@@ -1,0 +1,96 @@
+"""Publishing a tree made of many similar folders, hashing each distinct folder once.
+
+I/O (through the writer). The hub tree has one folder per cluster, and most of
+their content repeats: the same work for 5,000 clusters is one blob, and
+clusters with the same policies have identical ``policies/`` folders. Building
+such a tree path by path costs a Python step per file (a million of them at
+fleet scale); here each folder is serialized once per distinct content and
+named by id in its parent, so identical folders become one Git tree object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import pygit2
+
+from gitops_ocm.gitstore import objects, refs, writer
+
+
+@dataclasses.dataclass
+class _State:
+    """Objects hashed during one publish: blob ids by identity, tree payloads by content."""
+
+    blob_ids: dict[int, bytes] = dataclasses.field(default_factory=dict)
+    blobs: dict[bytes, bytes] = dataclasses.field(default_factory=dict)
+    trees: dict[bytes, bytes] = dataclasses.field(default_factory=dict)
+    tree_ids: dict[bytes, bytes] = dataclasses.field(default_factory=dict)
+
+    def blob(self, data: bytes) -> bytes:
+        oid = self.blob_ids.get(id(data))
+        if oid is None:
+            oid = self.blob_ids[id(data)] = objects.blob_id(data)
+            self.blobs[oid] = data
+        return oid
+
+    def folder(self, files: Mapping[str, bytes]) -> bytes:
+        """Return the tree id of a folder holding ``files`` (relative paths)."""
+        entries: dict[str, objects.Leaf | objects.Tree] = {}
+        nested: dict[str, dict[str, bytes]] = {}
+        for rel, data in files.items():
+            head, sep, rest = rel.partition("/")
+            if sep:
+                nested.setdefault(head, {})[rest] = data
+            else:
+                entries[head] = objects.Leaf(objects.MODE_BLOB, self.blob(data))
+        for name, sub in nested.items():
+            entries[name] = objects.Leaf(objects.MODE_TREE, self.folder(sub))
+        payload = objects.tree_payload(entries)
+        oid = self.tree_ids.get(payload)
+        if oid is None:
+            oid = self.tree_ids[payload] = objects.object_id("tree", payload)
+            self.trees[oid] = payload
+        return oid
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """A hashed tree ready to commit, with the tree id of each folder."""
+
+    draft: writer._Draft
+    folder_ids: dict[str, str]
+
+
+def prepare(files: Mapping[str, bytes], folders: Mapping[str, Mapping[str, bytes]]) -> Prepared:
+    """Hash a tree of ``files`` plus whole ``folders`` ({folder: {relative path: bytes}})."""
+    state = _State()
+    ids = {folder: state.folder(content) for folder, content in folders.items()}
+    leaves = {
+        path: objects.Leaf(objects.MODE_BLOB, state.blob(data)) for path, data in files.items()
+    }
+    for folder, oid in ids.items():
+        leaves[folder] = objects.Leaf(objects.MODE_TREE, oid)
+    root = objects.build(leaves)
+    objects.hash_tree(root)
+    draft = writer._Draft(root, state.blobs, state.trees)
+    return Prepared(draft, {folder: oid.hex() for folder, oid in ids.items()})
+
+
+def tree_id(prepared: Prepared) -> str:
+    """Return the id of the prepared root tree."""
+    return prepared.draft.root.oid.hex()
+
+
+def commit(
+    repo: pygit2.Repository,
+    branch: str,
+    prepared: Prepared,
+    message: str,
+    trailers: Mapping[str, str] | None = None,
+    *,
+    author: writer.Author = writer.Author(),
+) -> writer.PublishResult:
+    """Commit a prepared tree on ``branch`` by compare-and-swap (no commit if unchanged)."""
+    tip = refs.read_tip(repo, refs.branch_ref(branch))
+    return writer._commit(repo, tip, prepared.draft, message, trailers, author)
