@@ -116,18 +116,26 @@ def _claim(
     result: list[Any],
     lenient: bool,
 ) -> int:
-    """Let unclaimed template items claim ``live_item`` up to ``wanted`` times."""
+    """Let unclaimed template items claim ``live_item`` up to ``wanted`` times.
+
+    Template items equal to the live item claim it first, then subsets and
+    same-named items: otherwise a loose item (``{}`` matches anything) could take
+    a live item that an exact one needed, leaving the exact one unmatched.
+    """
     found = 0
-    for index, template_item in enumerate(desired):
+    key = values.sprint(live_item)
+    exact = [i for i, item in enumerate(desired) if values.sprint(item) == key]
+    rest = [i for i in range(len(desired)) if values.sprint(desired[i]) != key]
+    for index in exact + rest:
+        if found == wanted:
+            break
         if claimed[index]:
             continue
-        merged, same_name = _merge_item(template_item, live_item, lenient)
+        merged, same_name = _merge_item(desired[index], live_item, lenient)
         if same_name or equivalent(merged, live_item, lenient=lenient):
             found += 1
             result[index] = merged
             claimed[index] = True
-        if found == wanted:
-            break
     return found
 
 

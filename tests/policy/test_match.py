@@ -177,3 +177,10 @@ def test_value_matches_itself(value: Any) -> None:
     """Any value satisfies itself under musthave and mustonlyhave."""
     assert match.matches(value, value, "musthave")[0]
     assert match.matches(value, value, "mustonlyhave")[0]
+
+
+def test_exact_items_claim_before_loose_ones() -> None:
+    """A template item equal to a live item claims it before a looser item ({}) can."""
+    template = {"name": [{"y": "a"}, {}, {"y": "a"}]}
+    merged = match.merge(template, {}, "musthave")
+    assert match.matches(template, merged, "musthave")[0]
