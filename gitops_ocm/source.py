@@ -132,8 +132,16 @@ def load_revision(
     folders whose tree changed are listed again, so a one-file change costs a
     few folder listings, not a walk of the whole tree.
     """
+    return load_commit(reader.open_repository(repo_path), rev, cache)
+
+
+def load_commit(repo: Any, rev: str = "HEAD", cache: ParseCache | None = None) -> snapshot.Snapshot:
+    """Load the desired state of one commit of an open repository (see :func:`load_revision`).
+
+    The pre-receive hook uses it with a repository opened from the environment,
+    the only way to see the objects of a push still in quarantine.
+    """
     cache = cache or ParseCache()
-    repo = reader.open_repository(repo_path)
     commit = reader.resolve(repo, rev)
     tree = commit.tree
     config, found = repoconfig.parse_config(reader.read_path(repo, tree, repoconfig.CONFIG_FILE))

@@ -1,0 +1,164 @@
+"""``gitops-ocm plan --base REV --head REV [PATH]``: what a change does to each cluster.
+
+I/O shell. Reads both commits of the repository at PATH, the latest
+``ocm/status`` tree for availability, claims, resources and scores (every
+accepted cluster assumed available when there is none) and ``ocm/hub`` as the
+hub tree in force. It renders the base and the head from that same previous
+tree (the base's own render when there is no ``ocm/hub``): Steady and Balance
+then see one history, and every difference is the change's, not the churn of a
+Balance-only placement between two passes. It prints :mod:`gitops_ocm.plan`'s
+comparison. Offline: nothing
+but the repository is read. Exit 0 when the head is valid, 1 when invalid, 2 on
+usage (an unknown revision included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from gitops_ocm import errors, problems, source, validation
+from gitops_ocm.cli import inputs
+from gitops_ocm.gitstore import reader
+from gitops_ocm.model.snapshot import Snapshot
+from gitops_ocm.placement import history, inventory
+from gitops_ocm.plan import compare, report, why
+from gitops_ocm.render import hub, placements
+
+STATUS_FILES = ("cluster.yaml", "addonplacementscores/")
+
+
+def register(sub: Any) -> None:
+    """Add the ``plan`` parser."""
+    parser = sub.add_parser("plan", help="per-cluster change between two commits (PR review)")
+    parser.add_argument("path", nargs="?", default=".", help="the repository (default .)")
+    parser.add_argument("--base", required=True, metavar="REV", help="the commit merged into")
+    parser.add_argument("--head", default="HEAD", metavar="REV", help="the proposed commit")
+    parser.add_argument("--output", "-o", choices=report.FORMATS, default="text")
+    parser.add_argument("--now", metavar="RFC3339", help="time to schedule at (default: now)")
+    parser.add_argument(
+        "--status-ref", default="ocm/status", metavar="BRANCH", help="status branch to read"
+    )
+    parser.add_argument(
+        "--hub-ref", default="ocm/hub", metavar="BRANCH", help="hub branch (tree before base)"
+    )
+    parser.add_argument(
+        "--limit", type=int, default=report.LIMIT, help="markdown size cap in characters"
+    )
+    parser.set_defaults(handler=run)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Rendered:
+    """One side of the plan: the snapshot, its inputs and the hub tree rendered from them."""
+
+    snapshot: Snapshot
+    infos: tuple[inventory.ClusterInfo, ...]
+    previous: Mapping[str, bytes]
+    tree: hub.HubTree
+
+    def side(self, now: datetime.datetime) -> compare.Side:
+        """Return the side for :func:`compare.compare`, explaining placements on demand."""
+        specs = {p.key: p for p in placements.placements(self.snapshot)}
+        prepared: list[placements.Inputs] = []
+
+        def explain(key: compare.Key) -> Mapping[str, str]:
+            if key not in specs:
+                return {}
+            if not prepared:
+                prepared.append(placements.prepare(self.snapshot, self.infos, self.previous, now))
+            return why.reasons(placements.result(specs[key], prepared[0], explain=True).outcome)
+
+        return compare.Side(self.tree.files, self.tree.decisions(), explain)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compare base and head and print the plan."""
+    now = inputs.parse_now(args.now)
+    repo = _open(args.path)
+    head = _load(repo, args.head)
+    base = _load(repo, args.base)
+    found = validation.validate(head)
+    status, notes = _status(repo, args.status_ref, base, head, now)
+    previous, hub_note = _branch_files(repo, args.hub_ref, lambda path: True)
+    notes.append(
+        hub_note or f"no {args.hub_ref} branch: earlier decisions from a first render of the base"
+    )
+    revisions = (base.revision or args.base, head.revision or args.head)
+    plan = None
+    if not problems.has_errors(found):
+        if problems.has_errors(validation.validate(base)):
+            notes.append(f"base {args.base} is invalid: compared with the {args.hub_ref} tree")
+            old, head_previous = _hub_side(previous), previous
+        else:
+            if not previous:  # give Steady a history: the base as the controller made it
+                previous = _render(base, status, {}, now).tree.files
+            old, head_previous = _render(base, status, previous, now).side(now), previous
+        new = _render(head, status, head_previous, now)
+        found = sorted([*found, *new.tree.problems])
+        plan = compare.compare(old, new.side(now))
+    header = report.Header(*revisions, tuple(found), tuple(notes))
+    print(report.render(args.output, header, plan, args.limit), end="")
+    return 1 if problems.has_errors(found) else 0
+
+
+def _open(path: str) -> Any:
+    try:
+        return reader.open_repository(path)
+    except errors.InvalidInput as exc:
+        raise errors.UsageError(str(exc)) from exc
+
+
+def _load(repo: Any, rev: str) -> Snapshot:
+    try:
+        return source.load_commit(repo, rev)
+    except errors.InvalidInput as exc:
+        raise errors.UsageError(str(exc)) from exc
+
+
+def _revision(snap: Snapshot, rev: str) -> str:
+    return snap.revision or rev
+
+
+def _render(
+    snap: Snapshot, status: Mapping[str, bytes], previous: Mapping[str, bytes], now: Any
+) -> _Rendered:
+    infos = inventory.build(snap, status, now, previous)
+    return _Rendered(snap, infos, previous, hub.render(snap, infos, previous, now))
+
+
+def _hub_side(files: Mapping[str, bytes]) -> compare.Side:
+    """A side made of a stored hub tree alone (decisions read from its pages)."""
+    past = history.from_tree(files)
+    decided = {key: tuple(sorted(p.decisions)) for key, p in past.placements.items()}
+    return compare.Side(files, decided)
+
+
+def _status(
+    repo: Any, ref: str, base: Snapshot, head: Snapshot, now: datetime.datetime
+) -> tuple[dict[str, bytes], list[str]]:
+    def wanted(path: str) -> bool:
+        parts = path.split("/", 2)
+        return len(parts) == 3 and parts[0] == "clusters" and parts[2].startswith(STATUS_FILES)
+
+    files, note = _branch_files(repo, ref, wanted)
+    if note is not None:
+        return files, [f"availability, claims and scores: {note}"]
+    assumed = {**hub.assume_available(base, now), **hub.assume_available(head, now)}
+    return assumed, [f"no {ref} branch: every accepted cluster assumed available"]
+
+
+def _branch_files(repo: Any, ref: str, wanted: Any) -> tuple[dict[str, bytes], str | None]:
+    """Read a branch (local, else origin's) keeping the paths ``wanted`` accepts."""
+    for name in (f"refs/heads/{ref}", f"refs/remotes/origin/{ref}"):
+        try:
+            tree = reader.lazy_tree(repo, name)
+            commit = str(reader.resolve(repo, name).id)
+        except errors.InvalidInput:
+            continue
+        files = {p: tree.read(p) for p in tree.blobs if wanted(p)}
+        return files, f"{name.removeprefix('refs/')} at {commit[:12]}"
+    return {}, None
