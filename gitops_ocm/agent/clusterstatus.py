@@ -81,8 +81,20 @@ def sum_resources(nodes: Sequence[Obj], field: str, *, schedulable_only: bool) -
     return {name: format_quantity(totals[name], binary[name]) for name in sorted(totals)}
 
 
-def cluster_claims(claims: Sequence[Obj]) -> list[Obj]:
-    """The ``clusterClaims`` list: reserved names first, then at most 20 custom, sorted."""
+KUBEVERSION_CLAIM = "kubeversion.open-cluster-management.io"
+
+
+def cluster_claims(claims: Sequence[Obj], version: str = "") -> list[Obj]:
+    """The ``clusterClaims`` list: reserved names first, then at most 20 custom, sorted.
+
+    OCM's agent fills the reserved ``kubeversion.open-cluster-management.io`` claim
+    itself from the server's version; so does this one, unless a ClusterClaim
+    object of that name says otherwise.
+    """
+    if version and not any(
+        (c.get("metadata") or {}).get("name") == KUBEVERSION_CLAIM for c in claims
+    ):
+        claims = [*claims, {"metadata": {"name": KUBEVERSION_CLAIM}, "spec": {"value": version}}]
     reserved: list[Obj] = []
     custom: list[Obj] = []
     for claim in claims:

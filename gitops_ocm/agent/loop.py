@@ -354,7 +354,7 @@ def _observe(cluster: kube.Cluster) -> tuple[Obj, str]:
         claims = []
     observed: Obj = {
         "version": {"kubernetes": version},
-        "clusterClaims": clusterstatus.cluster_claims(claims),
+        "clusterClaims": clusterstatus.cluster_claims(claims, version),
         "capacity": clusterstatus.sum_resources(nodes, "capacity", schedulable_only=False),
         "allocatable": clusterstatus.sum_resources(nodes, "allocatable", schedulable_only=True),
     }

@@ -225,3 +225,61 @@ def count_changes(repo: pygit2.Repository, old: str | None, new: str) -> int:
     if old is None:
         return len(tree_of(repo, new).diff_to_tree(swap=True))
     return len(tree_of(repo, old).diff_to_tree(tree_of(repo, new)))
+
+
+@dataclasses.dataclass(frozen=True)
+class BranchTip:
+    """A branch's tip: its commit, the commit's tree and its commit time."""
+
+    commit: str
+    tree: str
+    time: int
+
+
+def branch_tips(repo: pygit2.Repository, prefix: str) -> dict[str, BranchTip]:
+    """Return the tips of the branches below ``refs/heads/<prefix>``, by the rest of the name."""
+    base = f"refs/heads/{prefix.rstrip('/')}/"
+    out: dict[str, BranchTip] = {}
+    for name in repo.references:
+        if not name.startswith(base):
+            continue
+        commit = repo.references[name].peel(pygit2.Commit)
+        out[name[len(base) :]] = BranchTip(str(commit.id), str(commit.tree_id), commit.commit_time)
+    return out
+
+
+class TreeWalker:
+    """Lists {path: blob id} of trees, reusing the listing of every unchanged subtree.
+
+    Keyed by tree id, so after a commit that changed a few folders only those
+    folders are listed again. Keeps the listings of the last walk only.
+    """
+
+    def __init__(self, repo: pygit2.Repository) -> None:
+        self.repo = repo
+        self._known: dict[str, dict[str, str]] = {}
+        self._used: dict[str, dict[str, str]] = {}
+
+    def files(self, tree_id: str, prefix: str = "") -> dict[str, str]:
+        """Return {path: blob id} of every file below the folder ``prefix`` of ``tree_id``."""
+        self._used = {}
+        top = _subtree(self.repo, tree_of(self.repo, tree_id), prefix)
+        out = {} if top is None else self._listing(str(top.id))
+        self._known = self._used
+        return out
+
+    def _listing(self, tree_id: str) -> dict[str, str]:
+        known = self._known.get(tree_id) or self._used.get(tree_id)
+        if known is None:
+            known = {}
+            tree = self.repo[tree_id]
+            assert isinstance(tree, pygit2.Tree)
+            for item in tree:
+                name = item.name or ""
+                if item.filemode == _TREE:
+                    for path, blob in self._listing(str(item.id)).items():
+                        known[f"{name}/{path}"] = blob
+                elif item.type_str == "blob":
+                    known[name] = str(item.id)
+        self._used[tree_id] = known
+        return known

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from gitops_ocm import errors, source, validation
 from gitops_ocm.gitstore import layout, reader, refs, remote, writer
-from gitops_ocm.hub import report, trees
+from gitops_ocm.hub import folding, report, trees
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
 from gitops_ocm.render import hub
@@ -44,6 +45,7 @@ class PassResult:
     clusters_touched: int = 0
     problems: tuple[Problem, ...] = ()
     seconds: float = 0.0
+    status_commit: str | None = None
 
     def log_line(self) -> str:
         """Return the one-line summary of the pass."""
@@ -80,7 +82,7 @@ class Controller:
         self.author = author or writer.Author()
         self.parse_cache = source.ParseCache()
         self.findings = validation.Cache()
-        self._last_inputs: tuple[Any, ...] | None = None
+        self._last_inputs: tuple[Any, ...] | None = None  # see _inputs_key
         self._requeue_at: datetime.datetime | None = None
 
     def reconcile(self) -> PassResult:
@@ -90,7 +92,33 @@ class Controller:
         if self.hub_store is not self.store:
             self.hub_store.fetch()
         result = self._reconcile()
-        return dataclasses.replace(result, seconds=time.perf_counter() - start)
+        status_commit = self.folder.fold(self.clock())
+        return dataclasses.replace(
+            result, seconds=time.perf_counter() - start, status_commit=status_commit
+        )
+
+    @functools.cached_property
+    def folder(self) -> folding.StatusFolder:
+        """The fold of report branches into ocm/status, with its caches."""
+        return folding.StatusFolder(self.hub_store, self.author)
+
+    def _inputs_key(self, tips: tuple[str | None, str | None, str | None]) -> tuple[Any, ...]:
+        """What a pass depends on: main, the scheduling part of ocm/status, and ocm/hub.
+
+        Lease renewals and work reports change ocm/status without changing what
+        scheduling reads, so they do not make the controller render again.
+        """
+        status: tuple[tuple[str, str], ...] = ()
+        if tips[1] is not None:
+            blobs = reader.per_folder(
+                self.hub_store.repo,
+                tips[1],
+                "clusters",
+                files=("cluster.yaml",),
+                folders=("addonplacementscores",),
+            )
+            status = tuple(sorted(blobs.items()))
+        return (tips[0], hash(status), tips[2])
 
     def _tips(self) -> tuple[str | None, str | None, str | None]:
         repo, hub_repo = self.store.repo, self.hub_store.repo
@@ -107,19 +135,28 @@ class Controller:
             return PassResult(None, True, skipped=True)
         now = self.clock()
         due = self._requeue_at is not None and now >= self._requeue_at
-        if tips == self._last_inputs and not due:
+        key = self._inputs_key(tips)
+        if key == self._last_inputs and not due:
             return PassResult(source_commit, True, skipped=True)
         snapshot = source.load_revision(_path(self.store), source_commit, self.parse_cache)
         found = validation.validate(snapshot, self.findings)
         rendered: hub.HubTree | None = None
         if not has_errors(found):
+            self.folder.replica_sets = {
+                (o.namespace, o.name): [
+                    str(r.get("name"))
+                    for r in o.spec.get("placementRefs") or []
+                    if isinstance(r, dict)
+                ]
+                for o in snapshot.of_kind("ManifestWorkReplicaSet")
+            }
             rendered = self._render(snapshot, tips, now)
             found = sorted([*found, *rendered.problems])
         if rendered is None or has_errors(found):
             result = self._refuse(source_commit, tips, found, now)
         else:
             result = self._publish(source_commit, tips, rendered, found, now)
-        self._last_inputs = self._tips()
+        self._last_inputs = self._inputs_key(self._tips())
         return result
 
     def _render(

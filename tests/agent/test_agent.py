@@ -366,6 +366,10 @@ def test_cluster_status_claims_and_nodes(tmp_path: Path) -> None:
     status = hub.report("c1")["cluster.yaml"]["status"]
     assert status["clusterClaims"] == [
         {"name": "id.k8s.io", "value": "c1-id"},
+        {
+            "name": "kubeversion.open-cluster-management.io",
+            "value": status["version"]["kubernetes"],
+        },
         {"name": "zone", "value": "a"},
     ]
     assert status["capacity"] == {"cpu": "2500m", "memory": "2Gi"}

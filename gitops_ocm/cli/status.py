@@ -1,0 +1,97 @@
+"""``gitops-ocm status``: the fleet as tables, read from the ``ocm/status`` branch.
+
+I/O shell: opens the repository (fetching a remote one into its mirror), reads
+the status tree lazily and prints the tables of :mod:`gitops_ocm.fleetview`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from gitops_ocm import errors, fleetview
+from gitops_ocm.gitstore import reader, refs, remote
+from gitops_ocm.hub import trees
+
+STATUS_BRANCH = "ocm/status"
+
+
+def register(sub: Any) -> None:
+    """Add the ``status`` parser."""
+    parser = sub.add_parser("status", help="show the fleet from the ocm/status branch")
+    parser.add_argument("--repo", default=".", help="repository path or URL (default .)")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--cluster", metavar="NAME", help="one cluster in detail")
+    what.add_argument("--work", metavar="NAME", help="one work (or MWRS) across clusters")
+    what.add_argument("--placement", metavar="NS/NAME", help="one placement's decisions")
+    what.add_argument("--policy", metavar="NS/NAME", help="one policy's compliance")
+    parser.add_argument("--output", "-o", choices=("table", "json"), default="table")
+    parser.add_argument("--cache-dir", help="where mirrors of remote repositories live")
+    parser.set_defaults(handler=run)
+
+
+def _split(value: str, option: str) -> tuple[str, str]:
+    namespace, sep, name = value.partition("/")
+    if not sep or not namespace or not name:
+        raise errors.UsageError(f"{option} takes NAMESPACE/NAME (got {value!r})")
+    return namespace, name
+
+
+def _tree(args: argparse.Namespace) -> trees.LazyFiles:
+    store = remote.open_store(args.repo, args.cache_dir)
+    store.fetch()
+    tip = refs.read_tip(store.repo, refs.branch_ref(STATUS_BRANCH)).id
+    if tip is None:
+        raise errors.InvalidInput(f"{store.display} has no {STATUS_BRANCH} branch yet")
+    lazy = reader.lazy_tree(store.repo, tip)
+    return trees.LazyFiles(lazy.blobs, lazy.read)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the requested view."""
+    if args.placement:
+        placement = _split(args.placement, "--placement")
+    if args.policy:
+        policy = _split(args.policy, "--policy")
+    tree = _tree(args)
+    data: Any
+    if args.cluster:
+        if args.cluster not in fleetview.clusters_in(tree):
+            raise errors.InvalidInput(f"no report from cluster {args.cluster!r}")
+        data = fleetview.cluster_detail(tree, args.cluster)
+    elif args.work:
+        data = fleetview.work_rows(tree, args.work)
+    elif args.placement:
+        data = fleetview.placement_detail(tree, *placement)
+    elif args.policy:
+        data = fleetview.policy_detail(tree, *policy)
+    else:
+        data = fleetview.cluster_rows(tree)
+    if args.output == "json":
+        json.dump(data, sys.stdout, indent=2, sort_keys=True, default=str)
+        print()
+        return 0
+    print(fleetview.controller_summary(tree))
+    print()
+    if isinstance(data, list):
+        print(fleetview.table(data))
+    else:
+        print(_describe(data))
+    return 0
+
+
+def _describe(data: dict[str, Any], indent: str = "") -> str:
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            lines.append(f"{indent}{key}:")
+            lines.append(_describe(value, indent + "  "))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            lines.append(f"{indent}{key}:")
+            for item in value:
+                lines.append(f"{indent}  - " + ", ".join(f"{k}={v}" for k, v in item.items()))
+        else:
+            lines.append(f"{indent}{key}: {value}")
+    return "\n".join(lines)

@@ -1,0 +1,234 @@
+"""The whole loop on one machine: a Git server, a hub controller, three spokes.
+
+I/O shell. Creates a work folder with a bare repository seeded from
+``examples/repo``, serves it with ``git daemon`` on 127.0.0.1, starts three
+embedded Kubernetes API servers (with workload simulation), the controller and
+one agent per cluster, each as its own process; waits until the fleet has
+converged, pushes a change, waits again, and prints what happened and where to
+look. Everything binds to loopback and stops at the end unless ``keep``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from gitops_ocm import errors, fleetview
+from gitops_ocm.gitstore import reader, refs, remote, servers
+from gitops_ocm.hub import trees
+from gitops_ocm.model import yamlout
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "repo"
+CLUSTERS = ("eu-prod-1", "us-prod-1", "us-dev-1")
+CHANGE_FILE = "apps/guestbook.yaml"
+Say = Callable[[str], None]
+
+
+@dataclasses.dataclass
+class Demo:
+    """The running pieces of a demo."""
+
+    root: Path
+    repo: Path
+    url: str = ""
+    procs: dict[str, subprocess.Popen[bytes]] = dataclasses.field(default_factory=dict)
+    kubeconfigs: dict[str, Path] = dataclasses.field(default_factory=dict)
+
+
+def _git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=gitops-ocm demo", "-c", "user.email=demo@localhost", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise errors.GitopsOcmError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def seed(root: Path) -> Path:
+    """Create ``root/fleet.git`` with the example fleet on main; return its path."""
+    if not EXAMPLES.is_dir():
+        raise errors.GitopsOcmError(f"example fleet not found at {EXAMPLES}")
+    repo = root / "fleet.git"
+    work = root / "checkout"
+    _git(root, "init", "-q", "--bare", "-b", "main", str(repo))
+    shutil.copytree(EXAMPLES, work)
+    _git(work, "init", "-q", "-b", "main")
+    _git(work, "add", "-A")
+    _git(work, "commit", "-q", "-m", "Example fleet")
+    _git(work, "push", "-q", str(repo), "main")
+    return repo
+
+
+def _spawn(demo: Demo, name: str, *args: str) -> subprocess.Popen[bytes]:
+    log = open(demo.root / "logs" / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gitops_ocm", *args], stdout=log, stderr=subprocess.STDOUT, env=env
+    )
+    demo.procs[name] = proc
+    return proc
+
+
+def _wait(what: str, check: Callable[[], bool], timeout: float, say: Say, demo: Demo) -> None:
+    start = time.monotonic()
+    last = -1
+    while not check():
+        waited = int(time.monotonic() - start)
+        if waited >= timeout:
+            raise errors.Transient(
+                f"timed out after {timeout:.0f}s waiting for {what}; logs in {demo.root / 'logs'}"
+            )
+        for name, proc in demo.procs.items():
+            if proc.poll() is not None:
+                raise errors.GitopsOcmError(
+                    f"{name} exited with {proc.returncode}; see {demo.root / 'logs' / name}.log"
+                )
+        if waited != last and waited % 5 == 0 and waited:
+            say(f"  ... still waiting for {what} ({waited}s)")
+            last = waited
+        time.sleep(0.25)
+
+
+def start_clusters(demo: Demo, say: Say) -> None:
+    """Start one embedded API server per cluster and wait for their kubeconfigs."""
+    for cluster in CLUSTERS:
+        config = demo.root / "kube" / f"{cluster}.kubeconfig"
+        demo.kubeconfigs[cluster] = config
+        _spawn(demo, f"localkube-{cluster}", "localkube", "--kubeconfig", str(config),
+               "--name", cluster, "--simulate-workloads")  # fmt: skip
+    _wait("API servers", lambda: all(p.exists() for p in demo.kubeconfigs.values()), 30, say, demo)
+
+
+def _status(demo: Demo) -> trees.LazyFiles | None:
+    store = remote.open_store(str(demo.repo))
+    tip = refs.read_tip(store.repo, refs.branch_ref("ocm/status")).id
+    if tip is None:
+        return None
+    lazy = reader.lazy_tree(store.repo, tip)
+    return trees.LazyFiles(lazy.blobs, lazy.read)
+
+
+def converged(demo: Demo, source: str | None = None) -> bool:
+    """True when every demo cluster is available and has applied its current works."""
+    store = remote.open_store(str(demo.repo))
+    hub_tip = refs.read_tip(store.repo, refs.branch_ref("ocm/hub")).id
+    status = _status(demo)
+    if hub_tip is None or status is None:
+        return False
+    if source is not None:
+        controller = _yaml(status.get("controller.yaml") or b"{}")
+        if (controller.get("status") or {}).get("lastReconciledCommit") != source:
+            return False
+    hub = reader.lazy_tree(store.repo, hub_tip)
+    for cluster in CLUSTERS:
+        detail = fleetview.cluster_detail(status, cluster)
+        available = {c["type"]: c["status"] for c in detail["conditions"]}
+        if available.get(fleetview.AVAILABLE) != "True":
+            return False
+        prefix = f"clusters/{cluster}/manifestworks/"
+        for path, blob in hub.blobs.items():
+            if not path.startswith(prefix):
+                continue
+            report = status.get(f"clusters/{cluster}/manifestworks/{path[len(prefix) :]}")
+            if report is None or blob.encode() not in report:
+                return False
+            if fleetview.work_state(_yaml(report))["Applied"] != "True":
+                return False
+    return True
+
+
+def _yaml(data: bytes) -> dict[str, Any]:
+    body = yamlout.load(data)
+    return body if isinstance(body, dict) else {}
+
+
+def push_change(demo: Demo) -> str:
+    """Change the guestbook greeting in a checkout and push it; return the new commit."""
+    work = demo.root / "checkout"
+    path = work / CHANGE_FILE
+    text = path.read_text()
+    if "Hello from the fleet" not in text:
+        raise errors.GitopsOcmError(f"{CHANGE_FILE} no longer has the demo's greeting")
+    path.write_text(text.replace("Hello from the fleet", "Hello from gitops-ocm"))
+    _git(work, "commit", "-q", "-am", "guestbook: new greeting")
+    _git(work, "push", "-q", demo.url, "main")
+    return _git(work, "rev-parse", "HEAD").strip()
+
+
+@contextlib.contextmanager
+def running(root: Path, keep: bool) -> Iterator[Demo]:
+    """Start the git server; stop every process on the way out unless ``keep``."""
+    (root / "logs").mkdir(parents=True, exist_ok=True)
+    (root / "kube").mkdir(exist_ok=True)
+    demo = Demo(root, seed(root))
+    with contextlib.ExitStack() as stack:
+        demo.url = f"{stack.enter_context(servers.git_daemon(root))}/fleet.git"
+        if keep:
+            stack.pop_all()  # the daemon outlives this process's use of it
+        try:
+            yield demo
+        finally:
+            if not keep:
+                _stop(demo)
+
+
+def _stop(demo: Demo) -> None:
+    for proc in demo.procs.values():
+        proc.terminate()
+    for proc in demo.procs.values():
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run(root: Path, keep: bool, say: Say) -> Demo:
+    """Run the demo and return its state (processes still running only with ``keep``)."""
+    started = time.monotonic()
+    with running(root, keep) as demo:
+        say(f"[1/5] fleet repository seeded from examples/repo, served at {demo.url}")
+        start_clusters(demo, say)
+        say(f"[2/5] {len(CLUSTERS)} local API servers up: {', '.join(CLUSTERS)}")
+        _spawn(demo, "controller", "controller", "--repo", demo.url, "--interval", "1",
+               "--cache-dir", str(root / "cache"))  # fmt: skip
+        for cluster in CLUSTERS:
+            _spawn(demo, f"agent-{cluster}", "agent", "--repo", demo.url, "--cluster", cluster,
+                   "--kubeconfig", str(demo.kubeconfigs[cluster]), "--interval", "1",
+                   "--state", str(root / "state" / cluster))  # fmt: skip
+        say("[3/5] controller and agents started; waiting for the fleet to converge")
+        _wait("the fleet to converge", lambda: converged(demo), 90, say, demo)
+        say(f"      converged after {time.monotonic() - started:.0f}s")
+        commit = push_change(demo)
+        say(f"[4/5] pushed {commit[:12]} (guestbook greeting changed); waiting for it to land")
+        _wait("the change to reach every cluster", lambda: converged(demo, commit), 90, say, demo)
+        say(f"[5/5] change applied everywhere after {time.monotonic() - started:.0f}s in total")
+        report(demo, say)
+    return demo
+
+
+def report(demo: Demo, say: Say) -> None:
+    """Print the fleet table and where to look."""
+    status = _status(demo)
+    if status is not None:
+        say("")
+        say(fleetview.controller_summary(status))
+        say(fleetview.table(fleetview.cluster_rows(status)))
+    say("")
+    say("Where to look:")
+    say(f"  git --git-dir {demo.repo} log --oneline ocm/hub ocm/status")
+    say(f"  git --git-dir {demo.repo} show ocm/status:README.md")
+    config = demo.kubeconfigs[CLUSTERS[0]]
+    say(f"  kubectl --kubeconfig {config} get deployments -A")
+    say(f"  gitops-ocm status --repo {demo.repo}")
+    say(f"  logs: {demo.root / 'logs'}")
