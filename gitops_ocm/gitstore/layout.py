@@ -89,7 +89,7 @@ def commit(
     message: str,
     trailers: Mapping[str, str] | None = None,
     *,
-    author: writer.Author = writer.Author(),
+    author: writer.Author = writer.DEFAULT_AUTHOR,
 ) -> writer.PublishResult:
     """Commit a prepared tree on ``branch`` by compare-and-swap (no commit if unchanged)."""
     tip = refs.read_tip(repo, refs.branch_ref(branch))

@@ -33,6 +33,9 @@ class Author:
     when: int | None = None
 
 
+DEFAULT_AUTHOR = Author()
+
+
 @dataclasses.dataclass(frozen=True)
 class PublishResult:
     """The branch after a publish (commit, tree), its tip before, and whether it moved."""
