@@ -150,6 +150,10 @@ class Controller:
                 ]
                 for o in snapshot.of_kind("ManifestWorkReplicaSet")
             }
+            self.folder.policy_sets = {
+                (o.namespace, o.name): [str(p) for p in o.spec.get("policies") or []]
+                for o in snapshot.of_kind("PolicySet")
+            }
             rendered = self._render(snapshot, tips, now)
             found = sorted([*found, *rendered.problems])
         if rendered is None or has_errors(found):

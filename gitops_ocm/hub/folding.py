@@ -5,6 +5,7 @@ Each ``ocm/reports/<cluster>`` tip is grafted whole under ``clusters/<cluster>/`
 (a cluster whose lease expired is rewritten to Available=Unknown instead), and
 the rollups are added: placements, ManifestWorkReplicaSets, root policies
 (``policies/<ns>/<name>.yaml``, with a Compliance section in README.md),
+PolicySets (``policysets/<ns>/<name>.yaml``),
 ``controller.yaml`` and the README. A fold is skipped when its inputs (hub tip,
 report tips, controller.yaml) are unchanged and no lease has expired since.
 """
@@ -40,6 +41,7 @@ class StatusFolder:
         self.walker = reader.TreeWalker(store.repo)
         self.replica_sets: ReplicaSets = {}
         self.report_walkers: dict[str, reader.TreeWalker] = {}
+        self.policy_sets: Mapping[tuple[str, str], Sequence[str]] = {}
         self._last: tuple[Any, ...] | None = None
         self._next_check: datetime.datetime | None = None
 
@@ -55,6 +57,8 @@ class StatusFolder:
             hub_tip.id,
             tuple(sorted((c, t.commit) for c, t in tips.items())),
             controller_yaml,
+            tuple(sorted((k, tuple(v)) for k, v in self.policy_sets.items())),
+            tuple(sorted((k, tuple(v)) for k, v in self.replica_sets.items())),
         )
         due = self._next_check is not None and now >= self._next_check
         if inputs == self._last and not due:
@@ -94,11 +98,7 @@ class StatusFolder:
         )
         if result.created:
             self.store.push(STATUS_BRANCH, result.previous)
-        self._last = (
-            hub_tip.id,
-            inputs[1],
-            controller_yaml,
-        )
+        self._last = inputs
         return result.commit if result.created else None
 
     def _status_files(self, tip: refs.Tip) -> trees.LazyFiles | None:
@@ -148,6 +148,15 @@ class StatusFolder:
                 "status": status,
             }
             folded.files[f"policies/{namespace}/{name}.yaml"] = yamlout.dump(body)
+        for (namespace, name), members in sorted(self.policy_sets.items()):
+            names = {n: roots.get((namespace, n)) for n in members}
+            body = {
+                "apiVersion": "policy.open-cluster-management.io/v1beta1",
+                "kind": "PolicySet",
+                "metadata": {"name": name, "namespace": namespace},
+                "status": rollup.policyset_status(members, names),
+            }
+            folded.files[f"policysets/{namespace}/{name}.yaml"] = yamlout.dump(body)
         readme = folded.files.get("README.md", b"").decode()
         section = rollup.readme_section(roots)
         folded.files["README.md"] = (readme.rstrip("\n") + "\n\n" + section).encode()
