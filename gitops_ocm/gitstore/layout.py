@@ -6,6 +6,11 @@ clusters with the same policies have identical ``policies/`` folders. Building
 such a tree path by path costs a Python step per file (a million of them at
 fleet scale); here each folder is serialized once per distinct content and
 named by id in its parent, so identical folders become one Git tree object.
+
+A folder's entry may itself be a mapping (a sub-folder): the renderer gives
+clusters with the same replicated policies one shared ``policies`` mapping,
+and that object is hashed once however many clusters hold it, so the
+per-file Python work is paid per distinct folder, not per cluster.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ import pygit2
 
 from gitops_ocm.gitstore import objects, refs, writer
 
+# A folder: relative paths to bytes, or names to sub-folders (shared mapping objects).
+Folder = Mapping[str, "bytes | Folder"]
+
 
 @dataclasses.dataclass
 class _State:
@@ -26,6 +34,7 @@ class _State:
     blobs: dict[bytes, bytes] = dataclasses.field(default_factory=dict)
     trees: dict[bytes, bytes] = dataclasses.field(default_factory=dict)
     tree_ids: dict[bytes, bytes] = dataclasses.field(default_factory=dict)
+    shared: dict[int, tuple[Folder, bytes]] = dataclasses.field(default_factory=dict)
 
     def blob(self, data: bytes) -> bytes:
         oid = self.blob_ids.get(id(data))
@@ -34,11 +43,14 @@ class _State:
             self.blobs[oid] = data
         return oid
 
-    def folder(self, files: Mapping[str, bytes]) -> bytes:
-        """Return the tree id of a folder holding ``files`` (relative paths)."""
+    def folder(self, files: Folder) -> bytes:
+        """Return the tree id of a folder holding ``files`` (relative paths or sub-folders)."""
         entries: dict[str, objects.Leaf | objects.Tree] = {}
-        nested: dict[str, dict[str, bytes]] = {}
+        nested: dict[str, dict[str, bytes | Folder]] = {}
         for rel, data in files.items():
+            if not isinstance(data, bytes):
+                entries[rel] = objects.Leaf(objects.MODE_TREE, self.subfolder(data))
+                continue
             head, sep, rest = rel.partition("/")
             if sep:
                 nested.setdefault(head, {})[rest] = data
@@ -53,6 +65,13 @@ class _State:
             self.trees[oid] = payload
         return oid
 
+    def subfolder(self, files: Folder) -> bytes:
+        """Return the tree id of a shared sub-folder, hashing each mapping object once."""
+        known = self.shared.get(id(files))
+        if known is None or known[0] is not files:
+            known = self.shared[id(files)] = (files, self.folder(files))
+        return known[1]
+
 
 @dataclasses.dataclass(frozen=True)
 class Prepared:
@@ -62,8 +81,12 @@ class Prepared:
     folder_ids: dict[str, str]
 
 
-def prepare(files: Mapping[str, bytes], folders: Mapping[str, Mapping[str, bytes]]) -> Prepared:
-    """Hash a tree of ``files`` plus whole ``folders`` ({folder: {relative path: bytes}})."""
+def prepare(files: Mapping[str, bytes], folders: Mapping[str, Folder]) -> Prepared:
+    """Hash a tree of ``files`` plus whole ``folders`` ({folder: {relative path: bytes}}).
+
+    A value that is a mapping instead of bytes is a sub-folder; the same
+    mapping object in many folders is hashed once.
+    """
     state = _State()
     ids = {folder: state.folder(content) for folder, content in folders.items()}
     leaves = {

@@ -82,6 +82,7 @@ class Controller:
         self.author = author or writer.Author()
         self.parse_cache = source.ParseCache()
         self.findings = validation.Cache()
+        self.render_cache = hub.RenderCache()
         self._last_inputs: tuple[Any, ...] | None = None  # see _inputs_key
         self._requeue_at: datetime.datetime | None = None
 
@@ -168,8 +169,9 @@ class Controller:
     ) -> hub.HubTree:
         status = self._status_inputs(tips[1])
         previous = self._hub_inputs(tips[2])
-        infos = inventory.build(snapshot, status, now, previous)
-        rendered = hub.render(snapshot, infos, previous, now)
+        self.render_cache.next_pass()
+        infos = inventory.build(snapshot, status, now, previous, cache=self.render_cache)
+        rendered = hub.render(snapshot, infos, previous, now, cache=self.render_cache)
         times = [
             r.outcome.requeue_at
             for r in rendered.results.values()

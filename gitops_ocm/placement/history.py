@@ -9,10 +9,11 @@ reads them from its informer cache; we read them from the previous hub tree
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from gitops_ocm.model import yamlout
+from gitops_ocm.model import yamlfile, yamlout
 
 PLACEMENT_LABEL = "cluster.open-cluster-management.io/placement"
 GROUP_INDEX_LABEL = "cluster.open-cluster-management.io/decision-group-index"
@@ -66,32 +67,79 @@ class History:
 EMPTY = History({}, {})
 
 
-def from_tree(tree: Mapping[str, bytes]) -> History:
-    """Read the decisions and Placement statuses of a hub tree."""
+def from_tree(tree: Mapping[str, bytes], cache: yamlout.Cache | None = None) -> History:
+    """Read the decisions and Placement statuses of a hub tree.
+
+    With a ``cache``, each file is read once per content (blob id) across passes.
+    """
     pages: dict[tuple[str, str], list[Page]] = {}
     statuses: dict[tuple[str, str], Mapping[str, Any]] = {}
     for path in sorted(p for p in tree if p.startswith("placements/") and p.endswith(".yaml")):
-        body = _load(tree[path])
-        kind = body.get("kind")
-        meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
-        assert isinstance(meta, dict)
-        namespace = str(meta.get("namespace", ""))
-        if kind == "Placement":
-            status = body.get("status")
-            statuses[(namespace, str(meta.get("name", "")))] = (
-                status if isinstance(status, dict) else {}
-            )
-        elif kind == "PlacementDecision":
-            labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
-            assert isinstance(labels, dict)
-            key = (namespace, str(labels.get(PLACEMENT_LABEL, "")))
-            pages.setdefault(key, []).append(_page(str(meta.get("name", "")), labels, body))
+        entry = _entry(tree, path) if cache is None else _cached_entry(tree, path, cache)
+        if entry is None:
+            continue
+        key, found = entry
+        if isinstance(found, Page):
+            pages.setdefault(key, []).append(found)
+        else:
+            statuses[key] = found
     keys = set(pages) | set(statuses)
     placements = {
         k: Previous(tuple(sorted(pages.get(k, []), key=_page_order)), statuses.get(k, {}))
         for k in keys
     }
     return build(placements)
+
+
+_Entry = tuple[tuple[str, str], Page | Mapping[str, Any]] | None
+
+
+def _cached_entry(tree: Mapping[str, bytes], path: str, cache: yamlout.Cache) -> _Entry:
+    key = yamlout.file_key(tree, path)
+    return cache.memo(_TABLE, key, lambda: _entry(tree, path))
+
+
+_TABLE = "history"
+
+
+def remember(cache: yamlout.Cache, data: bytes, body: Mapping[str, Any]) -> None:
+    """Record what a file we are publishing will read back as, so the next pass skips parsing it.
+
+    ``body`` must be what ``data`` loads as (a JSON-like object: ``yamlout.dump``
+    round-trips it); it is normalized through JSON so tuples become lists, as
+    loading gives.
+    """
+
+    def make() -> _Entry:
+        try:
+            loaded = json.loads(json.dumps(body))
+        except (TypeError, ValueError):  # not JSON-like: parse what we wrote
+            loaded = _load(data)
+        return entry_of(loaded)
+
+    cache.memo(_TABLE, ("blob", yamlfile.blob_id(data)), make)
+
+
+def _entry(tree: Mapping[str, bytes], path: str) -> _Entry:
+    """Return one file's placement key and its page or Placement status (None: neither)."""
+    return entry_of(_load(tree[path]))
+
+
+def entry_of(body: Mapping[str, Any]) -> _Entry:
+    """Return a loaded file's placement key and its page or Placement status (None: neither)."""
+    kind = body.get("kind")
+    meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    assert isinstance(meta, dict)
+    namespace = str(meta.get("namespace", ""))
+    if kind == "Placement":
+        status = body.get("status")
+        return (namespace, str(meta.get("name", ""))), (status if isinstance(status, dict) else {})
+    if kind == "PlacementDecision":
+        labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+        assert isinstance(labels, dict)
+        key = (namespace, str(labels.get(PLACEMENT_LABEL, "")))
+        return key, _page(str(meta.get("name", "")), labels, body)
+    return None
 
 
 def build(placements: Mapping[tuple[str, str], Previous]) -> History:

@@ -101,16 +101,54 @@ def build(
     status_tree: Mapping[str, bytes],
     now: datetime.datetime,
     previous_hub: Mapping[str, bytes] | None = None,
+    cache: yamlout.Cache | None = None,
 ) -> tuple[ClusterInfo, ...]:
-    """Return the inventory, sorted by cluster name (first object wins on duplicates)."""
+    """Return the inventory, sorted by cluster name (first object wins on duplicates).
+
+    With a ``cache``, a cluster whose desired object (the same parsed body),
+    report, scores and previous hub file (by blob id) are unchanged keeps its
+    earlier ``ClusterInfo``.
+    """
     seen: dict[str, ClusterInfo] = {}
     scores = _score_paths(status_tree)
+    previous = previous_hub or {}
     for obj in snap.of_kind("ManagedCluster"):
         if obj.name and obj.name not in seen:
-            seen[obj.name] = from_objects(
-                obj.body, status_tree, now, previous_hub or {}, scores.get(obj.name, ())
-            )
+            paths = scores.get(obj.name, ())
+            if cache is None:
+                seen[obj.name] = from_objects(obj.body, status_tree, now, previous, paths)
+            else:
+                seen[obj.name] = _cached(obj.body, status_tree, now, previous, paths, cache)
     return tuple(seen[name] for name in sorted(seen))
+
+
+def _cached(
+    desired: Mapping[str, Any],
+    status_tree: Mapping[str, bytes],
+    now: datetime.datetime,
+    previous_hub: Mapping[str, bytes],
+    score_paths: Sequence[str],
+    cache: yamlout.Cache,
+) -> ClusterInfo:
+    """Return ``from_objects``, reused while every input is the same."""
+    name = str(_mapping(desired.get("metadata")).get("name", ""))
+    report = f"clusters/{name}/cluster.yaml"
+    stamps = _stamps_now(desired)  # only then do the previous hub file and ``now`` matter
+    key = (
+        id(desired),
+        yamlout.file_key(status_tree, report),
+        yamlout.file_key(previous_hub, report) if stamps else None,
+        tuple((p, yamlout.file_key(status_tree, p)) for p in score_paths),
+        now if stamps else None,
+    )
+    held, info = cache.memo(
+        "inventory",
+        key,
+        lambda: (desired, from_objects(desired, status_tree, now, previous_hub, score_paths)),
+    )
+    if held is not desired:  # another object now has the same id: compute afresh
+        return from_objects(desired, status_tree, now, previous_hub, score_paths)
+    return info
 
 
 def _score_paths(status_tree: Mapping[str, bytes]) -> dict[str, list[str]]:
@@ -160,6 +198,12 @@ def from_objects(
         reported=report is not None,
         body=_cel_body(desired, labels, status, taints),
     )
+
+
+def _stamps_now(desired: Mapping[str, Any]) -> bool:
+    """Return whether a user taint lacks ``timeAdded`` (then ``now`` may end up in it)."""
+    taints = _list(_mapping(desired.get("spec")).get("taints"))
+    return any(isinstance(t, dict) and not t.get("timeAdded") for t in taints)
 
 
 def _load(data: bytes | None) -> dict[str, Any] | None:

@@ -49,7 +49,11 @@ def _stamped(spec: Mapping[str, Any], info: inventory.ClusterInfo | None) -> dic
     return {**spec, "taints": out}
 
 
-def render(snapshot: Snapshot, clusters: Sequence[inventory.ClusterInfo] = ()) -> dict[str, bytes]:
+def render(
+    snapshot: Snapshot,
+    clusters: Sequence[inventory.ClusterInfo] = (),
+    cache: yamlout.Cache | None = None,
+) -> dict[str, bytes]:
     """Return ``clusters/<c>/cluster.yaml`` for every accepted cluster."""
     infos = {c.name: c for c in clusters}
     out: dict[str, bytes] = {}
@@ -62,5 +66,5 @@ def render(snapshot: Snapshot, clusters: Sequence[inventory.ClusterInfo] = ()) -
             "metadata": common.trimmed_metadata(obj.metadata, namespace=False),
             "spec": _stamped(obj.spec, infos.get(obj.name)),
         }
-        out[f"clusters/{obj.name}/cluster.yaml"] = yamlout.dump(body)
+        out[f"clusters/{obj.name}/cluster.yaml"] = yamlout.dump_with(cache, body)
     return out

@@ -21,14 +21,21 @@ from gitops_ocm.render import clusters as clusters_mod
 from gitops_ocm.render import placements, policies, works
 from gitops_ocm.validation import fleet
 
+# What a long-lived renderer (the hub controller) keeps across passes: parsed
+# files of the previous trees by blob id, inventory entries, serialized bodies.
+RenderCache = yamlout.Cache
+
 
 @dataclasses.dataclass(frozen=True)
 class HubTree:
     """The rendered hub tree, the scheduling results behind it, and fleet problems.
 
     ``top`` holds the files outside cluster folders (placements and their
-    decisions); ``clusters`` holds each accepted cluster's folder as
-    ``{relative path: bytes}``, with identical bodies shared as one bytes object.
+    decisions); ``clusters`` holds each accepted cluster's own files
+    (``cluster.yaml``, ``manifestworks/``) as ``{relative path: bytes}``, with
+    identical bodies shared as one bytes object; ``policy_folders`` holds each
+    cluster's ``policies/`` folder, one read-only dict shared by every cluster
+    that receives the same replicas (see :func:`policies.folders`).
     """
 
     top: dict[str, bytes]
@@ -36,6 +43,7 @@ class HubTree:
     results: Mapping[tuple[str, str], placements.PlacementResult]
     works: tuple[works.Work, ...]
     problems: tuple[Problem, ...]
+    policy_folders: Mapping[str, Mapping[str, bytes]] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property
     def files(self) -> dict[str, bytes]:
@@ -44,11 +52,25 @@ class HubTree:
         for cluster, content in self.clusters.items():
             for rel, data in content.items():
                 flat[f"clusters/{cluster}/{rel}"] = data
+        for cluster, folder in self.policy_folders.items():
+            for rel, data in folder.items():
+                flat[f"clusters/{cluster}/policies/{rel}"] = data
         return dict(sorted(flat.items()))
 
-    def folders(self) -> dict[str, dict[str, bytes]]:
-        """Return the cluster folders keyed by their path in the tree."""
-        return {f"clusters/{name}": content for name, content in self.clusters.items()}
+    def folders(self) -> dict[str, dict[str, bytes | Mapping[str, bytes]]]:
+        """Return the cluster folders keyed by their path in the tree.
+
+        A folder's ``policies`` entry is the shared sub-folder mapping itself, so
+        the publisher (``gitstore.layout``) hashes each distinct one once.
+        """
+        out: dict[str, dict[str, bytes | Mapping[str, bytes]]] = {}
+        for name, content in self.clusters.items():
+            folder: dict[str, bytes | Mapping[str, bytes]] = dict(content)
+            shared = self.policy_folders.get(name)
+            if shared:
+                folder["policies"] = shared
+            out[f"clusters/{name}"] = folder
+        return out
 
     def decisions(self) -> dict[tuple[str, str], tuple[str, ...]]:
         """Return the selected clusters of each placement."""
@@ -60,33 +82,36 @@ def render(
     cluster_infos: Sequence[inventory.ClusterInfo],
     previous: Mapping[str, bytes],
     now: datetime.datetime,
+    cache: yamlout.Cache | None = None,
 ) -> HubTree:
-    """Render the hub tree of ``snapshot`` (assumed valid)."""
-    results = placements.schedule_all(snapshot, cluster_infos, previous, now)
+    """Render the hub tree of ``snapshot`` (assumed valid).
+
+    A ``cache`` kept across passes (one per controller) saves re-reading the
+    previous tree's files and re-serializing unchanged objects; the output is
+    the same with or without it.
+    """
+    results = placements.schedule_all(snapshot, cluster_infos, previous, now, cache)
     decisions = {key: result.clusters for key, result in results.items()}
     accepted = set(clusters_mod.accepted(snapshot))
     folders: dict[str, dict[str, bytes]] = {name: {} for name in sorted(accepted)}
     prefix = len("clusters/")
-    for path, data in clusters_mod.render(snapshot, cluster_infos).items():
+    for path, data in clusters_mod.render(snapshot, cluster_infos, cache).items():
         folders[path[prefix:].partition("/")[0]]["cluster.yaml"] = data
     all_works = (
         *works.direct(snapshot, accepted),
         *works.replicated(snapshot, decisions, accepted),
     )
-    for part in (
-        works.by_cluster(list(all_works)),
-        policies.by_cluster(snapshot, decisions, accepted),
-    ):
-        for cluster, content in part.items():
-            folders[cluster].update(content)
+    for cluster, content in works.by_cluster(list(all_works), cache).items():
+        folders[cluster].update(content)
+    shared = policies.folders(snapshot, decisions, accepted, cache)
     bodies = {(o.namespace, o.name): o.body for o in snapshot.of_kind("Placement")}
-    top = placements.files(results, bodies)
+    top = placements.files(results, bodies, cache)
     found = [
         *fleet.claims(snapshot, all_works),
         *fleet.empty_placements(snapshot, decisions),
         *fleet.sizes(snapshot, all_works, folders),
     ]
-    return HubTree(top, folders, results, tuple(all_works), tuple(sorted(found)))
+    return HubTree(top, folders, results, tuple(all_works), tuple(sorted(found)), shared)
 
 
 def assume_available(snapshot: Snapshot, now: datetime.datetime) -> dict[str, bytes]:

@@ -70,11 +70,13 @@ def prepare(
     clusters: Sequence[inventory.ClusterInfo],
     previous: Mapping[str, bytes],
     now: datetime.datetime,
+    cache: yamlout.Cache | None = None,
 ) -> Inputs:
-    """Index the inventory and read the previous hub tree."""
+    """Index the inventory and read the previous hub tree (through ``cache`` if given)."""
     indexed = fleet.build(clusters)
     evaluator = cel.Evaluator({c.name: c for c in indexed.clusters}, now)
-    return Inputs(indexed, sets.catalog(snap), history.from_tree(previous), evaluator, now)
+    past = history.from_tree(previous, cache)
+    return Inputs(indexed, sets.catalog(snap), past, evaluator, now)
 
 
 def placements(snap: snapshot_mod.Snapshot) -> list[spec.PlacementSpec]:
@@ -92,9 +94,10 @@ def schedule_all(
     clusters: Sequence[inventory.ClusterInfo],
     previous: Mapping[str, bytes],
     now: datetime.datetime,
+    cache: yamlout.Cache | None = None,
 ) -> dict[tuple[str, str], PlacementResult]:
     """Schedule every Placement; the result is keyed by (namespace, name)."""
-    inputs = prepare(snap, clusters, previous, now)
+    inputs = prepare(snap, clusters, previous, now, cache)
     return {p.key: result(p, inputs) for p in placements(snap)}
 
 
@@ -265,17 +268,28 @@ def render_placements(
 def files(
     results: Mapping[tuple[str, str], PlacementResult],
     bodies: Mapping[tuple[str, str], Mapping[str, Any]],
+    cache: yamlout.Cache | None = None,
 ) -> dict[str, bytes]:
-    """Serialize placements and their pages into hub-tree files."""
+    """Serialize placements and their pages into hub-tree files (each content once per cache)."""
     out: dict[str, bytes] = {}
     for key in sorted(results):
         res = results[key]
         folder = f"placements/{res.namespace}/{res.name}"
-        out[f"{folder}/placement.yaml"] = yamlout.dump(_placement(bodies.get(key, {}), res))
+        body = _placement(bodies.get(key, {}), res)
+        out[f"{folder}/placement.yaml"] = _dump(body, cache)
         for page in res.pages:
             body = decisions.to_object(res.namespace, res.name, page)
-            out[f"{folder}/{page.name}.yaml"] = yamlout.dump(body)
+            out[f"{folder}/{page.name}.yaml"] = _dump(body, cache)
     return out
+
+
+def _dump(body: dict[str, Any], cache: yamlout.Cache | None) -> bytes:
+    """Serialize a body; with a cache, also tell the next pass's history what it reads."""
+    if cache is None:
+        return yamlout.dump(body)
+    data = cache.dump(body)
+    history.remember(cache, data, body)
+    return data
 
 
 def _placement(body: Mapping[str, Any], res: PlacementResult) -> dict[str, Any]:

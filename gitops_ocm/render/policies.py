@@ -16,7 +16,7 @@ from inform to enforce.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from gitops_ocm.model import yamlout
@@ -120,7 +120,10 @@ def replicas(
 
 
 def _rendered(
-    snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]
+    snapshot: Snapshot,
+    decisions: common.Decisions,
+    accepted: set[str],
+    cache: yamlout.Cache | None = None,
 ) -> Iterator[tuple[str, Coverage, bytes, bytes]]:
     """Yield (replica name, coverage, inform bytes, enforce bytes) for each placed policy."""
     reach = coverage(snapshot, decisions, accepted)
@@ -128,9 +131,55 @@ def _rendered(
         cover = reach.get((policy.namespace, policy.name))
         if cover is None or not cover.clusters:
             continue
-        plain = yamlout.dump(_replica(policy, False))
-        upgraded = yamlout.dump(_replica(policy, True)) if cover.enforced else plain
+        plain = yamlout.dump_with(cache, _replica(policy, False))
+        upgraded = yamlout.dump_with(cache, _replica(policy, True)) if cover.enforced else plain
         yield f"{policy.namespace}.{policy.name}", cover, plain, upgraded
+
+
+Folders = dict[str, Mapping[str, bytes]]
+
+
+def folders(
+    snapshot: Snapshot,
+    decisions: common.Decisions,
+    accepted: set[str],
+    cache: yamlout.Cache | None = None,
+) -> Folders:
+    """Return each cluster's ``policies/`` folder as ``{"<ns>.<name>.yaml": bytes}``.
+
+    Clusters that receive the same replicas share one read-only dict, so the
+    publisher hashes each distinct folder once (a few hundred at fleet scale,
+    for about a million files). With a ``cache``, the result is reused while
+    every policy's coverage and bytes are unchanged.
+    """
+    rendered = tuple(_rendered(snapshot, decisions, accepted, cache))
+    if cache is None:
+        return _grouped(rendered)
+    key = tuple((name, c.clusters, c.enforced, plain, up) for name, c, plain, up in rendered)
+    return cache.memo("policy-folders", key, lambda: _grouped(rendered))
+
+
+def _grouped(rendered: Sequence[tuple[str, Coverage, bytes, bytes]]) -> Folders:
+    """Group clusters by the replicas they receive; one dict per distinct group."""
+    signatures: dict[str, list[int]] = {}
+    for index, (_, cover, _, _) in enumerate(rendered):
+        for cluster in cover.clusters - cover.enforced:
+            signatures.setdefault(cluster, []).append(2 * index)
+        for cluster in cover.enforced:
+            signatures.setdefault(cluster, []).append(2 * index + 1)
+    choices = [(f"{name}.yaml", (plain, upgraded)) for name, _, plain, upgraded in rendered]
+    shared: dict[tuple[int, ...], dict[str, bytes]] = {}
+    out: Folders = {}
+    for cluster, signature in signatures.items():
+        key = tuple(signature)
+        folder = shared.get(key)
+        if folder is None:
+            folder = shared[key] = {}
+            for code in key:
+                rel, variants = choices[code >> 1]
+                folder[rel] = variants[code & 1]
+        out[cluster] = folder
+    return out
 
 
 def by_cluster(

@@ -95,14 +95,16 @@ def _mwrs_body(obj: Obj, name: str, template: dict[str, Any], placement: str) ->
     }
 
 
-def by_cluster(works: list[Work]) -> dict[str, dict[str, bytes]]:
+def by_cluster(
+    works: list[Work], cache: yamlout.Cache | None = None
+) -> dict[str, dict[str, bytes]]:
     """Return each cluster's work files (``manifestworks/<name>.yaml``), bodies serialized once."""
     out: dict[str, dict[str, bytes]] = {}
     blobs: dict[int, bytes] = {}
     for work in works:
         data = blobs.get(id(work.body))
         if data is None:
-            data = blobs[id(work.body)] = yamlout.dump(work.body)
+            data = blobs[id(work.body)] = yamlout.dump_with(cache, work.body)
         out.setdefault(work.cluster, {})[f"manifestworks/{work.name}.yaml"] = data
     return out
 
