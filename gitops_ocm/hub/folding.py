@@ -13,6 +13,7 @@ report tips, controller.yaml) are unchanged and no lease has expired since.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,7 +39,7 @@ class StatusFolder:
         self.store = store
         self.author = author
         self.cache = fold_cache.FoldCache()
-        self.walker = reader.TreeWalker(store.repo)
+        self.memo = fold_cache.FoldCache()  # hub listings, policy reports and rollups by id
         self.replica_sets: ReplicaSets = {}
         self.report_walkers: dict[str, reader.TreeWalker] = {}
         self.policy_sets: Mapping[tuple[str, str], Sequence[str]] = {}
@@ -63,12 +64,14 @@ class StatusFolder:
         due = self._next_check is not None and now >= self._next_check
         if inputs == self._last and not due:
             return None
+        self.memo.begin()
         hub_files: Mapping[str, bytes] = {}
         hub_blobs: dict[str, str] = {}
+        placed: dict[str, tuple[str, ...]] = {}
         hub_tree = None
         if hub_tip.commit is not None:
             hub_tree = str(hub_tip.commit.tree_id)
-            hub_blobs = self.walker.files(hub_tree)
+            hub_blobs, placed = self._hub_view(hub_tip.id or "")
             hub_files = _lazy(repo, hub_blobs)
         reports = {cluster: self._report(cluster, tip) for cluster, tip in tips.items()}
         accepted = [f.split("/", 1)[1] for f in reader.folder_ids(repo, hub_tip.id, "clusters")]
@@ -85,7 +88,7 @@ class StatusFolder:
             previous=previous,
             hub_tree=hub_tree,
         )
-        self._policies(folded, reports, hub_blobs)
+        self._policies(folded, reports, placed)
         self._next_check = folded.next_check
         result = writer.graft(
             repo,
@@ -121,33 +124,68 @@ class StatusFolder:
         when = datetime.datetime.fromtimestamp(tip.time, datetime.UTC)
         return views.Report(cluster, tip.tree, _lazy(self.store.repo, blobs), blobs, when)
 
+    def _hub_view(self, hub_tip: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+        """Read what the fold needs of the hub tree, folder by folder, by tree id.
+
+        Returns {path: blob id} of placements, clusters' cluster.yaml and works, and
+        each cluster's replicated policy names. Cluster folders and their
+        ``manifestworks/`` and ``policies/`` trees are listed once per tree id, so
+        identical policy folders (most of a million files at fleet scale) cost one
+        listing, and an unchanged folder costs nothing on the next fold.
+        """
+        repo = self.store.repo
+        blobs = {
+            f"placements/{path}": blob
+            for path, blob in reader.lazy_tree(repo, hub_tip, "placements").blobs.items()
+        }
+        policies: dict[str, tuple[str, ...]] = {}
+        for folder, tree in reader.folder_ids(repo, hub_tip, "clusters").items():
+            for name, oid, kind in self._entries(tree):
+                if name == "cluster.yaml":
+                    blobs[f"{folder}/cluster.yaml"] = oid
+                elif name == "manifestworks" and kind == "tree":
+                    for work, work_oid, _ in self._entries(oid):
+                        blobs[f"{folder}/manifestworks/{work}"] = work_oid
+                elif name == "policies" and kind == "tree":
+                    policies[folder.split("/", 1)[1]] = self.memo.get(
+                        "policy-names", oid, functools.partial(self._names, oid)
+                    )
+        return blobs, policies
+
+    def _names(self, tree: str) -> tuple[str, ...]:
+        return tuple(name[: -len(".yaml")] for name, _, _ in self._entries(tree))
+
+    def _entries(self, tree: str) -> list[tuple[str, str, str]]:
+        return self.memo.get("tree", tree, lambda: reader.entries(self.store.repo, tree))
+
     def _policies(
         self,
         folded: fold_core.Folded,
         reports: Mapping[str, views.Report],
-        hub_blobs: Mapping[str, str],
+        placed: Mapping[str, tuple[str, ...]],
     ) -> None:
-        """Add root policy statuses and the README's Compliance section."""
-        placed: dict[tuple[str, str], dict[str, Mapping[str, Any] | None]] = {}
-        for path in hub_blobs:
-            parts = path.split("/")
-            if len(parts) == 4 and parts[0] == "clusters" and parts[2] == "policies":
-                namespace, _, name = parts[3][: -len(".yaml")].partition(".")
-                placed.setdefault((namespace, name), {})[parts[1]] = None
-        for (namespace, name), clusters in placed.items():
-            for cluster in clusters:
-                got = reports.get(cluster)
-                data = got.files.get(f"policies/{namespace}.{name}.yaml") if got else None
-                clusters[cluster] = _body(data)
-        roots = {key: rollup.root_status(key, per) for key, per in placed.items()}
-        for (namespace, name), status in roots.items():
-            body = {
-                "apiVersion": "policy.open-cluster-management.io/v1",
-                "kind": "Policy",
-                "metadata": {"name": name, "namespace": namespace},
-                "status": status,
-            }
-            folded.files[f"policies/{namespace}/{name}.yaml"] = yamlout.dump(body)
+        """Add root policy statuses, PolicySet statuses and the README's Compliance section.
+
+        A root policy's file is rebuilt only when the set of its clusters or one
+        of their reports of it changed (keyed by report blob ids).
+        """
+        per_policy: dict[str, list[tuple[str, str | None]]] = {}
+        for cluster in sorted(placed):
+            got = reports.get(cluster)
+            for replica in placed[cluster]:
+                blob = got.blobs.get(f"policies/{replica}.yaml") if got else None
+                per_policy.setdefault(replica, []).append((cluster, blob))
+        roots: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for replica, entries in sorted(per_policy.items()):
+            namespace, _, name = replica.partition(".")
+            key = (namespace, name)
+            status, data = self.memo.get(
+                "root-policy",
+                (replica, tuple(entries)),
+                functools.partial(self._root, key, entries, reports),
+            )
+            roots[key] = status
+            folded.files[f"policies/{namespace}/{name}.yaml"] = data
         for (namespace, name), members in sorted(self.policy_sets.items()):
             names = {n: roots.get((namespace, n)) for n in members}
             body = {
@@ -161,9 +199,39 @@ class StatusFolder:
         section = rollup.readme_section(roots)
         folded.files["README.md"] = (readme.rstrip("\n") + "\n\n" + section).encode()
 
+    def _root(
+        self,
+        key: tuple[str, str],
+        entries: Sequence[tuple[str, str | None]],
+        reports: Mapping[str, views.Report],
+    ) -> tuple[Mapping[str, Any], bytes]:
+        """Compute one root policy's status and file."""
+        replica = f"{key[0]}.{key[1]}"
+        per_cluster: dict[str, Mapping[str, Any] | None] = {}
+        for cluster, blob in entries:
+            if blob is None:
+                per_cluster[cluster] = None
+                continue
+            path = f"policies/{replica}.yaml"
+            per_cluster[cluster] = self.memo.get(
+                "policy-report", blob, functools.partial(_read_body, reports[cluster].files, path)
+            )
+        status = rollup.root_status(key, per_cluster)
+        body = {
+            "apiVersion": "policy.open-cluster-management.io/v1",
+            "kind": "Policy",
+            "metadata": {"name": key[1], "namespace": key[0]},
+            "status": status,
+        }
+        return status, yamlout.dump(body)
+
 
 def _lazy(repo: Any, blobs: Mapping[str, str]) -> trees.LazyFiles:
     return trees.LazyFiles(blobs, lambda path: reader.read_blob(repo, blobs[path]))
+
+
+def _read_body(files: Mapping[str, bytes], path: str) -> dict[str, Any] | None:
+    return _body(files.get(path))
 
 
 def _body(data: bytes | None) -> dict[str, Any] | None:
