@@ -87,14 +87,9 @@ def load(args: argparse.Namespace) -> Inputs:
     return Inputs(snap, _tree(args.previous, "--previous"), _tree(args.status, "--status"), now)
 
 
-def check(snap: snapshot_mod.Snapshot) -> list[problems.Problem]:
-    """Return the problems of the desired state (both validation tiers)."""
-    return validation.validate(snap)
-
-
 def refuse_if_invalid(snap: snapshot_mod.Snapshot) -> bool:
     """Print errors to stderr and return True when the desired state must not be used."""
-    found = check(snap)
+    found = validation.validate(snap)
     if not problems.has_errors(found):
         return False
     for problem in found:

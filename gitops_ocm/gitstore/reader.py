@@ -91,6 +91,15 @@ def read_path(repo: pygit2.Repository, tree: pygit2.Tree, path: str) -> bytes | 
     return read_blob(repo, str(item.id))
 
 
+def blob_at(repo: pygit2.Repository, rev: str, path: str) -> str | None:
+    """Return the blob id of the file at ``path`` in ``rev``'s tree, or None if absent."""
+    try:
+        item = tree_of(repo, rev)[path]
+    except KeyError:
+        return None
+    return str(item.id) if item.type_str == "blob" else None
+
+
 @dataclasses.dataclass(frozen=True)
 class LazyTree:
     """The files of a tree as ``{path: blob id}``; contents are read only when asked for."""

@@ -181,8 +181,7 @@ class Controller:
         return rendered
 
     def _lazy(self, blobs: Mapping[str, str]) -> trees.LazyFiles:
-        repo = self.hub_store.repo
-        return trees.LazyFiles(blobs, lambda path: reader.read_blob(repo, blobs[path]))
+        return trees.of_blobs(blobs, functools.partial(reader.read_blob, self.hub_store.repo))
 
     def _status_inputs(self, tip: str | None) -> Mapping[str, bytes]:
         """The part of ocm/status scheduling reads: cluster reports and placement scores."""
@@ -258,8 +257,9 @@ class Controller:
     def _controller_file(self, status_tip: str | None) -> bytes | None:
         if status_tip is None:
             return None
-        lazy = reader.lazy_tree(self.hub_store.repo, status_tip, "")
-        return lazy.read(report.PATH) if report.PATH in lazy.blobs else None
+        repo = self.hub_store.repo
+        blob = reader.blob_at(repo, status_tip, report.PATH)
+        return None if blob is None else reader.read_blob(repo, blob)
 
     def _write_status(
         self,

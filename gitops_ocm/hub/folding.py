@@ -114,8 +114,9 @@ class StatusFolder:
             lazy = reader.lazy_tree(repo, tip.id or "", folder)
             blobs.update((f"{folder}/{path}", blob) for path, blob in lazy.blobs.items())
         for name in (report.PATH, "README.md"):
-            if name in tip.commit.tree:
-                blobs[name] = str(tip.commit.tree[name].id)
+            blob = reader.blob_at(repo, tip.id or "", name)
+            if blob is not None:
+                blobs[name] = blob
         return _lazy(repo, blobs)
 
     def _report(self, cluster: str, tip: reader.BranchTip) -> views.Report:
@@ -227,7 +228,7 @@ class StatusFolder:
 
 
 def _lazy(repo: Any, blobs: Mapping[str, str]) -> trees.LazyFiles:
-    return trees.LazyFiles(blobs, lambda path: reader.read_blob(repo, blobs[path]))
+    return trees.of_blobs(blobs, functools.partial(reader.read_blob, repo))
 
 
 def _read_body(files: Mapping[str, bytes], path: str) -> dict[str, Any] | None:

@@ -1,15 +1,12 @@
-"""Published trees read lazily, and the changes that turn one tree into another.
+"""Published trees read lazily: paths and blob ids up front, contents on demand.
 
-Pure, apart from calling a reader it is given. The controller compares what it
-rendered with what ``ocm/hub`` holds by blob id, so unchanged files are never
-read back, and only changed paths are written.
+Pure, apart from calling the reader it is given. The controller and the status
+fold read only the few files of ``ocm/hub`` and ``ocm/status`` they need.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-
-from gitops_ocm.model import yamlfile
 
 
 class LazyFiles(Mapping[str, bytes]):
@@ -38,23 +35,6 @@ class LazyFiles(Mapping[str, bytes]):
         return path in self.blobs
 
 
-def changes(current: Mapping[str, str], desired: Mapping[str, bytes]) -> dict[str, bytes | None]:
-    """Return the edits from a tree of blob ids to ``desired``: new or changed files, and None
-    for each file to delete. Identical byte strings are hashed once."""
-    ids: dict[int, str] = {}
-    out: dict[str, bytes | None] = {}
-    for path, data in desired.items():
-        blob = ids.get(id(data))
-        if blob is None:
-            blob = ids[id(data)] = yamlfile.blob_id(data)
-        if current.get(path) != blob:
-            out[path] = data
-    for path in current:
-        if path not in desired:
-            out[path] = None
-    return out
-
-
-def clusters_touched(edits: Mapping[str, bytes | None]) -> set[str]:
-    """Return the clusters whose prescriptions an edit set touches."""
-    return {p.split("/")[1] for p in edits if p.startswith("clusters/") and p.count("/") >= 2}
+def of_blobs(blobs: Mapping[str, str], read_blob: Callable[[str], bytes]) -> LazyFiles:
+    """A lazy tree from {path: blob id} and a function that reads a blob by id."""
+    return LazyFiles(blobs, lambda path: read_blob(blobs[path]))

@@ -39,7 +39,8 @@ _WORD = r"[A-Za-z0-9_./@=+-]+(?::[A-Za-z0-9_./@=+-]+)*"
 _PLAIN = re.compile(rf"[A-Za-z](?:{_WORD})?(?: {_WORD})*")
 # Words some YAML reader resolves to a boolean or null.
 _RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"})
-# Characters YAML does not allow raw, or reads as line breaks: escape them as \\uXXXX.
+# Characters YAML does not allow raw, or reads as line breaks: written as \u escapes
+# (four hex digits).
 _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 # Characters that keep a multi-line string out of a literal block.
 _NOT_LITERAL = re.compile(

@@ -110,15 +110,6 @@ def _replica(policy: Obj, enforce: bool) -> dict[str, Any]:
     }
 
 
-def replicas(
-    snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]
-) -> Iterator[tuple[str, str, bytes]]:
-    """Yield (cluster, replica name, bytes) for every replicated policy."""
-    for name, cover, plain, upgraded in _rendered(snapshot, decisions, accepted):
-        for cluster in sorted(cover.clusters):
-            yield cluster, name, upgraded if cluster in cover.enforced else plain
-
-
 def _rendered(
     snapshot: Snapshot,
     decisions: common.Decisions,
@@ -193,11 +184,3 @@ def by_cluster(
         for cluster in cover.clusters:
             out.setdefault(cluster, {})[rel] = upgraded if cluster in enforced else plain
     return out
-
-
-def render(snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]) -> dict[str, bytes]:
-    """Return ``clusters/<c>/policies/<ns>.<name>.yaml`` for every replica."""
-    return {
-        f"clusters/{cluster}/policies/{name}.yaml": data
-        for cluster, name, data in replicas(snapshot, decisions, accepted)
-    }

