@@ -20,7 +20,8 @@ from collections.abc import Mapping
 
 import pygit2
 
-from gitops_ocm.gitstore import objects, refs, writer
+from gitops_ocm import errors
+from gitops_ocm.gitstore import objects, reader, refs, writer
 
 # A folder: relative paths to bytes, or names to sub-folders (shared mapping objects).
 Folder = Mapping[str, "bytes | Folder"]
@@ -100,6 +101,37 @@ def prepare(files: Mapping[str, bytes], folders: Mapping[str, Folder]) -> Prepar
     return Prepared(draft, {folder: oid.hex() for folder, oid in ids.items()})
 
 
+def prepare_changes(
+    repo: pygit2.Repository,
+    base: str | None,
+    files: Mapping[str, bytes | None],
+    folders: Mapping[str, Folder | None],
+) -> Prepared:
+    """Hash the tree of commit ``base`` with some ``files`` and whole ``folders`` replaced.
+
+    None deletes a file or folder. Only the given folders are hashed, and only
+    the trees on their paths are read from the repository, so the cost follows
+    the size of the change, not of the tree. ``folder_ids`` names the new folders.
+    """
+    state = _State()
+    leaves: dict[str, objects.Leaf | None] = {}
+    ids: dict[str, str] = {}
+    for path, content in folders.items():
+        if content is None:
+            leaves[path] = None
+            continue
+        oid = state.folder(content)
+        ids[path] = oid.hex()
+        leaves[path] = objects.Leaf(objects.MODE_TREE, oid)
+    for path, data in files.items():
+        leaves[path] = None if data is None else objects.Leaf(objects.MODE_BLOB, state.blob(data))
+    base_tree = None if base is None else reader.tree_of(repo, base).id.raw
+    root = objects.Tree() if base_tree is None else writer._load(repo, base_tree)
+    objects.edit(root, leaves, lambda oid: writer._load(repo, oid))
+    objects.hash_tree(root)
+    return Prepared(writer._Draft(root, state.blobs, state.trees), ids)
+
+
 def tree_id(prepared: Prepared) -> str:
     """Return the id of the prepared root tree."""
     return prepared.draft.root.oid.hex()
@@ -113,7 +145,14 @@ def commit(
     trailers: Mapping[str, str] | None = None,
     *,
     author: writer.Author = writer.DEFAULT_AUTHOR,
+    expected: str | None = None,
 ) -> writer.PublishResult:
-    """Commit a prepared tree on ``branch`` by compare-and-swap (no commit if unchanged)."""
+    """Commit a prepared tree on ``branch`` by compare-and-swap (no commit if unchanged).
+
+    With ``expected``, the tip must still be that commit (the base of
+    :func:`prepare_changes`); otherwise :class:`errors.RefConflict` is raised.
+    """
     tip = refs.read_tip(repo, refs.branch_ref(branch))
+    if expected is not None and tip.id != expected:
+        raise errors.RefConflict(f"{branch} moved from {expected[:12]} to {str(tip.id)[:12]}")
     return writer._commit(repo, tip, prepared.draft, message, trailers, author)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from gitops_ocm import errors
@@ -92,6 +93,14 @@ def tree_payload(entries: Mapping[str, Leaf | Tree]) -> bytes:
         mode = MODE_TREE if isinstance(entry, Tree) else entry.mode
         out += b"%o %s\0%s" % (mode, name.encode(), entry.oid)
     return bytes(out)
+
+
+_ENTRY = re.compile(rb"([0-7]+) ([^\0]*)\0(.{20})", re.DOTALL)
+
+
+def parse_tree(payload: bytes) -> dict[str, Leaf]:
+    """Return the entries of a raw Git tree object as leaves (the inverse of tree_payload)."""
+    return {name.decode(): Leaf(int(mode, 8), oid) for mode, name, oid in _ENTRY.findall(payload)}
 
 
 def hash_tree(tree: Tree) -> bytes:

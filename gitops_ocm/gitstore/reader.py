@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pygit2
 
 from gitops_ocm import errors
+from gitops_ocm.gitstore import objects
 
 _TREE = pygit2.enums.FileMode.TREE
 _LINK = pygit2.enums.FileMode.LINK
@@ -139,6 +140,14 @@ def _subtree(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str) -> pygit2.
     return sub if isinstance(sub, pygit2.Tree) else None
 
 
+def subtree_id(repo: pygit2.Repository, rev: str | None, path: str) -> str | None:
+    """Return the id of the folder ``path`` at ``rev``, or None when either is absent."""
+    if rev is None:
+        return None
+    sub = _subtree(repo, tree_of(repo, rev), path)
+    return None if sub is None else str(sub.id)
+
+
 def lazy_tree(repo: pygit2.Repository, rev: str, prefix: str = "") -> LazyTree:
     """Return the blob ids of ``rev``'s files under ``prefix``, by path relative to it."""
     sub = _subtree(repo, tree_of(repo, rev), prefix)
@@ -218,6 +227,69 @@ def per_folder(
     return out
 
 
+class PerFolder:
+    """:func:`per_folder` kept across calls: each child folder is read once per tree id.
+
+    A long-lived reader (the hub controller) asks for the same few files of
+    10,000 cluster folders on every pass while only a few folders change; here
+    an unchanged folder costs a dictionary lookup, and an unchanged parent
+    returns the very same mapping (compare results with ``is`` to skip work).
+    """
+
+    def __init__(
+        self, repo: pygit2.Repository, files: tuple[str, ...] = (), folders: tuple[str, ...] = ()
+    ) -> None:
+        self.repo, self.files, self.folders = repo, files, folders
+        self._children: dict[bytes, list[tuple[str, str]]] = {}
+        self._last: tuple[str, dict[str, str]] | None = None
+
+    def read(self, rev: str | None, parent: str) -> dict[str, str]:
+        """Return what :func:`per_folder` returns (do not mutate it: it is shared)."""
+        top = None if rev is None else _subtree(self.repo, tree_of(self.repo, rev), parent)
+        if top is None:
+            return {}
+        key = f"{parent}:{top.id}"
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        base = parent.strip("/")
+        out: dict[str, str] = {}
+        children: dict[bytes, list[tuple[str, str]]] = {}
+        for name, leaf in _entries_of(self.repo, top.id.raw).items():
+            if not leaf.is_tree:
+                continue
+            found = self._children.get(leaf.oid)
+            if found is None:
+                found = self._child(leaf.oid)
+            children[leaf.oid] = found
+            prefix = f"{base}/{name}/"
+            for rel, blob in found:
+                out[prefix + rel] = blob
+        self._children = children
+        self._last = (key, out)
+        return out
+
+    def _child(self, oid: bytes) -> list[tuple[str, str]]:
+        entries = _entries_of(self.repo, oid)
+        found: list[tuple[str, str]] = []
+        for name in self.files:
+            leaf = entries.get(name)
+            if leaf is not None and not leaf.is_tree:
+                found.append((name, leaf.oid.hex()))
+        for name in self.folders:
+            leaf = entries.get(name)
+            if leaf is not None and leaf.is_tree:
+                inner = self.repo[pygit2.Oid(raw=leaf.oid)]
+                assert isinstance(inner, pygit2.Tree)
+                found.extend((f"{name}/{e.path}", e.blob) for e in walk(self.repo, inner, ""))
+        return found
+
+
+def _entries_of(repo: pygit2.Repository, oid: bytes) -> dict[str, objects.Leaf]:
+    """Return a tree's entries by name, parsed from the raw object (no per-entry objects)."""
+    _kind, payload = repo.odb.read(pygit2.Oid(raw=oid))
+    return objects.parse_tree(payload)
+
+
 def folder_ids(repo: pygit2.Repository, rev: str | None, parent: str) -> dict[str, str]:
     """Return {child folder path: tree id} for the child folders of ``parent`` at ``rev``."""
     if rev is None:
@@ -229,10 +301,12 @@ def folder_ids(repo: pygit2.Repository, rev: str | None, parent: str) -> dict[st
     return {f"{base}/{c.name}": str(c.id) for c in top if c.filemode == _TREE}
 
 
-def count_changes(repo: pygit2.Repository, old: str | None, new: str) -> int:
-    """Return how many files differ between two trees, without reading any blob."""
-    if old is None:
-        return len(tree_of(repo, new).diff_to_tree(swap=True))
+def count_changes(repo: pygit2.Repository, old: str | None, new: str | None) -> int:
+    """Return how many files differ between two trees (None: empty), without reading blobs."""
+    if old is None and new is None:
+        return 0
+    if old is None or new is None:
+        return len(tree_of(repo, str(old or new)).diff_to_tree(swap=old is None))
     return len(tree_of(repo, old).diff_to_tree(tree_of(repo, new)))
 
 

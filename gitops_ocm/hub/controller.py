@@ -27,7 +27,7 @@ from gitops_ocm.gitstore import layout, reader, refs, remote, writer
 from gitops_ocm.hub import folding, report, trees
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
-from gitops_ocm.render import hub
+from gitops_ocm.render import engine, hub
 
 HUB_BRANCH = "ocm/hub"
 STATUS_BRANCH = "ocm/status"
@@ -83,7 +83,15 @@ class Controller:
         self.parse_cache = source.ParseCache()
         self.findings = validation.Cache()
         self.render_cache = hub.RenderCache()
+        self.engine = engine.Engine(self.render_cache)
+        self._engine_hub: str | None = None  # the ocm/hub commit of the engine's last render
         self._last_inputs: tuple[Any, ...] | None = None  # see _inputs_key
+        repo = self.hub_store.repo
+        self._status_reader = reader.PerFolder(
+            repo, files=("cluster.yaml",), folders=("addonplacementscores",)
+        )
+        self._hub_reader = reader.PerFolder(repo, files=("cluster.yaml",))
+        self._status_hash: tuple[object, int] = (None, 0)
         self._requeue_at: datetime.datetime | None = None
 
     def reconcile(self) -> PassResult:
@@ -109,17 +117,10 @@ class Controller:
         Lease renewals and work reports change ocm/status without changing what
         scheduling reads, so they do not make the controller render again.
         """
-        status: tuple[tuple[str, str], ...] = ()
-        if tips[1] is not None:
-            blobs = reader.per_folder(
-                self.hub_store.repo,
-                tips[1],
-                "clusters",
-                files=("cluster.yaml",),
-                folders=("addonplacementscores",),
-            )
-            status = tuple(sorted(blobs.items()))
-        return (tips[0], hash(status), tips[2])
+        blobs = self._status_reader.read(tips[1], "clusters")
+        if self._status_hash[0] is not blobs:
+            self._status_hash = (blobs, hash(tuple(sorted(blobs.items()))))
+        return (tips[0], self._status_hash[1], tips[2])
 
     def _tips(self) -> tuple[str | None, str | None, str | None]:
         repo, hub_repo = self.store.repo, self.hub_store.repo
@@ -141,7 +142,7 @@ class Controller:
             return PassResult(source_commit, True, skipped=True)
         snapshot = source.load_revision(_path(self.store), source_commit, self.parse_cache)
         found = validation.validate(snapshot, self.findings)
-        rendered: hub.HubTree | None = None
+        rendered: engine.Rendered | None = None
         if not has_errors(found):
             self.folder.replica_sets = {
                 (o.namespace, o.name): [
@@ -156,8 +157,10 @@ class Controller:
                 for o in snapshot.of_kind("PolicySet")
             }
             rendered = self._render(snapshot, tips, now)
-            found = sorted([*found, *rendered.problems])
+            found = sorted([*found, *rendered.tree.problems])
         if rendered is None or has_errors(found):
+            self.engine.reset()  # its last render is not what ocm/hub holds
+            self._engine_hub = None
             result = self._refuse(source_commit, tips, found, now)
         else:
             result = self._publish(source_commit, tips, rendered, found, now)
@@ -166,15 +169,17 @@ class Controller:
 
     def _render(
         self, snapshot: Any, tips: tuple[str | None, ...], now: datetime.datetime
-    ) -> hub.HubTree:
+    ) -> engine.Rendered:
+        if tips[2] is None or tips[2] != self._engine_hub:
+            self.engine.reset()
         status = self._status_inputs(tips[1])
         previous = self._hub_inputs(tips[2])
         self.render_cache.next_pass()
         infos = inventory.build(snapshot, status, now, previous, cache=self.render_cache)
-        rendered = hub.render(snapshot, infos, previous, now, cache=self.render_cache)
+        rendered = self.engine.render(snapshot, infos, previous, now)
         times = [
             r.outcome.requeue_at
-            for r in rendered.results.values()
+            for r in rendered.tree.results.values()
             if r.outcome is not None and r.outcome.requeue_at is not None
         ]
         self._requeue_at = min(times) if times else None
@@ -185,21 +190,14 @@ class Controller:
 
     def _status_inputs(self, tip: str | None) -> Mapping[str, bytes]:
         """The part of ocm/status scheduling reads: cluster reports and placement scores."""
-        if tip is None:
-            return {}
-        repo = self.hub_store.repo
-        return self._lazy(
-            reader.per_folder(
-                repo, tip, "clusters", files=("cluster.yaml",), folders=("addonplacementscores",)
-            )
-        )
+        return self._lazy(self._status_reader.read(tip, "clusters"))
 
     def _hub_inputs(self, tip: str | None) -> Mapping[str, bytes]:
         """The part of ocm/hub scheduling reads: decisions, statuses, accepted clusters."""
         if tip is None:
             return {}
         repo = self.hub_store.repo
-        blobs = reader.per_folder(repo, tip, "clusters", files=("cluster.yaml",))
+        blobs = dict(self._hub_reader.read(tip, "clusters"))
         placed = reader.lazy_tree(repo, tip, "placements").blobs
         blobs.update((f"placements/{path}", blob) for path, blob in placed.items())
         return self._lazy(blobs)
@@ -208,30 +206,43 @@ class Controller:
         self,
         source_commit: str,
         tips: tuple[str | None, ...],
-        rendered: hub.HubTree,
+        rendered: engine.Rendered,
         found: list[Problem],
         now: datetime.datetime,
     ) -> PassResult:
         repo = self.hub_store.repo
-        prepared = layout.prepare(rendered.top, rendered.folders())
+        tree = rendered.tree
         before = reader.folder_ids(repo, tips[2], "clusters")
-        touched = {
-            folder
-            for folder in set(before) | set(prepared.folder_ids)
-            if before.get(folder) != prepared.folder_ids.get(folder)
-        }
-        result = layout.commit(
-            repo,
-            HUB_BRANCH,
-            prepared,
-            f"hub: reconcile {source_commit[:12]}\n\n{len(touched)} clusters touched.",
-            {"Source-Commit": source_commit},
-            author=self.author,
-        )
+        try:
+            if rendered.dirty is None or rendered.top_changes is None or tips[2] is None:
+                prepared = layout.prepare(tree.top, tree.folders())
+                candidates = set(before) | set(prepared.folder_ids)
+            else:
+                folders = {
+                    f"clusters/{name}": tree.folder(name) if name in tree.clusters else None
+                    for name in rendered.dirty
+                }
+                prepared = layout.prepare_changes(repo, tips[2], rendered.top_changes, folders)
+                candidates = set(folders)
+            touched = {f for f in candidates if before.get(f) != prepared.folder_ids.get(f)}
+            result = layout.commit(
+                repo,
+                HUB_BRANCH,
+                prepared,
+                f"hub: reconcile {source_commit[:12]}\n\n{len(touched)} clusters touched.",
+                {"Source-Commit": source_commit},
+                author=self.author,
+                expected=None if rendered.full else tips[2],
+            )
+        except BaseException:
+            self.engine.reset()
+            self._engine_hub = None
+            raise
+        self._engine_hub = result.commit
         written = 0
         if result.created:
             self.hub_store.push(HUB_BRANCH, result.previous)
-            written = reader.count_changes(repo, result.previous, result.commit)
+            written = self._written(result.previous, result.commit, touched, before, tree)
         self._write_status(source_commit, source_commit, result.commit, found, now)
         return PassResult(
             source_commit,
@@ -241,6 +252,28 @@ class Controller:
             clusters_touched=len(touched),
             problems=tuple(found),
         )
+
+    def _written(
+        self,
+        old: str | None,
+        new: str,
+        touched: set[str],
+        before: Mapping[str, str],
+        tree: hub.HubTree,
+    ) -> int:
+        """Count the files that differ between two hub commits, diffing only what moved."""
+        if old is None:
+            return tree.size()
+        repo = self.hub_store.repo
+        after = reader.folder_ids(repo, new, "clusters") if touched else {}
+        count = reader.count_changes(
+            repo,
+            reader.subtree_id(repo, old, "placements"),
+            reader.subtree_id(repo, new, "placements"),
+        )
+        for folder in touched:
+            count += reader.count_changes(repo, before.get(folder), after.get(folder))
+        return count
 
     def _refuse(
         self,

@@ -69,6 +69,14 @@ class Evaluator:
         fresh._activations = {k: v for k, v in self._activations.items() if k != cluster.name}
         return fresh
 
+    def at(self, now: datetime.datetime) -> Evaluator:
+        """Return an evaluator of the same clusters at another time (cluster values kept)."""
+        if now == self._now:
+            return self
+        fresh = Evaluator(self._clusters, now)
+        fresh._activations = self._activations
+        return fresh
+
     def matches(self, text: str, cluster: inventory.ClusterInfo) -> bool:
         """Return True only when the expression evaluates to boolean true."""
         program = self._program(text)

@@ -9,6 +9,7 @@ reads them from its informer cache; we read them from the previous hub tree
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -37,7 +38,7 @@ class Previous:
     pages: tuple[Page, ...] = ()
     status: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def decisions(self) -> frozenset[str]:
         """Return every cluster named in any earlier page."""
         return frozenset(c for page in self.pages for c in page.clusters)
@@ -72,6 +73,13 @@ def from_tree(tree: Mapping[str, bytes], cache: yamlout.Cache | None = None) -> 
 
     With a ``cache``, each file is read once per content (blob id) across passes.
     """
+    return build(_read(tree, cache))
+
+
+def _read(
+    tree: Mapping[str, bytes], cache: yamlout.Cache | None
+) -> dict[tuple[str, str], Previous]:
+    """Read each placement's pages and status from the ``placements/`` files of ``tree``."""
     pages: dict[tuple[str, str], list[Page]] = {}
     statuses: dict[tuple[str, str], Mapping[str, Any]] = {}
     for path in sorted(p for p in tree if p.startswith("placements/") and p.endswith(".yaml")):
@@ -84,11 +92,10 @@ def from_tree(tree: Mapping[str, bytes], cache: yamlout.Cache | None = None) -> 
         else:
             statuses[key] = found
     keys = set(pages) | set(statuses)
-    placements = {
+    return {
         k: Previous(tuple(sorted(pages.get(k, []), key=_page_order)), statuses.get(k, {}))
         for k in keys
     }
-    return build(placements)
 
 
 _Entry = tuple[tuple[str, str], Page | Mapping[str, Any]] | None
@@ -96,6 +103,8 @@ _Entry = tuple[tuple[str, str], Page | Mapping[str, Any]] | None
 
 def _cached_entry(tree: Mapping[str, bytes], path: str, cache: yamlout.Cache) -> _Entry:
     key = yamlout.file_key(tree, path)
+    if isinstance(key, tuple) and key[0] == "bytes":  # name content as remember() does
+        key = ("blob", yamlfile.blob_id(key[1]))
     return cache.memo(_TABLE, key, lambda: _entry(tree, path))
 
 
@@ -142,12 +151,49 @@ def entry_of(body: Mapping[str, Any]) -> _Entry:
     return None
 
 
+def replaced(
+    past: History,
+    changed: Mapping[tuple[str, str], Mapping[str, bytes] | None],
+    cache: yamlout.Cache | None = None,
+) -> History:
+    """Return ``past`` with some placements read again from their new files.
+
+    ``changed`` maps a placement to the files of its folder in the new tree
+    (``placements/<ns>/<name>/...``), or to None when it is gone. The result
+    equals :func:`from_tree` of the whole new tree when the other placements'
+    files are unchanged.
+    """
+    placements = dict(past.placements)
+    counts = dict(past.counts)
+    for key, files in changed.items():
+        gone = placements.pop(key, None)
+        for cluster in gone.decisions if gone is not None else ():
+            counts[cluster] -= 1
+            if not counts[cluster]:
+                del counts[cluster]
+        for found_key, found in (_read(files, cache) if files else {}).items():
+            stale = placements.pop(found_key, None)
+            for cluster in stale.decisions if stale is not None else ():
+                counts[cluster] -= 1
+                if not counts[cluster]:
+                    del counts[cluster]
+            placements[found_key] = found
+            for cluster in found.decisions:
+                counts[cluster] = counts.get(cluster, 0) + 1
+    return _summed(placements, counts)
+
+
 def build(placements: Mapping[tuple[str, str], Previous]) -> History:
     """Build a history (and Balance's counts) from per-placement earlier decisions."""
     counts: dict[str, int] = {}
     for previous in placements.values():
         for cluster in previous.decisions:
             counts[cluster] = counts.get(cluster, 0) + 1
+    return _summed(placements, counts)
+
+
+def _summed(placements: Mapping[tuple[str, str], Previous], counts: dict[str, int]) -> History:
+    """Return the history of ``placements`` whose per-cluster decision counts are ``counts``."""
     top = max(counts.values(), default=0)
     second = max((n for n in counts.values() if n < top), default=0)
     top_clusters = frozenset(c for c, n in counts.items() if n == top)

@@ -7,7 +7,9 @@ distinct scope and predicate list, each as a one-cluster fleet (the same bitmap
 code as a full run). ``Watch.affected`` lists the placements whose scope or
 predicate result flips for that cluster, plus, when the cluster's data changed,
 those whose result depends on cluster data (decision groups, spread, resource
-or add-on prioritizers); a tainted cluster makes every placement a candidate.
+or add-on prioritizers) and for which the cluster was or is feasible (only
+feasible clusters are grouped, spread or scored); a tainted cluster makes every
+placement a candidate.
 
 ``reschedule`` takes one candidate's previous :class:`scheduler.Outcome`
 (computed without ``explain``) and returns what a full
@@ -114,7 +116,10 @@ class Watch:
             if matched[0] != matched[1]:
                 found.update(members)
         if change.before != change.after:
-            found.update(self._by_data)
+            for key in self._by_data:
+                stages = change.stages(self.placements[key], self.signatures[key])
+                if any(scoped and hit is not False for scoped, hit in stages):
+                    found.add(key)  # feasible before or after: its data counts
         return sorted(found)
 
 

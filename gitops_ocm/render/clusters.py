@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gitops_ocm.model import yamlout
-from gitops_ocm.model.snapshot import Snapshot
+from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.placement import inventory
 from gitops_ocm.render import common
 
@@ -60,11 +60,18 @@ def render(
     for obj in snapshot.of_kind("ManagedCluster"):
         if obj.spec.get("hubAcceptsClient") is not True:
             continue
-        body = {
-            "apiVersion": obj.api_version,
-            "kind": "ManagedCluster",
-            "metadata": common.trimmed_metadata(obj.metadata, namespace=False),
-            "spec": _stamped(obj.spec, infos.get(obj.name)),
-        }
-        out[f"clusters/{obj.name}/cluster.yaml"] = yamlout.dump_with(cache, body)
+        out[f"clusters/{obj.name}/cluster.yaml"] = render_one(obj, infos.get(obj.name), cache)
     return out
+
+
+def render_one(
+    obj: Obj, info: inventory.ClusterInfo | None, cache: yamlout.Cache | None = None
+) -> bytes:
+    """Return the ``cluster.yaml`` of one accepted ManagedCluster."""
+    body = {
+        "apiVersion": obj.api_version,
+        "kind": "ManagedCluster",
+        "metadata": common.trimmed_metadata(obj.metadata, namespace=False),
+        "spec": _stamped(obj.spec, info),
+    }
+    return yamlout.dump_with(cache, body)

@@ -63,14 +63,21 @@ class HubTree:
         A folder's ``policies`` entry is the shared sub-folder mapping itself, so
         the publisher (``gitstore.layout``) hashes each distinct one once.
         """
-        out: dict[str, dict[str, bytes | Mapping[str, bytes]]] = {}
-        for name, content in self.clusters.items():
-            folder: dict[str, bytes | Mapping[str, bytes]] = dict(content)
-            shared = self.policy_folders.get(name)
-            if shared:
-                folder["policies"] = shared
-            out[f"clusters/{name}"] = folder
-        return out
+        return {f"clusters/{name}": self.folder(name) for name in self.clusters}
+
+    def folder(self, name: str) -> dict[str, bytes | Mapping[str, bytes]]:
+        """Return one cluster's folder as :meth:`folders` gives it (empty if not accepted)."""
+        folder: dict[str, bytes | Mapping[str, bytes]] = dict(self.clusters.get(name, {}))
+        shared = self.policy_folders.get(name)
+        if shared:
+            folder["policies"] = shared
+        return folder
+
+    def size(self) -> int:
+        """Return the number of files in the tree, without listing them."""
+        clusters = sum(len(content) for content in self.clusters.values())
+        shared = sum(len(folder) for folder in self.policy_folders.values())
+        return len(self.top) + clusters + shared
 
     def decisions(self) -> dict[tuple[str, str], tuple[str, ...]]:
         """Return the selected clusters of each placement."""
@@ -91,6 +98,16 @@ def render(
     the same with or without it.
     """
     results = placements.schedule_all(snapshot, cluster_infos, previous, now, cache)
+    return assemble(snapshot, cluster_infos, results, cache)
+
+
+def assemble(
+    snapshot: Snapshot,
+    cluster_infos: Sequence[inventory.ClusterInfo],
+    results: Mapping[tuple[str, str], placements.PlacementResult],
+    cache: yamlout.Cache | None = None,
+) -> HubTree:
+    """Render the hub tree of ``snapshot`` for given scheduling ``results``."""
     decisions = {key: result.clusters for key, result in results.items()}
     accepted = set(clusters_mod.accepted(snapshot))
     folders: dict[str, dict[str, bytes]] = {name: {} for name in sorted(accepted)}

@@ -159,6 +159,7 @@ class Scheduler:
     def __init__(self, specs: Sequence[spec.PlacementSpec], inputs: Inputs) -> None:
         self.inputs = inputs
         self.results = {p.key: result(p, inputs) for p in specs}
+        self._specs = {p.key: p for p in specs}
         self._watch = incremental.Watch({p.key: p for p in specs if not p.disabled})
 
     def update_cluster(self, cluster: inventory.ClusterInfo) -> list[tuple[str, str]]:
@@ -197,6 +198,73 @@ class Scheduler:
             elif _public(fresh) != _public(res):
                 changed.append(key)
             self.results[key] = fresh
+        return sorted(changed)
+
+    # Event-driven use, as OCM's scheduler works (the hub controller's engine): a
+    # placement is scheduled again, in full, when an event reaches it, against
+    # the current inventory and the decisions last published.
+
+    def refresh(self, past: history.History, now: datetime.datetime) -> None:
+        """Take ``past`` (the decisions last published) and ``now`` for later reschedules."""
+        old = self.inputs
+        self.inputs = dataclasses.replace(
+            old, history=past, now=now, evaluator=old.evaluator.at(now)
+        )
+
+    def specs(self) -> dict[tuple[str, str], spec.PlacementSpec]:
+        """Return the placements this scheduler holds, by key."""
+        return dict(self._specs)
+
+    def set_placement(self, placement: spec.PlacementSpec) -> list[tuple[str, str]]:
+        """Replace one known placement's spec and schedule it; return its key if it changed."""
+        self._specs[placement.key] = placement
+        self._watch = incremental.Watch({k: p for k, p in self._specs.items() if not p.disabled})
+        return self.reschedule([placement.key])
+
+    def update_clusters(self, clusters: Sequence[inventory.ClusterInfo]) -> list[tuple[str, str]]:
+        """Replace known clusters, then schedule every placement they can affect, in full.
+
+        Returns the keys whose published results changed, sorted.
+        """
+        affected: set[tuple[str, str]] = set()
+        for cluster in clusters:
+            old = self.inputs
+            if old.fleet.clusters[old.fleet.position[cluster.name]] == cluster:
+                continue
+            everyone = fleet.replace(old.fleet, cluster)
+            evaluator = old.evaluator.replacing(cluster)
+            self.inputs = dataclasses.replace(old, fleet=everyone, evaluator=evaluator)
+            change = incremental.Change(
+                old.fleet,
+                everyone,
+                cluster.name,
+                old.catalog,
+                old.history,
+                old.now,
+                (old.evaluator, evaluator),
+            )
+            affected.update(self._watch.affected(change))
+        return self.reschedule(sorted(affected))
+
+    def due(self, now: datetime.datetime) -> list[tuple[str, str]]:
+        """Return the placements whose requeue time (tolerationSeconds) has come, sorted."""
+        return sorted(
+            key
+            for key, res in self.results.items()
+            if res.outcome is not None
+            and res.outcome.requeue_at is not None
+            and res.outcome.requeue_at <= now
+        )
+
+    def reschedule(self, keys: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Schedule ``keys`` in full against the current inputs; return those that changed."""
+        changed: list[tuple[str, str]] = []
+        for key in keys:
+            fresh = result(self._specs[key], self.inputs)
+            old = self.results.get(key)
+            self.results[key] = fresh
+            if old is None or _public(fresh) != _public(old):
+                changed.append(key)
         return sorted(changed)
 
     def explain(self, key: tuple[str, str]) -> PlacementResult:

@@ -184,3 +184,88 @@ def by_cluster(
         for cluster in cover.clusters:
             out.setdefault(cluster, {})[rel] = upgraded if cluster in enforced else plain
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """How one root policy reaches clusters, read off bindings: for per-cluster updates."""
+
+    replica: str
+    placing: tuple[tuple[str, str], ...]
+    enforcing: tuple[tuple[str, str], ...]
+    excluded: frozenset[str]
+    plain: bytes
+    upgraded: bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """Every enabled root policy's :class:`Entry`, in snapshot order, and the placements used."""
+
+    entries: tuple[Entry, ...]
+    placements: frozenset[tuple[str, str]]
+
+
+def plan(snapshot: Snapshot, cache: yamlout.Cache | None = None) -> Plan:
+    """Return what :func:`folders` needs besides decisions, so one cluster can be redone alone."""
+    sets = {(o.namespace, o.name): o for o in snapshot.of_kind("PolicySet")}
+    placing: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    enforcing: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    used: set[tuple[str, str]] = set()
+    for binding in snapshot.of_kind("PlacementBinding"):
+        ref = binding.body.get("placementRef") or {}
+        target = (binding.namespace, str(ref.get("name")))
+        used.add(target)
+        restricted = binding.body.get("subFilter") == "restricted"
+        enforce = (binding.body.get("bindingOverrides") or {}).get("remediationAction")
+        for policy in sorted(_subjects(binding, sets)):
+            key = (binding.namespace, policy)
+            if not restricted:
+                placing.setdefault(key, []).append(target)
+            if str(enforce).lower() == "enforce":
+                enforcing.setdefault(key, []).append(target)
+    entries = []
+    for root in snapshot.of_kind("Policy"):
+        key = (root.namespace, root.name)
+        if root.spec.get("disabled") is True:
+            continue
+        plain = yamlout.dump_with(cache, _replica(root, False))
+        upgraded = yamlout.dump_with(cache, _replica(root, True)) if enforcing.get(key) else plain
+        entries.append(
+            Entry(
+                f"{root.namespace}.{root.name}",
+                tuple(placing.get(key, ())),
+                tuple(enforcing.get(key, ())),
+                frozenset(_excluded(snapshot, *key)),
+                plain,
+                upgraded,
+            )
+        )
+    return Plan(tuple(entries), frozenset(used))
+
+
+def signature(
+    entries: Sequence[Entry], chosen: Mapping[tuple[str, str], frozenset[str]], cluster: str
+) -> tuple[int, ...]:
+    """Return which replicas an accepted ``cluster`` gets: ``2 * entry index (+1 if enforced)``.
+
+    ``chosen`` holds each placement's decisions as a set.
+    """
+    out = []
+    empty: frozenset[str] = frozenset()
+    for index, entry in enumerate(entries):
+        if cluster in entry.excluded:
+            continue
+        if any(cluster in chosen.get(k, empty) for k in entry.placing):
+            enforced = any(cluster in chosen.get(k, empty) for k in entry.enforcing)
+            out.append(2 * index + enforced)
+    return tuple(out)
+
+
+def folder_of(entries: Sequence[Entry], code: tuple[int, ...]) -> dict[str, bytes]:
+    """Return the ``policies/`` folder a :func:`signature` stands for."""
+    folder: dict[str, bytes] = {}
+    for value in code:
+        entry = entries[value >> 1]
+        folder[f"{entry.replica}.yaml"] = entry.upgraded if value & 1 else entry.plain
+    return folder

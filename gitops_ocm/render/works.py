@@ -48,39 +48,58 @@ def mwrs_work_name(namespace: str, name: str) -> str:
     return f"{name}-{base64.b32encode(digest).decode().lower()[:5]}"
 
 
-def direct(snapshot: Snapshot, accepted: set[str]) -> Iterator[Work]:
+def direct(snapshot: Snapshot, accepted: set[str] | frozenset[str]) -> Iterator[Work]:
     """Yield the ManifestWorks declared directly for accepted clusters."""
     for obj in snapshot.of_kind("ManifestWork"):
-        if obj.namespace not in accepted:
-            continue
-        body = {
-            "apiVersion": obj.api_version,
-            "kind": "ManifestWork",
-            "metadata": common.trimmed_metadata(obj.metadata, namespace=False),
-            "spec": obj.spec,
-        }
-        yield Work(obj.namespace, obj.name, body, obj)
+        yield from direct_one(obj, accepted)
+
+
+def direct_one(obj: Obj, accepted: set[str] | frozenset[str]) -> Iterator[Work]:
+    """Yield the work of one ManifestWork when its namespace is an accepted cluster."""
+    if obj.namespace not in accepted:
+        return
+    body = {
+        "apiVersion": obj.api_version,
+        "kind": "ManifestWork",
+        "metadata": common.trimmed_metadata(obj.metadata, namespace=False),
+        "spec": obj.spec,
+    }
+    yield Work(obj.namespace, obj.name, body, obj)
 
 
 def replicated(
-    snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]
+    snapshot: Snapshot, decisions: common.Decisions, accepted: set[str] | frozenset[str]
 ) -> Iterator[Work]:
     """Yield one work per cluster selected by each ManifestWorkReplicaSet's placements."""
     for obj in snapshot.of_kind("ManifestWorkReplicaSet"):
-        template = obj.spec.get("manifestWorkTemplate")
-        if not isinstance(template, dict):
-            continue
-        name = mwrs_work_name(obj.namespace, obj.name)
-        owner: dict[str, str] = {}
-        for ref in obj.spec.get("placementRefs") or []:
-            placement = ref.get("name") if isinstance(ref, dict) else None
-            for cluster in decisions.get((obj.namespace, str(placement)), ()):
-                if cluster in accepted:
-                    owner.setdefault(cluster, str(placement))
-        for placement in sorted(set(owner.values())):
-            body = _mwrs_body(obj, name, template, placement)
-            for cluster in sorted(c for c, p in owner.items() if p == placement):
-                yield Work(cluster, name, body, obj)
+        yield from replicated_one(obj, decisions, accepted)
+
+
+def placement_names(obj: Obj) -> list[str]:
+    """Return the names in a ManifestWorkReplicaSet's ``placementRefs``, in order."""
+    return [
+        str(ref.get("name") if isinstance(ref, dict) else None)
+        for ref in obj.spec.get("placementRefs") or []
+    ]
+
+
+def replicated_one(
+    obj: Obj, decisions: common.Decisions, accepted: set[str] | frozenset[str]
+) -> Iterator[Work]:
+    """Yield the works of one ManifestWorkReplicaSet (see :func:`replicated`)."""
+    template = obj.spec.get("manifestWorkTemplate")
+    if not isinstance(template, dict):
+        return
+    name = mwrs_work_name(obj.namespace, obj.name)
+    owner: dict[str, str] = {}
+    for placement in placement_names(obj):
+        for cluster in decisions.get((obj.namespace, placement), ()):
+            if cluster in accepted:
+                owner.setdefault(cluster, placement)
+    for placement in sorted(set(owner.values())):
+        body = _mwrs_body(obj, name, template, placement)
+        for cluster in sorted(c for c, p in owner.items() if p == placement):
+            yield Work(cluster, name, body, obj)
 
 
 def _mwrs_body(obj: Obj, name: str, template: dict[str, Any], placement: str) -> dict[str, Any]:
