@@ -7,7 +7,7 @@ asked for, so callers with a cache keyed by blob id never read unchanged files.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pygit2
 
@@ -268,6 +268,19 @@ class PerFolder:
         self._last = (key, out)
         return out
 
+    def prime(self, folder: str, files: Mapping[str, bytes]) -> None:
+        """Tell the reader what a folder we just wrote (tree id ``folder``) holds.
+
+        ``files`` maps the folder's entries to their content; only the files
+        this reader looks for are kept (``folders`` must then be empty).
+        """
+        if self.folders:
+            return
+        found = [(name, files.get(name)) for name in self.files]
+        self._children[bytes.fromhex(folder)] = [
+            (name, objects.blob_id(data).hex()) for name, data in found if isinstance(data, bytes)
+        ]
+
     def _child(self, oid: bytes) -> list[tuple[str, str]]:
         entries = _entries_of(self.repo, oid)
         found: list[tuple[str, str]] = []
@@ -298,7 +311,8 @@ def folder_ids(repo: pygit2.Repository, rev: str | None, parent: str) -> dict[st
     if top is None:
         return {}
     base = parent.strip("/")
-    return {f"{base}/{c.name}": str(c.id) for c in top if c.filemode == _TREE}
+    entries = _entries_of(repo, top.id.raw)
+    return {f"{base}/{name}": leaf.oid.hex() for name, leaf in entries.items() if leaf.is_tree}
 
 
 def count_changes(repo: pygit2.Repository, old: str | None, new: str | None) -> int:

@@ -46,6 +46,7 @@ class PassResult:
     problems: tuple[Problem, ...] = ()
     seconds: float = 0.0
     status_commit: str | None = None
+    hub_seconds: float = 0.0  # until ocm/hub was published (the fold comes after)
 
     def log_line(self) -> str:
         """Return the one-line summary of the pass."""
@@ -59,7 +60,8 @@ class PassResult:
         hub_text = self.hub_commit[:12] if self.hub_commit else "none"
         return (
             f"{head} {state} hub={hub_text} clusters_touched={self.clusters_touched} "
-            f"files_written={self.files_written} took={self.seconds * 1000:.0f}ms"
+            f"files_written={self.files_written} took={self.seconds * 1000:.0f}ms "
+            f"(hub {self.hub_seconds * 1000:.0f}ms, then status fold)"
         )
 
 
@@ -101,9 +103,13 @@ class Controller:
         if self.hub_store is not self.store:
             self.hub_store.fetch()
         result = self._reconcile()
+        published = time.perf_counter()
         status_commit = self.folder.fold(self.clock())
         return dataclasses.replace(
-            result, seconds=time.perf_counter() - start, status_commit=status_commit
+            result,
+            seconds=time.perf_counter() - start,
+            hub_seconds=published - start,
+            status_commit=status_commit,
         )
 
     @functools.cached_property
@@ -239,6 +245,8 @@ class Controller:
             self._engine_hub = None
             raise
         self._engine_hub = result.commit
+        for folder, oid in prepared.folder_ids.items():
+            self._hub_reader.prime(oid, tree.clusters.get(folder.partition("/")[2], {}))
         written = 0
         if result.created:
             self.hub_store.push(HUB_BRANCH, result.previous)

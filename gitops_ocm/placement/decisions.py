@@ -13,6 +13,7 @@ import typing
 from collections.abc import Sequence
 from typing import Any
 
+from gitops_ocm.model import yamlout
 from gitops_ocm.placement import groups, history
 
 MAX_PER_PAGE = 100
@@ -96,6 +97,39 @@ def to_object(namespace: str, placement: str, page: Page) -> dict[str, Any]:
         },
         "status": {"decisions": [{"clusterName": c, "reason": ""} for c in sorted(page.clusters)]},
     }
+
+
+_HEAD = b"status:\n  decisions:\n"
+_LINES: dict[str, bytes] = {}
+_MAX_LINES = 1 << 17
+
+
+def page_bytes(namespace: str, placement: str, page: Page) -> bytes:
+    """Return ``yamlout.dump(to_object(...))`` of one page, fast.
+
+    A page is mostly its list of decisions, which the writer puts last; so the
+    page is written with its first decision only, and the others' lines, the
+    same for a cluster on every page, are appended from a memo.
+    """
+    clusters = sorted(page.clusters)
+    if not clusters:
+        return yamlout.dump(to_object(namespace, placement, page))
+    first = page._replace(clusters=(clusters[0],))
+    head = yamlout.dump(to_object(namespace, placement, first))
+    if not head.endswith(_line(clusters[0])):  # not the layout this relies on: write it all
+        return yamlout.dump(to_object(namespace, placement, page))
+    return head + b"".join([_line(c) for c in clusters[1:]])
+
+
+def _line(cluster: str) -> bytes:
+    """Return the lines one decision takes in a page."""
+    line = _LINES.get(cluster)
+    if line is None:
+        body = {"status": {"decisions": [{"clusterName": cluster, "reason": ""}]}}
+        line = yamlout.dump(body).removeprefix(_HEAD)
+        if len(_LINES) < _MAX_LINES:
+            _LINES[cluster] = line
+    return line
 
 
 def regroup(pages: Sequence[history.Page]) -> tuple[groups.Group, ...]:

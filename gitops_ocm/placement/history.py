@@ -111,15 +111,20 @@ def _cached_entry(tree: Mapping[str, bytes], path: str, cache: yamlout.Cache) ->
 _TABLE = "history"
 
 
-def remember(cache: yamlout.Cache, data: bytes, body: Mapping[str, Any]) -> None:
+def remember(
+    cache: yamlout.Cache, data: bytes, body: Mapping[str, Any], *, loaded_as_is: bool = False
+) -> None:
     """Record what a file we are publishing will read back as, so the next pass skips parsing it.
 
     ``body`` must be what ``data`` loads as (a JSON-like object: ``yamlout.dump``
     round-trips it); it is normalized through JSON so tuples become lists, as
-    loading gives.
+    loading gives, unless the caller says it holds only dicts, lists and strings
+    (``loaded_as_is``).
     """
 
     def make() -> _Entry:
+        if loaded_as_is:
+            return entry_of(body)
         try:
             loaded = json.loads(json.dumps(body))
         except (TypeError, ValueError):  # not JSON-like: parse what we wrote

@@ -34,7 +34,7 @@ from typing import Any
 
 from gitops_ocm.model import yamlout
 from gitops_ocm.model.snapshot import Obj, Snapshot
-from gitops_ocm.placement import history, inventory
+from gitops_ocm.placement import history, inventory, spec
 from gitops_ocm.problems import Problem
 from gitops_ocm.render import clusters as clusters_mod
 from gitops_ocm.render import hub, placements, policies, works
@@ -192,12 +192,12 @@ class Engine:
         scheduler.refresh(scheduler.inputs.history, now)
         changed: set[Key] = set()
         # Events: placements whose spec changed, clusters that changed, requeues due.
-        edited = {(o.namespace, o.name) for o in _changed(old, snapshot, "Placement")}
-        if edited:
-            specs = scheduler.specs()
-            for placement in placements.placements(snapshot):
-                if placement.key in edited and placement != specs.get(placement.key):
-                    changed.update(scheduler.set_placement(placement))
+        edited = _changed(old, snapshot, "Placement")
+        specs = scheduler.specs() if edited else {}
+        for obj in edited:
+            placement = spec.from_body(obj.body)
+            if placement.key in specs and placement != specs[placement.key]:
+                changed.update(scheduler.set_placement(placement))
         moved = [
             info
             for name, info in infos.items()

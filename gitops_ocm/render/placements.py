@@ -346,8 +346,11 @@ def files(
         body = _placement(bodies.get(key, {}), res)
         out[f"{folder}/placement.yaml"] = _dump(body, cache)
         for page in res.pages:
-            body = decisions.to_object(res.namespace, res.name, page)
-            out[f"{folder}/{page.name}.yaml"] = _dump(body, cache)
+            data = decisions.page_bytes(res.namespace, res.name, page)
+            if cache is not None:
+                body = decisions.to_object(res.namespace, res.name, page)
+                history.remember(cache, data, body, loaded_as_is=True)
+            out[f"{folder}/{page.name}.yaml"] = data
     return out
 
 
