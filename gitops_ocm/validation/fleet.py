@@ -34,8 +34,54 @@ def _pointer(work: Work, index: int) -> str:
     return f"{base}/workload/manifests/{index}"
 
 
+def _object_key(manifest: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Return (group, kind, namespace, name) of a manifest: what two works must not share."""
+    meta = manifest.get("metadata") or {}
+    return (
+        group_of(str(manifest.get("apiVersion", ""))),
+        str(manifest.get("kind", "")),
+        str(meta.get("namespace", "") or ""),
+        str(meta.get("name", "") or ""),
+    )
+
+
+def _may_clash(works: Sequence[Work]) -> bool:
+    """Return whether two sources share a work name or an object and have a cluster in common.
+
+    Works of one source share their manifests, so this looks at each body and
+    each source once, and only a real overlap pays for :func:`claims`'s full scan.
+    """
+    clusters: dict[int, set[str]] = {}
+    keys: dict[int, set[tuple[str, str, str, str]]] = {}
+    names: dict[str, set[int]] = {}
+    bodies: dict[int, list[tuple[str, str, str, str]]] = {}
+    for work in works:
+        source = id(work.source)
+        clusters.setdefault(source, set()).add(work.cluster)
+        names.setdefault(work.name, set()).add(source)
+        found = bodies.get(id(work.body))
+        if found is None:
+            found = bodies[id(work.body)] = [
+                _object_key(m) for m in _manifests(work) if isinstance(m, dict)
+            ]
+        keys.setdefault(source, set()).update(found)
+    holders: dict[tuple[str, str, str, str], set[int]] = {}
+    for source, held in keys.items():
+        for key in held:
+            holders.setdefault(key, set()).add(source)
+    for group in (*names.values(), *holders.values()):
+        if len(group) > 1:
+            ordered = sorted(group)
+            for i, first in enumerate(ordered):
+                if any(clusters[first] & clusters[other] for other in ordered[i + 1 :]):
+                    return True
+    return False
+
+
 def claims(snapshot: Snapshot, works: Sequence[Work]) -> Iterator[Problem]:
     """Yield F401 for objects claimed twice on a cluster, F404 for work names used twice."""
+    if not _may_clash(works):
+        return
     owners: dict[tuple[str, str, str, str, str], Work] = {}
     names: dict[tuple[str, str], Work] = {}
     reported: set[tuple[int, int, str]] = set()
@@ -56,14 +102,7 @@ def claims(snapshot: Snapshot, works: Sequence[Work]) -> Iterator[Problem]:
         for i, manifest in enumerate(_manifests(work)):
             if not isinstance(manifest, dict):
                 continue
-            meta = manifest.get("metadata") or {}
-            key = (
-                work.cluster,
-                group_of(str(manifest.get("apiVersion", ""))),
-                str(manifest.get("kind", "")),
-                str(meta.get("namespace", "") or ""),
-                str(meta.get("name", "") or ""),
-            )
+            key = (work.cluster, *_object_key(manifest))
             first = owners.setdefault(key, work)
             if first is work or first.source is work.source:
                 continue

@@ -189,3 +189,40 @@ def test_template_edit_touches_only_its_clusters(tmp_path: Path) -> None:
         if first.tree.files.get(f) != second.tree.files.get(f)
     }
     assert changed and second.dirty == changed
+
+
+def test_conflicting_works_added_by_an_edit_are_found(tmp_path: Path) -> None:
+    """A direct work that claims a replica's object: F401 as a full render finds it, then gone."""
+    fleetgen = _load_fleetgen()
+    root = tmp_path / "fleet"
+    fleetgen.generate(root, clusters=100, placements=20, mwrs=20, policies=5, seed=5)
+    parse = source.ParseCache()
+    eng = engine.Engine(yamlout.Cache())
+    snap = source.load_directory(root, parse)
+    status = _status(snap, set())
+    first = eng.render(snap, inventory.build(snap, status, NOW, {}), {}, NOW)
+    victim = first.tree.works[0]
+    manifest = victim.body["spec"]["workload"]["manifests"][0]
+    work = {
+        "apiVersion": "work.open-cluster-management.io/v1",
+        "kind": "ManifestWork",
+        "metadata": {"name": "intruder", "namespace": victim.cluster},
+        "spec": {"workload": {"manifests": [manifest]}},
+    }
+    (root / "works").mkdir()
+    intruder = root / "works" / "intruder.yaml"
+    intruder.write_text(yaml.safe_dump(work))
+    published = first.tree.files
+    results = []
+    for _ in range(2):
+        snap = source.load_directory(root, parse)
+        infos = inventory.build(snap, status, NOW, published)
+        got = eng.render(snap, infos, published, NOW)
+        expected = hub.assemble(snap, infos, got.tree.results)
+        assert got.tree.problems == expected.problems
+        assert got.tree.files == expected.files
+        results.append(got)
+        intruder.unlink(missing_ok=True)
+    codes = [p.code for p in results[0].tree.problems]
+    assert "F401" in codes and not results[0].full
+    assert "F401" not in [p.code for p in results[1].tree.problems] and results[1].full
