@@ -9,7 +9,9 @@ predicate result flips for that cluster, plus, when the cluster's data changed,
 those whose result depends on cluster data (decision groups, spread, resource
 or add-on prioritizers) and for which the cluster was or is feasible (only
 feasible clusters are grouped, spread or scored); a tainted cluster makes every
-placement a candidate.
+placement whose scope and predicates it passes, before or after, a candidate
+(tolerations differ by placement; a cluster that fails the predicates is never
+selected, tainted or not).
 
 ``reschedule`` takes one candidate's previous :class:`scheduler.Outcome`
 (computed without ``explain``) and returns what a full
@@ -102,8 +104,6 @@ class Watch:
 
     def affected(self, change: Change) -> list[tuple[str, str]]:
         """Return, sorted, the placements whose outcome may change (a superset)."""
-        if change.tainted:
-            return sorted(self.signatures)
         found: set[tuple[str, str]] = set()
         for members in self._by_scope.values():
             sig = self.signatures[members[0]]
@@ -116,7 +116,9 @@ class Watch:
             if matched[0] != matched[1]:
                 found.update(members)
         if change.before != change.after:
-            for key in self._by_data:
+            # A taint counts for every placement the cluster passes the predicates of
+            # (tolerations differ by placement); other data only where it is read.
+            for key in self.signatures if change.tainted else self._by_data:
                 stages = change.stages(self.placements[key], self.signatures[key])
                 if any(scoped and hit is not False for scoped, hit in stages):
                     found.add(key)  # feasible before or after: its data counts
