@@ -168,14 +168,18 @@ class Engine:
         self, state: _State, snapshot: Snapshot, infos: Mapping[str, inventory.ClusterInfo]
     ) -> bool:
         """Return whether ``snapshot`` can be rendered from ``state`` by parts."""
+        old = state.snapshot
         if state.claims or infos.keys() != state.infos.keys():
             return False
-        if frozenset(clusters_mod.accepted(snapshot)) != state.accepted:
+        same_clusters = _same_kind(old, snapshot, "ManagedCluster")
+        if not same_clusters and frozenset(clusters_mod.accepted(snapshot)) != state.accepted:
             return False
         for kind in _STRUCTURAL:
-            if _bodies(snapshot.of_kind(kind)) != _bodies(state.snapshot.of_kind(kind)):
+            if _bodies(snapshot.of_kind(kind)) != _bodies(old.of_kind(kind)):
                 return False
-        before = {(o.namespace, o.name) for o in state.snapshot.of_kind("Placement")}
+        if _same_kind(old, snapshot, "Placement"):
+            return True
+        before = {(o.namespace, o.name) for o in old.of_kind("Placement")}
         after = {(o.namespace, o.name) for o in snapshot.of_kind("Placement")}
         return before == after
 
