@@ -104,14 +104,15 @@ def _controller_facts(controller: Mapping[str, Any] | None) -> list[tuple[str, s
 def _glance(page: Page) -> str:
     accepted = [c for c in page.clusters if c.accepted]
     statuses = [c.availability for c in accepted]
-    works = [w for c in accepted for w in c.works]
+    works = sum(len(c.works) for c in accepted)
+    available = sum(c.count("Available") for c in accepted)
     fine = sum(1 for r in page.replica_sets if _as_expected(r))
     return (
         f"**{len(accepted)} clusters**: {sum(a.status == 'True' for a in statuses)} available, "
         f"{sum(a.status == 'False' for a in statuses)} unavailable, "
         f"{sum(a.expired for a in statuses)} stale, "
         f"{sum(a.reason == views.NO_REPORT for a in statuses)} without a report. "
-        f"**{len(works)} works**: {sum(w.is_true('Available') for w in works)} available. "
+        f"**{works} works**: {available} available. "
         f"**{len(page.replica_sets)} ManifestWorkReplicaSets**: {fine} as expected. "
         f"**{len(page.placements)} placements**."
     )
@@ -181,12 +182,19 @@ def _detail(cluster: views.ClusterState) -> str:
 
 def _work_problems(clusters: Iterable[views.ClusterState]) -> Iterable[str]:
     for cluster in clusters:
-        for work in cluster.works:
-            trouble = _work_trouble(work)
-            if trouble:
-                origin = f" (from {'/'.join(work.replica_set)})" if work.replica_set else ""
-                link = f"[{work.cluster}/{work.name}]({work.path})"
-                yield f"- {link}{origin}: {trouble}"
+        lines = cluster.derived.get("readme-work-problems")
+        if lines is None:
+            lines = cluster.derived["readme-work-problems"] = list(_cluster_work_problems(cluster))
+        yield from lines
+
+
+def _cluster_work_problems(cluster: views.ClusterState) -> Iterable[str]:
+    for work in cluster.works:
+        trouble = _work_trouble(work)
+        if trouble:
+            origin = f" (from {'/'.join(work.replica_set)})" if work.replica_set else ""
+            link = f"[{work.cluster}/{work.name}]({work.path})"
+            yield f"- {link}{origin}: {trouble}"
 
 
 def _work_trouble(work: views.WorkState) -> str:
@@ -289,15 +297,30 @@ def _replica_sets(
             f"| [{item.namespace}/{item.name}]({item.path}) | {names} | {c.total} | "
             f"{c.applied} | {c.available} | {c.degraded} | {c.progressing} | {state} |"
         )
-    direct = [w for cl in clusters if cl.accepted for w in cl.works if w.replica_set is None]
-    if direct:
+    direct = [0, 0, 0]
+    for cluster in clusters:
+        if cluster.accepted:
+            for i, n in enumerate(_direct(cluster)):
+                direct[i] += n
+    if direct[0]:
         lines += [
             "",
-            f"Direct ManifestWorks: {len(direct)}, "
-            f"{sum(w.is_true('Applied') for w in direct)} applied, "
-            f"{sum(w.is_true('Available') for w in direct)} available.",
+            f"Direct ManifestWorks: {direct[0]}, {direct[1]} applied, {direct[2]} available.",
         ]
     return "\n".join([*lines, ""])
+
+
+def _direct(cluster: views.ClusterState) -> tuple[int, int, int]:
+    """A cluster's works not from a ManifestWorkReplicaSet: how many, applied, available."""
+    found: tuple[int, int, int] | None = cluster.derived.get("readme-direct")
+    if found is None:
+        direct = [w for w in cluster.works if w.replica_set is None]
+        found = cluster.derived["readme-direct"] = (
+            len(direct),
+            sum(w.is_true("Applied") for w in direct),
+            sum(w.is_true("Available") for w in direct),
+        )
+    return found
 
 
 def _placements(items: Sequence[placements.Rollup]) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -77,11 +76,12 @@ class WorkDigest:
     prescription: str
     generation: int | None
     conditions: tuple[Condition, ...]
+    true_types: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
+    """The condition types that are True for the observed generation."""
 
-    @functools.cached_property
-    def true_types(self) -> frozenset[str]:
-        """The condition types that are True for the observed generation."""
-        return frozenset(c.type for c in self.conditions if c.status == "True" and self.current(c))
+    def __post_init__(self) -> None:
+        true = frozenset(c.type for c in self.conditions if c.status == "True" and self.current(c))
+        object.__setattr__(self, "true_types", true)  # computed once (frozen dataclass)
 
     def is_true(self, kind: str) -> bool:
         """Whether condition ``kind`` is True for the observed generation."""
