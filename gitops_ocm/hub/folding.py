@@ -37,6 +37,7 @@ ROLLUPS = ("placements", "manifestworkreplicasets", "policies", "policysets")
 
 ReplicaSets = Mapping[tuple[str, str], Sequence[str]]
 HubFolder = tuple[hubindex.Listing | None, tuple[str, ...] | None]
+HubView = tuple[str | None, incremental.Hub, dict[str, tuple[str, ...]], frozenset[str]]
 
 
 class StatusFolder:
@@ -59,6 +60,7 @@ class StatusFolder:
         self._hub_placements: dict[str, tuple[str, dict[tuple[str, str], hubindex.Listing]]] = {}
         self._written: tuple[dict[str, str], dict[str, Any]] | None = None  # tree ids, groups
         self._branch_tips: dict[str, reader.BranchTip] = {}
+        self._hub: HubView | None = None  # hub tip, what the fold reads of it, accepted clusters
 
     def fold(self, now: datetime.datetime) -> str | None:
         """Fold if anything changed; return the new ocm/status commit, or None."""
@@ -79,13 +81,16 @@ class StatusFolder:
         if inputs == self._last and not due:
             return None
         self.memo.begin()
-        works, placed = self._hub_clusters_view(hub_tip.id)
-        hub = incremental.Hub(works, self._hub_placements_view(hub_tip.id), self._read)
+        if self._hub is None or self._hub[0] != hub_tip.id:
+            works, placed = self._hub_clusters_view(hub_tip.id)
+            hub = incremental.Hub(works, self._hub_placements_view(hub_tip.id), self._read)
+            self._hub = (hub_tip.id, hub, placed, frozenset(self._hub_clusters))
+        _, hub, placed, accepted = self._hub
         reports = self._reports_view(tips)
         folded = self.core.fold(
             incremental.Inputs(
                 reports,
-                self._accepted,
+                accepted,
                 hub,
                 controller_yaml,
                 self.store.display,
@@ -171,10 +176,6 @@ class StatusFolder:
                     if kind == "tree"
                 )
         return out
-
-    @property
-    def _accepted(self) -> frozenset[str]:
-        return frozenset(self._hub_clusters)
 
     def _read(self, blob: str) -> bytes:
         return reader.read_blob(self.store.repo, blob)

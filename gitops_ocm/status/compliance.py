@@ -106,13 +106,19 @@ class Compliance:
             if replica not in new:
                 del self._members[replica][cluster]
                 dirty.add(replica)
+        rows = self._rows.setdefault(cluster, {})
+        all_members = self._members
         for replica, blob in entries:
-            members = self._members.setdefault(replica, {})
+            members = all_members.get(replica)
+            if members is None:
+                members = all_members[replica] = {}
             old = members.get(cluster)
             if old is not None and old[0] == blob:
                 continue
-            compliant = _compliance(report, replica, blob, cache)
-            members[cluster] = (blob, compliant, self._row(cluster, compliant))
+            compliant = "" if blob is None else _compliance(report, replica, blob, cache)
+            if compliant not in rows:
+                rows[compliant] = _fragment(_row(cluster, compliant))
+            members[cluster] = (blob, compliant, rows[compliant])
             dirty.add(replica)
 
     def _root(self, replica: str, members: Mapping[str, Member]) -> Root:
@@ -143,12 +149,6 @@ class Compliance:
         }
         data = yamlout.dump(body) + b"".join(r for r in rows if r is not None)
         return Root(compliant, data, row)
-
-    def _row(self, cluster: str, compliance: str) -> bytes | None:
-        rows = self._rows.setdefault(cluster, {})
-        if compliance not in rows:
-            rows[compliance] = _fragment(_row(cluster, compliance))
-        return rows[compliance]
 
     def _files(
         self, policy_sets: Mapping[PolicyKey, Sequence[str]]

@@ -106,16 +106,20 @@ class Folder:
         self._declared: dict[SetKey, tuple[str, ...]] = {}
         self._sets: dict[SetKey, _SetFile] = {}
         self._dirty: set[SetKey] = set()  # replica sets whose counts changed
+        self._grafts: dict[str, str] = {}  # report folders grafted whole: path -> tree id
+        self._files: dict[str, dict[str, bytes]] = {}  # report folders rewritten, by cluster
+        self._works_from: Mapping[str, hubindex.Listing] | None = None
+        self._works_out: dict[str, tuple[hubindex.HubWork, ...]] = {}
+        self._placements_from: Mapping[PlacementKey, hubindex.Listing] | None = None
 
     def fold(self, inputs: Inputs, now: datetime.datetime) -> views.Folded:
         """Fold one pass's inputs at ``now``."""
         self.cache.begin()
         works = self._index_works(inputs.hub)
         moved = self._index_placements(inputs.hub)
-        states, shown = self._fold_clusters(inputs, works, now)
+        states, shown, changed = self._fold_clusters(inputs, works, now)
         out = views.Folded({}, {}, _next_check(states.values(), now))
-        for name, report in sorted(inputs.reports.items()):
-            _place_report(out, report, states[name].availability, self.cache)
+        self._place_reports(inputs.reports, states, changed, out)
         rollups = self._fold_rollups(states, shown, moved)
         for item, data in rollups:
             out.files[item.path] = data
@@ -131,8 +135,35 @@ class Folder:
         out.files["README.md"] = readme.render(page)
         return out
 
+    def _place_reports(
+        self,
+        reports: Mapping[str, views.Report],
+        states: Mapping[str, views.ClusterState],
+        changed: set[str],
+        out: views.Folded,
+    ) -> None:
+        """Grafts and rewritten files of the report folders, redone for changed clusters."""
+        for name in changed:
+            self._grafts.pop(f"clusters/{name}", None)
+            self._files.pop(name, None)
+            report = reports.get(name)
+            if report is None or name not in states:
+                continue
+            placed = views.Folded({}, {}, None)
+            _place_report(placed, report, states[name].availability, self.cache)
+            if placed.files:
+                self._files[name] = placed.files
+            else:
+                self._grafts.update(placed.subtrees)
+        out.subtrees.update(self._grafts)
+        for files in self._files.values():
+            out.files.update(files)
+
     def _index_works(self, hub: Hub) -> dict[str, tuple[hubindex.HubWork, ...]]:
         """Each cluster's hub works, reading only folders whose key changed."""
+        if hub.works is self._works_from:
+            return self._works_out
+        self._works_from = hub.works
         known = self._works
         self._works = {}
         out = {}
@@ -142,11 +173,15 @@ class Folder:
                 found = (folder.key, hubindex.works_of(folder, hub.read, self.cache))
             self._works[cluster] = found
             out[cluster] = found[1]
+        self._works_out = out
         return out
 
     def _index_placements(self, hub: Hub) -> set[PlacementKey]:
         """Read changed placement folders; return the placements added, changed or removed."""
         moved: set[PlacementKey] = set()
+        if hub.placements is self._placements_from:
+            return moved
+        self._placements_from = hub.placements
         for key in self._placements.keys() - hub.placements.keys():
             self._decide(key, self._placements.pop(key)[1].clusters, ())
             moved.add(key)
@@ -175,15 +210,18 @@ class Folder:
         inputs: Inputs,
         works: Mapping[str, tuple[hubindex.HubWork, ...]],
         now: datetime.datetime,
-    ) -> tuple[dict[str, views.ClusterState], set[str]]:
-        """Each accepted or reporting cluster's state (sorted); names whose shown state moved."""
+    ) -> tuple[dict[str, views.ClusterState], set[str], set[str]]:
+        """Each accepted or reporting cluster's state (sorted), and the names whose state
+        changed, and of those, whose shown availability changed (both with removed ones)."""
         names = sorted(inputs.accepted | inputs.reports.keys())
         states: dict[str, views.ClusterState] = {}
         shown: set[str] = set()
+        changed: set[str] = set()
         for name in self._clusters.keys() - set(names):
             gone = self._clusters.pop(name)
             self._count(gone.parts, {})
             shown.add(name)
+            changed.add(name)
         empty: tuple[hubindex.HubWork, ...] = ()
         for name in names:
             report = inputs.reports.get(name)
@@ -194,14 +232,16 @@ class Folder:
             if old is not None and _same(old, key, accepted, ws, now):
                 states[name] = old.state
                 continue
-            new = self._cluster(name, report, key, accepted, ws, now)
+            digest = old.state.report if old is not None and old.key == key else None
+            new = self._cluster(name, report, key, accepted, ws, now, digest)
             self._clusters[name] = new
             self._count(old.parts if old else {}, new.parts)
             before = placements.shown(old.state.availability) if old else placements.NOT_REPORTED
             if placements.shown(new.state.availability) != before:
                 shown.add(name)
+            changed.add(name)
             states[name] = new.state
-        return states, shown
+        return states, shown, changed
 
     def _cluster(
         self,
@@ -211,8 +251,12 @@ class Folder:
         accepted: bool,
         works: tuple[hubindex.HubWork, ...],
         now: datetime.datetime,
+        digest: views.ReportDigest | None = None,
     ) -> _Cluster:
-        found = availability.digest(report, self.cache) if report is not None else None
+        """A cluster's state (``digest``: its report's, when already read)."""
+        found = digest
+        if found is None and report is not None:
+            found = availability.digest(report, self.cache)
         if report is None or found is None:
             state = availability.no_report()
         else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -265,8 +266,16 @@ def _field(key: str, value: str) -> str:
 
 
 def _scalar(value: str) -> str:
-    """A plain or single-quoted scalar's text."""
+    """A plain, single-quoted or (one-line, JSON-escaped) double-quoted scalar's text."""
     first = value[:1]
+    if first == '"':  # yamlout writes JSON strings; anything else goes to the YAML loader
+        try:
+            text = json.loads(value)
+        except ValueError as exc:
+            raise _Unusual from exc
+        if not isinstance(text, str):
+            raise _Unusual
+        return text
     if first == "'":
         if len(value) < 2 or value[-1] != "'":
             raise _Unusual
