@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gitops_ocm.model import yamlout
-from gitops_ocm.status import fold, hubindex
+from gitops_ocm.status import fold, hubindex, incremental
 from gitops_ocm.status.cache import FoldCache
 
 NOW = datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.UTC)
@@ -216,16 +216,19 @@ def main() -> None:
         f"synthesized {len(reports)} reports, {len(hub)} hub files "
         f"in {time.perf_counter() - start:.1f} s"
     )
-    cache = FoldCache()
+    works, placements, read = hubindex.split(hub, hub_blobs)
+    folder = incremental.Folder(FoldCache())  # kept between folds, as the controller does
 
-    def run(now: datetime.datetime = NOW, blobs: Any = hub_blobs, memo: Any = cache) -> Any:
-        tree = "hub-tree-1" if blobs is not None else None
-        return lambda: fold.fold(
-            reports, hub, accepted, None, now, memo, hub_blobs=blobs, hub_tree=tree
-        )
+    def run(now: datetime.datetime = NOW) -> Any:
+        hub_view = incremental.Hub(works, placements, read)
+        inputs = incremental.Inputs(reports, frozenset(accepted), hub_view, None)
+        return lambda: folder.fold(inputs, now)
 
     cold = timed("cold fold (empty cache, hub blob ids given)", run())
-    timed("cold fold (empty cache, hub files hashed)", run(blobs=None, memo=FoldCache()))
+    timed(
+        "cold fold (one-shot, hub files hashed)",
+        lambda: fold.fold(reports, hub, accepted, None, NOW, FoldCache()),
+    )
     timed("fold again, nothing changed", run())
     name = accepted[len(accepted) // 2]
     files = dict(reports[name].files)

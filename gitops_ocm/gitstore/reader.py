@@ -380,3 +380,27 @@ class TreeWalker:
                     known[name] = str(item.id)
         self._used[tree_id] = known
         return known
+
+
+def branch_targets(repo: pygit2.Repository, prefix: str) -> dict[str, str]:
+    """Return the commit ids the branches below ``refs/heads/<prefix>`` point at, by name.
+
+    Reads only the references (no commit), so a caller that remembers
+    :func:`branch_tip` by commit id reads just the tips that moved.
+    """
+    base = f"refs/heads/{prefix.rstrip('/')}/"
+    out: dict[str, str] = {}
+    for ref in repo.references.iterator():
+        name = ref.name
+        if name.startswith(base):
+            target = ref.target
+            out[name[len(base) :]] = (
+                str(target) if isinstance(target, pygit2.Oid) else str(ref.resolve().target)
+            )
+    return out
+
+
+def branch_tip(repo: pygit2.Repository, commit_id: str) -> BranchTip:
+    """Return the :class:`BranchTip` of a commit (its tree and commit time)."""
+    commit = repo[commit_id].peel(pygit2.Commit)
+    return BranchTip(str(commit.id), str(commit.tree_id), commit.commit_time)

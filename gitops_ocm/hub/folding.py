@@ -1,6 +1,8 @@
 """Folding the agents' report branches into ``ocm/status`` (the controller's second job).
 
-I/O shell around the pure :mod:`gitops_ocm.status` fold and the policy rollups.
+I/O shell around the pure, incremental :mod:`gitops_ocm.status` fold
+(:class:`~gitops_ocm.status.incremental.Folder` and
+:class:`~gitops_ocm.status.compliance.Compliance`, both kept between passes).
 Each ``ocm/reports/<cluster>`` tip is grafted whole under ``clusters/<cluster>/``
 (a cluster whose lease expired is rewritten to Available=Unknown instead), and
 the rollups are added: placements, ManifestWorkReplicaSets, root policies
@@ -8,6 +10,12 @@ the rollups are added: placements, ManifestWorkReplicaSets, root policies
 PolicySets (``policysets/<ns>/<name>.yaml``),
 ``controller.yaml`` and the README. A fold is skipped when its inputs (hub tip,
 report tips, controller.yaml) are unchanged and no lease has expired since.
+
+Everything is read by tree id and only where it changed: hub cluster and
+placement folders, report trees (by branch tip), the previous status files'
+blob ids. Writing, a folder whose files are the ones the last fold wrote (the
+status tip still being that fold's commit) is grafted from the tip by tree id
+instead of being hashed again; the tree is the same either way.
 """
 
 from __future__ import annotations
@@ -19,39 +27,47 @@ from typing import Any
 
 from gitops_ocm.gitstore import reader, refs, remote, writer
 from gitops_ocm.hub import report, trees
-from gitops_ocm.model import yamlout
-from gitops_ocm.policy import rollup
 from gitops_ocm.status import cache as fold_cache
-from gitops_ocm.status import fold as fold_core
-from gitops_ocm.status import views
+from gitops_ocm.status import compliance, hubindex, incremental, views
 
 STATUS_BRANCH = "ocm/status"
 HUB_BRANCH = "ocm/hub"
 REPORTS = "ocm/reports"
+ROLLUPS = ("placements", "manifestworkreplicasets", "policies", "policysets")
 
 ReplicaSets = Mapping[tuple[str, str], Sequence[str]]
+HubFolder = tuple[hubindex.Listing | None, tuple[str, ...] | None]
+HubView = tuple[str | None, incremental.Hub, dict[str, tuple[str, ...]], frozenset[str]]
 
 
 class StatusFolder:
-    """Keeps the fold's caches between passes and writes ``ocm/status``."""
+    """Keeps the fold's state between passes and writes ``ocm/status``."""
 
     def __init__(self, store: remote.Store, author: writer.Author) -> None:
         self.store = store
         self.author = author
         self.cache = fold_cache.FoldCache()
-        self.memo = fold_cache.FoldCache()  # hub listings, policy reports and rollups by id
+        self.memo = fold_cache.FoldCache()  # tree listings by id
+        self.core = incremental.Folder(self.cache)
+        self.compliance = compliance.Compliance()
         self.replica_sets: ReplicaSets = {}
         self.report_walkers: dict[str, reader.TreeWalker] = {}
         self.policy_sets: Mapping[tuple[str, str], Sequence[str]] = {}
         self._last: tuple[Any, ...] | None = None
         self._next_check: datetime.datetime | None = None
+        self._reports: dict[str, tuple[str, views.Report]] = {}
+        self._hub_clusters: dict[str, tuple[str, HubFolder]] = {}
+        self._hub_placements: dict[str, tuple[str, dict[tuple[str, str], hubindex.Listing]]] = {}
+        self._written: tuple[dict[str, str], dict[str, Any]] | None = None  # tree ids, groups
+        self._branch_tips: dict[str, reader.BranchTip] = {}
+        self._hub: HubView | None = None  # hub tip, what the fold reads of it, accepted clusters
 
     def fold(self, now: datetime.datetime) -> str | None:
         """Fold if anything changed; return the new ocm/status commit, or None."""
         repo = self.store.repo
         hub_tip = refs.read_tip(repo, refs.branch_ref(HUB_BRANCH))
         status_tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH))
-        tips = reader.branch_tips(repo, REPORTS)
+        tips = self._tips()
         previous = self._status_files(status_tip)
         controller_yaml = previous.get(report.PATH) if previous is not None else None
         inputs = (
@@ -65,59 +81,133 @@ class StatusFolder:
         if inputs == self._last and not due:
             return None
         self.memo.begin()
-        hub_files: Mapping[str, bytes] = {}
-        hub_blobs: dict[str, str] = {}
-        placed: dict[str, tuple[str, ...]] = {}
-        hub_tree = None
-        if hub_tip.commit is not None:
-            hub_tree = str(hub_tip.commit.tree_id)
-            hub_blobs, placed = self._hub_view(hub_tip.id or "")
-            hub_files = _lazy(repo, hub_blobs)
-        reports = {cluster: self._report(cluster, tip) for cluster, tip in tips.items()}
-        accepted = [f.split("/", 1)[1] for f in reader.folder_ids(repo, hub_tip.id, "clusters")]
-        folded = fold_core.fold(
-            reports,
-            hub_files,
-            accepted,
-            controller_yaml,
+        if self._hub is None or self._hub[0] != hub_tip.id:
+            works, placed = self._hub_clusters_view(hub_tip.id)
+            hub = incremental.Hub(works, self._hub_placements_view(hub_tip.id), self._read)
+            self._hub = (hub_tip.id, hub, placed, frozenset(self._hub_clusters))
+        _, hub, placed, accepted = self._hub
+        reports = self._reports_view(tips)
+        folded = self.core.fold(
+            incremental.Inputs(
+                reports,
+                accepted,
+                hub,
+                controller_yaml,
+                self.store.display,
+                self.replica_sets,
+                previous,
+                previous.blobs if previous is not None else {},
+            ),
             now,
-            self.cache,
-            self.store.display,
-            hub_blobs=hub_blobs,
-            replica_sets=self.replica_sets,
-            previous=previous,
-            hub_tree=hub_tree,
         )
-        self._policies(folded, reports, placed)
+        files, section = self.compliance.fold(placed, reports, self.policy_sets, self.cache)
+        folded.files.update(files)
+        readme = folded.files["README.md"].decode()
+        folded.files["README.md"] = (readme.rstrip("\n") + "\n\n" + section).encode()
         self._next_check = folded.next_check
+        result = self._write(folded, status_tip, len(reports), hub_tip.id)
+        self._last = inputs
+        return result.commit if result.created else None
+
+    def _tips(self) -> dict[str, reader.BranchTip]:
+        """The report branch tips, reading only commits not seen at the last fold."""
+        known = self._branch_tips
+        self._branch_tips = {}
+        out = {}
+        for cluster, commit in reader.branch_targets(self.store.repo, REPORTS).items():
+            found = known.get(commit) or reader.branch_tip(self.store.repo, commit)
+            out[cluster] = self._branch_tips[commit] = found
+        return out
+
+    def _write(
+        self, folded: views.Folded, tip: refs.Tip, reports: int, hub_tip: str | None
+    ) -> writer.PublishResult:
+        """Commit the folded tree, grafting folders unchanged since the last fold from the tip.
+
+        A folder (``clusters``, or a rollup namespace folder) is taken from the
+        tip by tree id when this fold's content for it equals the last fold's and
+        the tip still has the tree the last fold wrote there (the controller
+        commits ``controller.yaml`` in between, so the tip may have moved).
+        """
+        groups = _groups(folded)
+        taken: dict[str, str] = {}
+        if self._written is not None and tip.id is not None:
+            written_ids, written = self._written
+            ids = self._tip_folders(tip.id)
+            for folder, group in groups.items():
+                tree = ids.get(folder)
+                kept = tree is not None and tree == written_ids.get(folder)
+                if kept and tree is not None and _same(written.get(folder), group):
+                    taken[folder] = tree
+        subtrees: dict[str, str] = dict(taken)
+        files: dict[str, bytes] = {}
+        for folder, (grafts, content) in groups.items():
+            if folder not in taken:
+                subtrees.update(grafts)
+                files.update(content)
         result = writer.graft(
-            repo,
+            self.store.repo,
             STATUS_BRANCH,
-            folded.subtrees,
-            folded.files,
-            f"status: fold {len(reports)} reports",
-            {"Hub-Commit": hub_tip.id or "none"},
+            subtrees,
+            files,
+            f"status: fold {reports} reports",
+            {"Hub-Commit": hub_tip or "none"},
             author=self.author,
         )
         if result.created:
             self.store.push(STATUS_BRANCH, result.previous)
-        self._last = inputs
-        return result.commit if result.created else None
+        self._written = (self._tip_folders(result.commit), groups)
+        return result
+
+    def _tip_folders(self, tip: str) -> dict[str, str]:
+        """Tree ids of a status commit's ``clusters`` folder and rollup namespace folders."""
+        repo = self.store.repo
+        ids = {
+            name: oid
+            for name, oid, kind in reader.entries(repo, str(reader.tree_of(repo, tip).id))
+            if kind == "tree"
+        }
+        out = {"clusters": ids["clusters"]} if "clusters" in ids else {}
+        for folder in ROLLUPS:
+            if folder in ids:
+                out.update(
+                    (f"{folder}/{name}", oid)
+                    for name, oid, kind in self._entries(ids[folder])
+                    if kind == "tree"
+                )
+        return out
+
+    def _read(self, blob: str) -> bytes:
+        return reader.read_blob(self.store.repo, blob)
 
     def _status_files(self, tip: refs.Tip) -> trees.LazyFiles | None:
-        """The current ocm/status files outside cluster folders (rollups keep their times)."""
+        """The current ocm/status files the fold reads: ManifestWorkReplicaSets, controller.yaml."""
         if tip.commit is None:
             return None
         repo = self.store.repo
         blobs: dict[str, str] = {}
-        for folder in ("placements", "manifestworkreplicasets", "policies"):
-            lazy = reader.lazy_tree(repo, tip.id or "", folder)
-            blobs.update((f"{folder}/{path}", blob) for path, blob in lazy.blobs.items())
-        for name in (report.PATH, "README.md"):
-            blob = reader.blob_at(repo, tip.id or "", name)
-            if blob is not None:
-                blobs[name] = blob
+        folder = "manifestworkreplicasets"
+        for path, tree in reader.folder_ids(repo, tip.id, folder).items():
+            for name, oid, kind in self._entries(tree):
+                if kind == "blob":
+                    blobs[f"{path}/{name}"] = oid
+        blob = reader.blob_at(repo, tip.id or "", report.PATH)
+        if blob is not None:
+            blobs[report.PATH] = blob
         return _lazy(repo, blobs)
+
+    def _reports_view(self, tips: Mapping[str, reader.BranchTip]) -> dict[str, views.Report]:
+        """Each report branch tip as a report, listing only tips that moved."""
+        known = self._reports
+        self._reports = {}
+        for cluster, tip in tips.items():
+            found = known.get(cluster)
+            if found is None or found[0] != tip.commit:
+                found = (tip.commit, self._report(cluster, tip))
+            self._reports[cluster] = found
+        for cluster in known.keys() - tips.keys():
+            self.report_walkers.pop(cluster, None)
+        return {cluster: found[1] for cluster, found in self._reports.items()}
 
     def _report(self, cluster: str, tip: reader.BranchTip) -> views.Report:
         walker = self.report_walkers.setdefault(cluster, reader.TreeWalker(self.store.repo))
@@ -125,118 +215,105 @@ class StatusFolder:
         when = datetime.datetime.fromtimestamp(tip.time, datetime.UTC)
         return views.Report(cluster, tip.tree, _lazy(self.store.repo, blobs), blobs, when)
 
-    def _hub_view(self, hub_tip: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
-        """Read what the fold needs of the hub tree, folder by folder, by tree id.
+    def _hub_clusters_view(
+        self, hub_tip: str | None
+    ) -> tuple[dict[str, hubindex.Listing], dict[str, tuple[str, ...]]]:
+        """Each hub cluster folder's works listing and replicated policy names, by tree id.
 
-        Returns {path: blob id} of placements, clusters' cluster.yaml and works, and
-        each cluster's replicated policy names. Cluster folders and their
-        ``manifestworks/`` and ``policies/`` trees are listed once per tree id, so
-        identical policy folders (most of a million files at fleet scale) cost one
-        listing, and an unchanged folder costs nothing on the next fold.
+        A folder whose tree id is unchanged is not read at all; a changed one
+        costs a few tree listings (``manifestworks/`` and ``policies/`` by tree
+        id, so the shared policy folders are listed once).
         """
         repo = self.store.repo
-        blobs = {
-            f"placements/{path}": blob
-            for path, blob in reader.lazy_tree(repo, hub_tip, "placements").blobs.items()
-        }
-        policies: dict[str, tuple[str, ...]] = {}
+        known = self._hub_clusters
+        self._hub_clusters = {}
+        works: dict[str, hubindex.Listing] = {}
+        placed: dict[str, tuple[str, ...]] = {}
         for folder, tree in reader.folder_ids(repo, hub_tip, "clusters").items():
-            for name, oid, kind in self._entries(tree):
-                if name == "cluster.yaml":
-                    blobs[f"{folder}/cluster.yaml"] = oid
-                elif name == "manifestworks" and kind == "tree":
-                    for work, work_oid, _ in self._entries(oid):
-                        blobs[f"{folder}/manifestworks/{work}"] = work_oid
-                elif name == "policies" and kind == "tree":
-                    policies[folder.split("/", 1)[1]] = self.memo.get(
-                        "policy-names", oid, functools.partial(self._names, oid)
-                    )
-        return blobs, policies
+            cluster = folder.split("/", 1)[1]
+            found = known.get(cluster)
+            if found is None or found[0] != tree:
+                found = (tree, self._hub_cluster(tree))
+            self._hub_clusters[cluster] = found
+            listing, names = found[1]
+            if listing is not None:
+                works[cluster] = listing
+            if names is not None:
+                placed[cluster] = names
+        return works, placed
+
+    def _hub_cluster(self, tree: str) -> HubFolder:
+        listing: hubindex.Listing | None = None
+        names: tuple[str, ...] | None = None
+        for name, oid, kind in self._entries(tree):
+            if kind != "tree":
+                continue
+            if name == "manifestworks":
+                listing = self.memo.get("works", oid, functools.partial(self._listing, oid))
+            elif name == "policies":
+                names = self.memo.get("policy-names", oid, functools.partial(self._names, oid))
+        return listing, names
+
+    def _hub_placements_view(self, hub_tip: str | None) -> dict[tuple[str, str], hubindex.Listing]:
+        """Each ``placements/<ns>/<name>/`` folder's listing, reading changed namespaces only."""
+        known = self._hub_placements
+        self._hub_placements = {}
+        out: dict[tuple[str, str], hubindex.Listing] = {}
+        for folder, tree in reader.folder_ids(self.store.repo, hub_tip, "placements").items():
+            namespace = folder.split("/", 1)[1]
+            found = known.get(namespace)
+            if found is None or found[0] != tree:
+                found = (tree, self._namespace(namespace, tree))
+            self._hub_placements[namespace] = found
+            out.update(found[1])
+        return out
+
+    def _namespace(self, namespace: str, tree: str) -> dict[tuple[str, str], hubindex.Listing]:
+        return {
+            (namespace, name): self.memo.get("listing", oid, functools.partial(self._listing, oid))
+            for name, oid, kind in self._entries(tree)
+            if kind == "tree"
+        }
+
+    def _listing(self, tree: str) -> hubindex.Listing:
+        files = {name: oid for name, oid, kind in self._entries(tree) if kind != "tree"}
+        return hubindex.Listing(tree, files)
 
     def _names(self, tree: str) -> tuple[str, ...]:
-        return tuple(name[: -len(".yaml")] for name, _, _ in self._entries(tree))
+        return tuple(
+            name[: -len(".yaml")]
+            for name, _, kind in self._entries(tree)
+            if kind != "tree" and name.endswith(".yaml")
+        )
 
     def _entries(self, tree: str) -> list[tuple[str, str, str]]:
         return self.memo.get("tree", tree, lambda: reader.entries(self.store.repo, tree))
 
-    def _policies(
-        self,
-        folded: fold_core.Folded,
-        reports: Mapping[str, views.Report],
-        placed: Mapping[str, tuple[str, ...]],
-    ) -> None:
-        """Add root policy statuses, PolicySet statuses and the README's Compliance section.
 
-        A root policy's file is rebuilt only when the set of its clusters or one
-        of their reports of it changed (keyed by report blob ids).
-        """
-        per_policy: dict[str, list[tuple[str, str | None]]] = {}
-        for cluster in sorted(placed):
-            got = reports.get(cluster)
-            for replica in placed[cluster]:
-                blob = got.blobs.get(f"policies/{replica}.yaml") if got else None
-                per_policy.setdefault(replica, []).append((cluster, blob))
-        roots: dict[tuple[str, str], Mapping[str, Any]] = {}
-        for replica, entries in sorted(per_policy.items()):
-            namespace, _, name = replica.partition(".")
-            key = (namespace, name)
-            status, data = self.memo.get(
-                "root-policy",
-                (replica, tuple(entries)),
-                functools.partial(self._root, key, entries, reports),
-            )
-            roots[key] = status
-            folded.files[f"policies/{namespace}/{name}.yaml"] = data
-        for (namespace, name), members in sorted(self.policy_sets.items()):
-            names = {n: roots.get((namespace, n)) for n in members}
-            body = {
-                "apiVersion": "policy.open-cluster-management.io/v1beta1",
-                "kind": "PolicySet",
-                "metadata": {"name": name, "namespace": namespace},
-                "status": rollup.policyset_status(members, names),
-            }
-            folded.files[f"policysets/{namespace}/{name}.yaml"] = yamlout.dump(body)
-        readme = folded.files.get("README.md", b"").decode()
-        section = rollup.readme_section(roots)
-        folded.files["README.md"] = (readme.rstrip("\n") + "\n\n" + section).encode()
+def _groups(folded: views.Folded) -> dict[str, tuple[dict[str, str], dict[str, bytes]]]:
+    """The output by graftable folder (``clusters``, each rollup namespace folder; "" the rest).
 
-    def _root(
-        self,
-        key: tuple[str, str],
-        entries: Sequence[tuple[str, str | None]],
-        reports: Mapping[str, views.Report],
-    ) -> tuple[Mapping[str, Any], bytes]:
-        """Compute one root policy's status and file."""
-        replica = f"{key[0]}.{key[1]}"
-        per_cluster: dict[str, Mapping[str, Any] | None] = {}
-        for cluster, blob in entries:
-            if blob is None:
-                per_cluster[cluster] = None
-                continue
-            path = f"policies/{replica}.yaml"
-            per_cluster[cluster] = self.memo.get(
-                "policy-report", blob, functools.partial(_read_body, reports[cluster].files, path)
-            )
-        status = rollup.root_status(key, per_cluster)
-        body = {
-            "apiVersion": "policy.open-cluster-management.io/v1",
-            "kind": "Policy",
-            "metadata": {"name": key[1], "namespace": key[0]},
-            "status": status,
-        }
-        return status, yamlout.dump(body)
+    Each group is (grafts, files) with paths from the root.
+    """
+    groups: dict[str, tuple[dict[str, str], dict[str, bytes]]] = {
+        "clusters": (folded.subtrees, {}),
+        "": ({}, {}),
+    }
+    for path, data in folded.files.items():
+        top, _, rest = path.partition("/")
+        if top == "clusters":
+            groups["clusters"][1][path] = data
+        elif top in ROLLUPS and "/" in rest:
+            folder = f"{top}/{rest.split('/', 1)[0]}"
+            groups.setdefault(folder, ({}, {}))[1][path] = data
+        else:
+            groups[""][1][path] = data
+    return groups
+
+
+def _same(old: Any, new: Any) -> bool:
+    return old is not None and bool(old == new)
 
 
 def _lazy(repo: Any, blobs: Mapping[str, str]) -> trees.LazyFiles:
     return trees.of_blobs(blobs, functools.partial(reader.read_blob, repo))
-
-
-def _read_body(files: Mapping[str, bytes], path: str) -> dict[str, Any] | None:
-    return _body(files.get(path))
-
-
-def _body(data: bytes | None) -> dict[str, Any] | None:
-    if data is None:
-        return None
-    body = yamlout.load(data)
-    return body if isinstance(body, dict) else None

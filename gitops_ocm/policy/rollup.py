@@ -41,7 +41,11 @@ def root_status(
     status but makes call sites read as what they compute.
     """
     del policy_key  # the key names the policy; the status does not repeat it
-    states = {cluster: cluster_compliance(body) for cluster, body in per_cluster.items()}
+    return status_of({cluster: cluster_compliance(body) for cluster, body in per_cluster.items()})
+
+
+def status_of(states: Mapping[str, str]) -> dict[str, Any]:
+    """Return the root policy's ``status`` from ``{cluster: its replica's compliance}``."""
     rows = []
     for cluster in sorted(states):
         row = {"clustername": cluster, "clusternamespace": cluster}
@@ -100,29 +104,48 @@ def _set_message(names: list[str], missing: list[str], states: Mapping[str, str]
 
 def counts(root: Mapping[str, Any]) -> dict[str, int]:
     """Return how many clusters are compliant, noncompliant, pending and unknown."""
+    return counts_of(str(row.get("compliant") or "") for row in root.get("status") or [])
+
+
+def counts_of(states: Iterable[str]) -> dict[str, int]:
+    """Return how many of the clusters' compliance states are each kind ("" is unknown)."""
     found = {"compliant": 0, "noncompliant": 0, "pending": 0, "unknown": 0}
     key = {status.COMPLIANT: "compliant", status.NONCOMPLIANT: "noncompliant"}
     key[status.PENDING] = "pending"
-    for row in root.get("status") or []:
-        found[key.get(str(row.get("compliant") or ""), "unknown")] += 1
+    for state in states:
+        found[key.get(state, "unknown")] += 1
     return found
 
 
 def readme_section(roots: Mapping[PolicyKey, Mapping[str, Any]]) -> str:
     """Return the README's "Compliance" section: one row per root policy, sorted."""
+    return readme_section_of([readme_row(key, root) for key, root in sorted(roots.items())])
+
+
+def readme_row(key: PolicyKey, root: Mapping[str, Any]) -> str:
+    """Return one root policy's row of the "Compliance" table."""
+    return readme_row_of(key, str(root.get("compliant") or ""), counts(root))
+
+
+def readme_row_of(key: PolicyKey, compliant: str, n: Mapping[str, int]) -> str:
+    """Return a "Compliance" row from the root's compliance and :func:`counts_of` its clusters."""
+    namespace, name = key
+    link = f"[{namespace}/{name}](policies/{namespace}/{name}.yaml)"
+    state = compliant or "-"
+    return (
+        f"| {link} | {state} | {n['compliant']} | {n['noncompliant']} | "
+        f"{n['pending']} | {n['unknown']} |"
+    )
+
+
+def readme_section_of(rows: Iterable[str]) -> str:
+    """Return the "Compliance" section from the rows of the policies, in policy order."""
     lines = ["## Compliance", ""]
-    if not roots:
+    table = list(rows)
+    if not table:
         return "\n".join([*lines, "No policies.", ""])
     lines += [
         "| policy | compliance | compliant | noncompliant | pending | no status |",
         "|---|---|---:|---:|---:|---:|",
     ]
-    for (namespace, name), root in sorted(roots.items()):
-        n = counts(root)
-        link = f"[{namespace}/{name}](policies/{namespace}/{name}.yaml)"
-        state = str(root.get("compliant") or "-")
-        lines.append(
-            f"| {link} | {state} | {n['compliant']} | {n['noncompliant']} | "
-            f"{n['pending']} | {n['unknown']} |"
-        )
-    return "\n".join([*lines, ""])
+    return "\n".join([*lines, *table, ""])

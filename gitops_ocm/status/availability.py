@@ -71,7 +71,7 @@ def taint(status: str) -> str | None:
 
 def digest(report: views.Report, cache: FoldCache | None = None) -> views.ReportDigest:
     """Read a report's lease, cluster and work files (through the cache, by blob id)."""
-    memo = cache or FoldCache()
+    memo = cache if cache is not None else FoldCache()  # an empty cache is falsy
     return memo.get("report", report.tree_id, lambda: _read(report, memo))
 
 

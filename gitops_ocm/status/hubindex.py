@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from gitops_ocm.status import scan
@@ -77,36 +77,91 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    """One hub folder: ``{file name: blob id}``, and a key that changes when the files do.
+
+    The key is the folder's tree id when read from Git (:func:`listing` makes
+    one from the files otherwise), so an unchanged folder is recognised without
+    looking at its files.
+    """
+
+    key: Hashable
+    files: Mapping[str, str]
+
+
+def listing(files: Mapping[str, str]) -> Listing:
+    """A listing keyed by its own content (for callers without tree ids)."""
+    return Listing(tuple(sorted(files.items())), dict(files))
+
+
+Reader = Callable[[str], bytes]
+"""Reads a hub blob by id."""
+
+
 def index(
     hub: Mapping[str, bytes], hub_blobs: Mapping[str, str] | None, cache: FoldCache
 ) -> HubIndex:
     """Index the hub tree (``hub_blobs``, when given, saves reading and hashing files)."""
-    paths: Mapping[str, Any] = hub_blobs if hub_blobs is not None else hub
-
-    def blob(path: str) -> str:
-        return hub_blobs[path] if hub_blobs is not None else blob_id(hub[path])
-
-    works: dict[str, list[HubWork]] = {}
-    folders: dict[tuple[str, str], dict[str, str]] = {}
-    for path in paths:
-        parts = path.split("/")
-        if len(parts) != 4 or not parts[3].endswith(".yaml"):
-            continue
-        if parts[0] == "clusters" and parts[2] == "manifestworks":
-            found = _work(parts[3][:-5], blob(path), lambda p=path: hub[p], cache)
-            works.setdefault(parts[1], []).append(found)
-        elif parts[0] == "placements":
-            folders.setdefault((parts[1], parts[2]), {})[parts[3]] = path
-    placements = {
-        key: _placement(key, files, blob, hub, cache) for key, files in sorted(folders.items())
-    }
+    works, placements, read = split(hub, hub_blobs)
     return HubIndex(
-        {c: tuple(sorted(ws, key=lambda w: w.name)) for c, ws in sorted(works.items())},
-        placements,
+        {c: found for c, w in sorted(works.items()) if (found := works_of(w, read, cache))},
+        {key: placement_of(key, f, read, cache) for key, f in sorted(placements.items())},
     )
 
 
-def _work(name: str, blob: str, read: Any, cache: FoldCache) -> HubWork:
+def split(
+    hub: Mapping[str, bytes], hub_blobs: Mapping[str, str] | None
+) -> tuple[dict[str, Listing], dict[tuple[str, str], Listing], Reader]:
+    """A flat hub tree as listings: works folders by cluster, placement folders by key."""
+    blobs = hub_blobs if hub_blobs is not None else {p: blob_id(d) for p, d in hub.items()}
+    paths = {blob: path for path, blob in blobs.items()}
+    works: dict[str, dict[str, str]] = {}
+    folders: dict[tuple[str, str], dict[str, str]] = {}
+    for path, blob in blobs.items():
+        parts = path.split("/")
+        if len(parts) != 4:
+            continue
+        if parts[0] == "clusters" and parts[2] == "manifestworks":
+            works.setdefault(parts[1], {})[parts[3]] = blob
+        elif parts[0] == "placements":
+            folders.setdefault((parts[1], parts[2]), {})[parts[3]] = blob
+    return (
+        {c: listing(files) for c, files in works.items()},
+        {key: listing(files) for key, files in folders.items()},
+        lambda blob: hub[paths[blob]],
+    )
+
+
+def works_of(folder: Listing, read: Reader, cache: FoldCache) -> tuple[HubWork, ...]:
+    """The works of one cluster's ``manifestworks/`` folder, sorted by name."""
+    found = [
+        _work(name[:-5], blob, functools.partial(read, blob), cache)
+        for name, blob in folder.files.items()
+        if name.endswith(".yaml")
+    ]
+    return tuple(sorted(found, key=lambda w: w.name))
+
+
+def placement_of(
+    key: tuple[str, str], folder: Listing, read: Reader, cache: FoldCache
+) -> HubPlacement:
+    """One placement folder: ``placement.yaml``'s status and the clusters of its decision pages."""
+    status: Mapping[str, Any] = {}
+    clusters: set[str] = set()
+    source = ""
+    for name, oid in sorted(folder.files.items()):
+        if not name.endswith(".yaml"):
+            continue
+        if name == "placement.yaml":
+            source = oid
+            status = cache.get("placement", oid, functools.partial(_status, read, oid))
+        else:
+            clusters.update(cache.get("decisions", oid, functools.partial(_decisions, read, oid)))
+    return HubPlacement(key[0], key[1], status, tuple(sorted(clusters)), source)
+
+
+def _work(name: str, blob: str, read: Callable[[], bytes], cache: FoldCache) -> HubWork:
     labels = cache.get("hub-labels", blob, lambda: scan.labels(read()))
     owner = labels.get(MWRS_LABEL, "")
     namespace, dot, set_name = owner.partition(".")
@@ -114,29 +169,9 @@ def _work(name: str, blob: str, read: Any, cache: FoldCache) -> HubWork:
     return HubWork(name, blob, replica_set, labels.get(PLACEMENT_LABEL) or None)
 
 
-def _placement(
-    key: tuple[str, str],
-    files: Mapping[str, str],
-    blob: Any,
-    hub: Mapping[str, bytes],
-    cache: FoldCache,
-) -> HubPlacement:
-    status: Mapping[str, Any] = {}
-    clusters: set[str] = set()
-    source = ""
-    for name, path in sorted(files.items()):
-        oid = blob(path)
-        if name == "placement.yaml":
-            source = oid
-            status = cache.get("placement", oid, functools.partial(_status, hub, path))
-        else:
-            clusters.update(cache.get("decisions", oid, functools.partial(_decisions, hub, path)))
-    return HubPlacement(key[0], key[1], status, tuple(sorted(clusters)), source)
+def _status(read: Reader, blob: str) -> Mapping[str, Any]:
+    return scan.as_mapping(scan.body(read(blob)).get("status"))
 
 
-def _status(hub: Mapping[str, bytes], path: str) -> Mapping[str, Any]:
-    return scan.as_mapping(scan.body(hub[path]).get("status"))
-
-
-def _decisions(hub: Mapping[str, bytes], path: str) -> tuple[str, ...]:
-    return scan.decisions(hub[path])
+def _decisions(read: Reader, blob: str) -> tuple[str, ...]:
+    return scan.decisions(read(blob))

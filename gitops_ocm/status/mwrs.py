@@ -49,8 +49,22 @@ class Counts:
     pending: int = 0
 
     def __add__(self, other: Counts) -> Counts:
-        pairs = zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True)
-        return Counts(*(a + b for a, b in pairs))
+        return Counts(*(a + b for a, b in zip(self.fields(), other.fields(), strict=True)))
+
+    def __sub__(self, other: Counts) -> Counts:
+        return Counts(*(a - b for a, b in zip(self.fields(), other.fields(), strict=True)))
+
+    def fields(self) -> tuple[int, ...]:
+        """The counts in field order (``dataclasses.astuple`` deep-copies, which is slow)."""
+        return (
+            self.total,
+            self.applied,
+            self.available,
+            self.degraded,
+            self.progressing,
+            self.succeeded,
+            self.pending,
+        )
 
     def summary(self) -> dict[str, int]:
         """The ``summary`` object as OCM writes it."""
@@ -106,6 +120,21 @@ def count(works: Sequence[views.WorkState]) -> Counts:
     )
 
 
+def count_one(work: views.WorkState) -> Counts:
+    """:func:`count` of one work."""
+    if not work.up_to_date or work.report is None:
+        return Counts(total=1, pending=1)
+    true = work.report.true_types
+    return Counts(
+        1,
+        int("Applied" in true),
+        int("Available" in true),
+        int("Degraded" in true),
+        int("Progressing" in true),
+        int(succeeded(work)),
+    )
+
+
 def succeeded(work: views.WorkState) -> bool:
     """Whether the work rolled out on its cluster (see the module docstring)."""
     if not work.is_true("Applied") or work.is_true("Degraded"):
@@ -123,8 +152,19 @@ def compute(
     placements: Mapping[tuple[str, str], hubindex.HubPlacement],
 ) -> ReplicaSetStatus:
     """The status of replica set ``key`` over its placements (works grouped by placement)."""
+    counts = {p: count(works.get(p, ())) for p in placement_names}
+    return of_counts(key, placement_names, counts, placements)
+
+
+def of_counts(
+    key: tuple[str, str],
+    placement_names: Sequence[str],
+    counts: Mapping[str, Counts],
+    placements: Mapping[tuple[str, str], hubindex.HubPlacement],
+) -> ReplicaSetStatus:
+    """The status of replica set ``key`` from its works' counts per placement."""
     parts = tuple(
-        PlacementPart(p, placements.get((key[0], p)), count(works.get(p, ())))
+        PlacementPart(p, placements.get((key[0], p)), counts.get(p, Counts()))
         for p in placement_names
     )
     total = sum((part.counts for part in parts), Counts())
@@ -179,20 +219,49 @@ def _cond(kind: str, status: str, reason: str, message: str) -> scan.Condition:
     return scan.Condition(kind, status, reason, message)
 
 
-def render(status: ReplicaSetStatus, previous: bytes | None, now: datetime.datetime) -> bytes:
-    """The ManifestWorkReplicaSet file: metadata and status only."""
-    before = _previous_conditions(previous)
-    body = {
+Conditions = Mapping[str, Mapping[str, Any]]
+"""A status file's conditions by type (what keeps their transition times)."""
+
+
+def render(
+    status: ReplicaSetStatus,
+    previous: bytes | None,
+    now: datetime.datetime,
+    *,
+    before: Conditions | None = None,
+) -> bytes:
+    """The ManifestWorkReplicaSet file: metadata and status only.
+
+    ``before`` (the previous file's conditions, when the caller still has them)
+    spares parsing ``previous``.
+    """
+    return yamlout.dump(body(status, previous, now, before=before))
+
+
+def body(
+    status: ReplicaSetStatus,
+    previous: bytes | None,
+    now: datetime.datetime,
+    *,
+    before: Conditions | None = None,
+) -> dict[str, Any]:
+    """The ManifestWorkReplicaSet object :func:`render` writes."""
+    known = _previous_conditions(previous) if before is None else before
+    return {
         "apiVersion": API_VERSION,
         "kind": "ManifestWorkReplicaSet",
         "metadata": {"name": status.name, "namespace": status.namespace},
         "status": {
-            "conditions": [_condition(c, before, now) for c in status.conditions],
+            "conditions": [_condition(c, known, now) for c in status.conditions],
             "placementSummary": [_part(p) for p in status.parts],
             "summary": status.counts.summary(),
         },
     }
-    return yamlout.dump(body)
+
+
+def conditions_of(written: Mapping[str, Any]) -> Conditions:
+    """The conditions of an object :func:`body` made, as the next render reads them."""
+    return {c["type"]: c for c in written["status"]["conditions"]}
 
 
 def _part(part: PlacementPart) -> dict[str, Any]:

@@ -13,12 +13,16 @@ depends on the time of the fold, only on reports and the hub tree.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gitops_ocm.model import yamlout
 from gitops_ocm.status import availability, hubindex, views
 from gitops_ocm.status.cache import FoldCache
+
+Shown = tuple[str, str, str]
+"""A decided cluster as the rollup shows it: name, Available status, reason."""
 
 API_VERSION = "cluster.open-cluster-management.io/v1beta1"
 
@@ -28,7 +32,7 @@ class Rollup:
     """One placement, its decided clusters' availability and the counts."""
 
     placement: hubindex.HubPlacement
-    clusters: tuple[tuple[str, views.Availability], ...]
+    clusters: tuple[Shown, ...]
 
     @property
     def path(self) -> str:
@@ -37,7 +41,11 @@ class Rollup:
 
     def counts(self) -> dict[str, int]:
         """selected, available (True), unavailable (False), unknown (anything else)."""
-        statuses = [a.status for _name, a in self.clusters]
+        return dict(self._counts)
+
+    @functools.cached_property
+    def _counts(self) -> dict[str, int]:
+        statuses = [status for _name, status, _reason in self.clusters]
         available = statuses.count("True")
         unavailable = statuses.count("False")
         return {
@@ -48,20 +56,28 @@ class Rollup:
         }
 
 
+def shown(found: views.Availability) -> tuple[str, str]:
+    """What a rollup shows of a cluster's availability: status and reason."""
+    return found.status, found.reason
+
+
+NOT_REPORTED = shown(availability.no_report())
+
+
 def rollup(placement: hubindex.HubPlacement, clusters: Mapping[str, views.ClusterState]) -> Rollup:
     """Join a placement's decisions with each cluster's availability."""
-    entries = tuple(
-        (name, clusters[name].availability if name in clusters else availability.no_report())
-        for name in placement.clusters
-    )
-    return Rollup(placement, entries)
+    entries = []
+    for name in placement.clusters:
+        state = clusters.get(name)
+        status, reason = shown(state.availability) if state is not None else NOT_REPORTED
+        entries.append((name, status, reason))
+    return Rollup(placement, tuple(entries))
 
 
-def render(item: Rollup, cache: FoldCache) -> bytes:
-    """Serialize a rollup (reusing the bytes while its content is unchanged)."""
-    shown = tuple((name, a.status, a.reason) for name, a in item.clusters)
-    key = (item.path, item.placement.source, shown)
-    return cache.get("placement-file", key, lambda: yamlout.dump(_body(item)))
+def render(item: Rollup, cache: FoldCache | None = None) -> bytes:
+    """Serialize a rollup (the incremental fold renders a placement only when it changed)."""
+    del cache  # kept for callers of the one-shot fold
+    return yamlout.dump(_body(item))
 
 
 def _body(item: Rollup) -> dict[str, Any]:
@@ -76,14 +92,14 @@ def _body(item: Rollup) -> dict[str, Any]:
     }
 
 
-def _grouped(clusters: Sequence[tuple[str, views.Availability]]) -> dict[str, list[Any]]:
+def _grouped(clusters: Sequence[Shown]) -> dict[str, list[Any]]:
     """Available clusters by name; the others with reason and built-in taint."""
     out: dict[str, list[Any]] = {"available": [], "unavailable": [], "unknown": []}
-    for name, found in clusters:
-        if found.status == "True":
+    for name, status, reason in clusters:
+        if status == "True":
             out["available"].append(name)
             continue
-        entry = {"name": name, "reason": found.reason}
-        entry["taint"] = availability.taint(found.status) or ""
-        out["unavailable" if found.status == "False" else "unknown"].append(entry)
+        entry = {"name": name, "reason": reason}
+        entry["taint"] = availability.taint(status) or ""
+        out["unavailable" if status == "False" else "unknown"].append(entry)
     return {key: value for key, value in out.items() if value}

@@ -14,10 +14,11 @@ with nothing changed gives the same bytes, hence no commit. Long lists are cut
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_ocm.placement import inventory
 from gitops_ocm.status import mwrs, placements, scan, views
@@ -80,7 +81,7 @@ def _header(page: Page) -> str:
         lines.append(f"| Repository | `{_code(_redact(page.repo_url))}` |")
     for label, value in _controller_facts(page.controller):
         lines.append(f"| {label} | {value} |")
-    renewed = [c.renew_time for c in page.clusters if c.renew_time is not None]
+    renewed = [f.renewed for f in map(_facts, page.clusters) if f.renewed is not None]
     if renewed:
         lines.append(f"| Latest lease renewal | {inventory.format_time(max(renewed))} |")
     lines += ["", _glance(page), ""]
@@ -102,16 +103,15 @@ def _controller_facts(controller: Mapping[str, Any] | None) -> list[tuple[str, s
 
 
 def _glance(page: Page) -> str:
-    accepted = [c for c in page.clusters if c.accepted]
-    statuses = [c.availability for c in accepted]
-    works = [w for c in accepted for w in c.works]
+    accepted = [f for f in map(_facts, page.clusters) if f.accepted]
     fine = sum(1 for r in page.replica_sets if _as_expected(r))
     return (
-        f"**{len(accepted)} clusters**: {sum(a.status == 'True' for a in statuses)} available, "
-        f"{sum(a.status == 'False' for a in statuses)} unavailable, "
-        f"{sum(a.expired for a in statuses)} stale, "
-        f"{sum(a.reason == views.NO_REPORT for a in statuses)} without a report. "
-        f"**{len(works)} works**: {sum(w.is_true('Available') for w in works)} available. "
+        f"**{len(accepted)} clusters**: {sum(f.status == 'True' for f in accepted)} available, "
+        f"{sum(f.status == 'False' for f in accepted)} unavailable, "
+        f"{sum(f.expired for f in accepted)} stale, "
+        f"{sum(f.no_report for f in accepted)} without a report. "
+        f"**{sum(f.works for f in accepted)} works**: "
+        f"{sum(f.available for f in accepted)} available. "
         f"**{len(page.replica_sets)} ManifestWorkReplicaSets**: {fine} as expected. "
         f"**{len(page.placements)} placements**."
     )
@@ -120,7 +120,7 @@ def _glance(page: Page) -> str:
 def _problems(page: Page) -> str:
     sections = [
         ("Source", _source_problems(page.controller)),
-        ("Clusters", [_cluster_problem(c) for c in page.clusters if _cluster_bad(c)]),
+        ("Clusters", [_cluster_problem(c) for c in page.clusters if _facts(c).bad]),
         ("Works", list(_work_problems(page.clusters))),
         (
             "ManifestWorkReplicaSets",
@@ -181,12 +181,19 @@ def _detail(cluster: views.ClusterState) -> str:
 
 def _work_problems(clusters: Iterable[views.ClusterState]) -> Iterable[str]:
     for cluster in clusters:
-        for work in cluster.works:
-            trouble = _work_trouble(work)
-            if trouble:
-                origin = f" (from {'/'.join(work.replica_set)})" if work.replica_set else ""
-                link = f"[{work.cluster}/{work.name}]({work.path})"
-                yield f"- {link}{origin}: {trouble}"
+        lines = cluster.derived.get("readme-work-problems")
+        if lines is None:
+            lines = cluster.derived["readme-work-problems"] = list(_cluster_work_problems(cluster))
+        yield from lines
+
+
+def _cluster_work_problems(cluster: views.ClusterState) -> Iterable[str]:
+    for work in cluster.works:
+        trouble = _work_trouble(work)
+        if trouble:
+            origin = f" (from {'/'.join(work.replica_set)})" if work.replica_set else ""
+            link = f"[{work.cluster}/{work.name}]({work.path})"
+            yield f"- {link}{origin}: {trouble}"
 
 
 def _work_trouble(work: views.WorkState) -> str:
@@ -237,13 +244,7 @@ def _clusters(clusters: Sequence[views.ClusterState]) -> str:
         "| Cluster | Availability | Detail | Lease renewed | Works applied / available / total |",
         "|---|---|---|---|---|",
     ]
-    for cluster in rows:
-        renewed = inventory.format_time(cluster.renew_time) if cluster.renew_time else "-"
-        works = f"{cluster.count('Applied')} / {cluster.count('Available')} / {len(cluster.works)}"
-        lines.append(
-            f"| {_cluster_link(cluster)} | {badge(cluster.availability)} | "
-            f"{_detail(cluster)} | {renewed} | {works} |"
-        )
+    lines += [_cluster_row(cluster) for cluster in rows]
     if len(rows) < len(accepted):
         lines += [
             "",
@@ -253,13 +254,54 @@ def _clusters(clusters: Sequence[views.ClusterState]) -> str:
     return "\n".join([*lines, ""])
 
 
+def _cluster_row(cluster: views.ClusterState) -> str:
+    found: str | None = cluster.derived.get("readme-row")
+    if found is None:
+        renewed = inventory.format_time(cluster.renew_time) if cluster.renew_time else "-"
+        works = f"{cluster.count('Applied')} / {cluster.count('Available')} / {len(cluster.works)}"
+        found = cluster.derived["readme-row"] = (
+            f"| {_cluster_link(cluster)} | {badge(cluster.availability)} | "
+            f"{_detail(cluster)} | {renewed} | {works} |"
+        )
+    return found
+
+
 def _cluster_rows(accepted: Sequence[views.ClusterState]) -> list[views.ClusterState]:
     if len(accepted) <= MAX_CLUSTER_ROWS:
         return list(accepted)
-    bad = [c for c in accepted if _cluster_bad(c)][:MAX_CLUSTER_ROWS]
+    bad = [c for c in accepted if _facts(c).bad][:MAX_CLUSTER_ROWS]
     room = MAX_CLUSTER_ROWS - len(bad)
-    good = [c for c in accepted if not _cluster_bad(c)][:room]
+    good = [c for c in accepted if not _facts(c).bad][:room]
     return sorted(bad + good, key=lambda c: c.name)
+
+
+class _Facts(NamedTuple):
+    """What the README's counts read of one cluster (computed once per cluster state)."""
+
+    accepted: bool
+    status: str
+    expired: bool
+    no_report: bool
+    bad: bool
+    works: int
+    available: int
+    renewed: datetime.datetime | None
+
+
+def _facts(cluster: views.ClusterState) -> _Facts:
+    found: _Facts | None = cluster.derived.get("readme-facts")
+    if found is None:
+        found = cluster.derived["readme-facts"] = _Facts(
+            cluster.accepted,
+            cluster.availability.status,
+            cluster.availability.expired,
+            cluster.availability.reason == views.NO_REPORT,
+            _cluster_bad(cluster),
+            len(cluster.works),
+            cluster.count("Available"),
+            cluster.renew_time,
+        )
+    return found
 
 
 def _cluster_link(cluster: views.ClusterState) -> str:
@@ -289,15 +331,30 @@ def _replica_sets(
             f"| [{item.namespace}/{item.name}]({item.path}) | {names} | {c.total} | "
             f"{c.applied} | {c.available} | {c.degraded} | {c.progressing} | {state} |"
         )
-    direct = [w for cl in clusters if cl.accepted for w in cl.works if w.replica_set is None]
-    if direct:
+    direct = [0, 0, 0]
+    for cluster in clusters:
+        if cluster.accepted:
+            for i, n in enumerate(_direct(cluster)):
+                direct[i] += n
+    if direct[0]:
         lines += [
             "",
-            f"Direct ManifestWorks: {len(direct)}, "
-            f"{sum(w.is_true('Applied') for w in direct)} applied, "
-            f"{sum(w.is_true('Available') for w in direct)} available.",
+            f"Direct ManifestWorks: {direct[0]}, {direct[1]} applied, {direct[2]} available.",
         ]
     return "\n".join([*lines, ""])
+
+
+def _direct(cluster: views.ClusterState) -> tuple[int, int, int]:
+    """A cluster's works not from a ManifestWorkReplicaSet: how many, applied, available."""
+    found: tuple[int, int, int] | None = cluster.derived.get("readme-direct")
+    if found is None:
+        direct = [w for w in cluster.works if w.replica_set is None]
+        found = cluster.derived["readme-direct"] = (
+            len(direct),
+            sum(w.is_true("Applied") for w in direct),
+            sum(w.is_true("Available") for w in direct),
+        )
+    return found
 
 
 def _placements(items: Sequence[placements.Rollup]) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import functools
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -77,11 +77,12 @@ class WorkDigest:
     prescription: str
     generation: int | None
     conditions: tuple[Condition, ...]
+    true_types: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
+    """The condition types that are True for the observed generation."""
 
-    @functools.cached_property
-    def true_types(self) -> frozenset[str]:
-        """The condition types that are True for the observed generation."""
-        return frozenset(c.type for c in self.conditions if c.status == "True" and self.current(c))
+    def __post_init__(self) -> None:
+        true = frozenset(c.type for c in self.conditions if c.status == "True" and self.current(c))
+        object.__setattr__(self, "true_types", true)  # computed once (frozen dataclass)
 
     def is_true(self, kind: str) -> bool:
         """Whether condition ``kind`` is True for the observed generation."""
@@ -265,8 +266,16 @@ def _field(key: str, value: str) -> str:
 
 
 def _scalar(value: str) -> str:
-    """A plain or single-quoted scalar's text."""
+    """A plain, single-quoted or (one-line, JSON-escaped) double-quoted scalar's text."""
     first = value[:1]
+    if first == '"':  # yamlout writes JSON strings; anything else goes to the YAML loader
+        try:
+            text = json.loads(value)
+        except ValueError as exc:
+            raise _Unusual from exc
+        if not isinstance(text, str):
+            raise _Unusual
+        return text
     if first == "'":
         if len(value) < 2 or value[-1] != "'":
             raise _Unusual

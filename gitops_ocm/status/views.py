@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 import functools
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from gitops_ocm.status import scan
 
@@ -67,16 +67,17 @@ class WorkState:
     replica_set: tuple[str, str] | None
     placement: str | None
     report: scan.WorkDigest | None
+    up_to_date: bool = dataclasses.field(init=False, repr=False, compare=False)
+    """Whether the report observed the current prescription (and is not being deleted)."""
 
-    @functools.cached_property
-    def up_to_date(self) -> bool:
-        """Whether the report observed the current prescription (and is not being deleted)."""
+    def __post_init__(self) -> None:
         report = self.report
-        return (
+        current = (
             report is not None
             and report.prescription == self.hub_blob
-            and not report.is_true("Deleting")
+            and "Deleting" not in report.true_types
         )
+        object.__setattr__(self, "up_to_date", current)  # computed once (frozen dataclass)
 
     def is_true(self, kind: str) -> bool:
         """Whether work condition ``kind`` is True in an up-to-date report."""
@@ -101,6 +102,8 @@ class ClusterState:
     report: ReportDigest | None
     availability: Availability
     works: tuple[WorkState, ...]
+    derived: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    """Values other modules derive from this (immutable) state, computed once (the README's)."""
 
     @property
     def renew_time(self) -> datetime.datetime | None:
@@ -116,4 +119,22 @@ class ClusterState:
 
     def count(self, kind: str) -> int:
         """How many of its works have condition ``kind`` True for the current prescription."""
-        return sum(work.is_true(kind) for work in self.works)
+        return self._true_counts.get(kind, 0)
+
+    @functools.cached_property
+    def _true_counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for work in self.works:
+            if work.up_to_date and work.report is not None:
+                for kind in work.report.true_types:
+                    out[kind] = out.get(kind, 0) + 1
+        return out
+
+
+@dataclasses.dataclass
+class Folded:
+    """The status tree: folders grafted from report trees, and every other file."""
+
+    subtrees: dict[str, str]
+    files: dict[str, bytes]
+    next_check: datetime.datetime | None

@@ -48,6 +48,14 @@ def _slow_work(data: bytes) -> scan.WorkDigest:
         ),
         pytest.param(_work([{**cond("Applied", "False"), "message": "it's: 'x'"}]), id="quotes"),
         pytest.param(_work([{**cond("Applied", "False"), "message": '"x" #1'}]), id="double-quote"),
+        pytest.param(
+            _work([{**cond("Applied", "False"), "message": 'tab\t "q" \\ \u00e9 # x: y'}]),
+            id="json-escapes",
+        ),
+        pytest.param(
+            _work([{**cond("Applied", "True"), "lastTransitionTime": "2024-05-01T10:00:00Z"}]),
+            id="quoted-timestamp",
+        ),
         pytest.param(_work([], generation=3), id="no-conditions"),
         pytest.param({**_work([]), "status": {}}, id="empty-status"),
     ],
