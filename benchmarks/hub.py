@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         fleetgen.commit_to_repo(root, repo)
         reported = seed_reports(repo)
-        ctl = controller.Controller(remote.open_store(str(repo)), clock=lambda: NOW)
+        ctl = controller.Controller(remote.open_store(str(repo)), clock=lambda: NOW, manage_gc=True)
         start = time.perf_counter()
         ctl.folder.fold(NOW)
         print(f"  {'fold of ' + str(reported) + ' reports (setup)':<34} "
@@ -115,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         report("the same cluster relabeled again", ctl.reconcile())
         ctl._last_inputs = None  # run the pass although its inputs are unchanged
         report("nothing changed, pass forced", ctl.reconcile())
-        cold = controller.Controller(remote.open_store(str(repo)), clock=lambda: NOW)
+        cold = controller.Controller(
+            remote.open_store(str(repo)), clock=lambda: NOW, manage_gc=True
+        )
         report("restarted controller, first pass", cold.reconcile())
     return 0
 

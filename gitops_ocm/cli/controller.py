@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         raise errors.UsageError("--interval must be > 0")
     store = remote.open_store(args.repo, args.cache_dir)
     hub_store = remote.open_store(args.hub_repo, args.cache_dir) if args.hub_repo else None
-    ctl = controller.Controller(store, branch=args.branch, hub_store=hub_store)
+    ctl = controller.Controller(store, branch=args.branch, hub_store=hub_store, manage_gc=True)
     if args.once:
         result = controller.reconcile_with_retry(ctl)
         log(result.log_line())

@@ -15,11 +15,13 @@ byte-identical.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import functools
+import gc
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from gitops_ocm import errors, source, validation
@@ -76,7 +78,10 @@ class Controller:
         hub_store: remote.Store | None = None,
         clock: Callable[[], datetime.datetime] | None = None,
         author: writer.Author | None = None,
+        manage_gc: bool = False,
     ) -> None:
+        """``manage_gc``: run the cyclic garbage collector between passes only (see :class:`Heap`);
+        for a process whose main job is this controller (the CLI)."""
         self.store = store
         self.hub_store = hub_store or store
         self.branch = branch
@@ -86,6 +91,7 @@ class Controller:
         self.findings = validation.Cache()
         self.render_cache = hub.RenderCache()
         self.engine = engine.Engine(self.render_cache)
+        self._heap = Heap(manage_gc)
         self._engine_hub: str | None = None  # the ocm/hub commit of the engine's last render
         self._last_inputs: tuple[Any, ...] | None = None  # see _inputs_key
         repo = self.hub_store.repo
@@ -99,12 +105,13 @@ class Controller:
     def reconcile(self) -> PassResult:
         """Run one pass and return what it did."""
         start = time.perf_counter()
-        self.store.fetch()
-        if self.hub_store is not self.store:
-            self.hub_store.fetch()
-        result = self._reconcile()
-        published = time.perf_counter()
-        status_commit = self.folder.fold(self.clock())
+        with self._heap.pass_():
+            self.store.fetch()
+            if self.hub_store is not self.store:
+                self.hub_store.fetch()
+            result = self._reconcile()
+            published = time.perf_counter()
+            status_commit = self.folder.fold(self.clock())
         return dataclasses.replace(
             result,
             seconds=time.perf_counter() - start,
@@ -334,6 +341,45 @@ class Controller:
             author=self.author,
         )
         self.hub_store.push(STATUS_BRANCH, result.previous)
+
+
+class Heap:
+    """Keeps Python's cyclic garbage collector off the controller's long-lived caches.
+
+    The caches (parsed files, rendered bytes, the engine's tree) hold millions of
+    objects; a full collection walks all of them, and allocation-heavy passes
+    trigger many, which at fleet scale doubled the time of a one-label pass. With
+    management on, the collector is paused during a pass; after it, the young
+    objects are collected (cycles made by the pass are freed) and the survivors
+    are frozen out of later collections. Every ``full_every`` passes everything is
+    unfrozen and collected, so cycles among old objects are freed too.
+    """
+
+    def __init__(self, enabled: bool, full_every: int = 100) -> None:
+        self.enabled = enabled
+        self.full_every = full_every
+        self.passes = 0
+
+    @contextlib.contextmanager
+    def pass_(self) -> Iterator[None]:
+        """Run one pass with the collector paused, then settle the heap."""
+        if not self.enabled:
+            yield
+            return
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            if was_enabled:
+                gc.enable()
+            self.passes += 1
+            if self.passes % self.full_every == 0:
+                gc.unfreeze()
+                gc.collect()
+            else:
+                gc.collect(1)
+            gc.freeze()
 
 
 def _path(store: remote.Store) -> str:
