@@ -121,6 +121,13 @@ def page_bytes(namespace: str, placement: str, page: Page) -> bytes:
     return head + b"".join([_line(c) for c in clusters[1:]])
 
 
+def page_entry(namespace: str, placement: str, page: Page) -> tuple[tuple[str, str], history.Page]:
+    """Return what ``history.entry_of(to_object(...))`` reads a page back as, without the body."""
+    clusters = tuple(c for c in sorted(page.clusters) if c)
+    index = page.group_index if str(page.group_index).isdigit() else 0
+    return (namespace, placement), history.Page(page.name, index, page.group_name, clusters)
+
+
 def _line(cluster: str) -> bytes:
     """Return the lines one decision takes in a page."""
     line = _LINES.get(cluster)

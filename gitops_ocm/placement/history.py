@@ -111,20 +111,15 @@ def _cached_entry(tree: Mapping[str, bytes], path: str, cache: yamlout.Cache) ->
 _TABLE = "history"
 
 
-def remember(
-    cache: yamlout.Cache, data: bytes, body: Mapping[str, Any], *, loaded_as_is: bool = False
-) -> None:
+def remember(cache: yamlout.Cache, data: bytes, body: Mapping[str, Any]) -> None:
     """Record what a file we are publishing will read back as, so the next pass skips parsing it.
 
     ``body`` must be what ``data`` loads as (a JSON-like object: ``yamlout.dump``
     round-trips it); it is normalized through JSON so tuples become lists, as
-    loading gives, unless the caller says it holds only dicts, lists and strings
-    (``loaded_as_is``).
+    loading gives.
     """
 
     def make() -> _Entry:
-        if loaded_as_is:
-            return entry_of(body)
         try:
             loaded = json.loads(json.dumps(body))
         except (TypeError, ValueError):  # not JSON-like: parse what we wrote
@@ -132,6 +127,11 @@ def remember(
         return entry_of(loaded)
 
     cache.memo(_TABLE, ("blob", yamlfile.blob_id(data)), make)
+
+
+def remember_entry(cache: yamlout.Cache, data: bytes, entry: _Entry) -> None:
+    """Record what a file we are publishing reads back as, when the caller knows the entry."""
+    cache.memo(_TABLE, ("blob", yamlfile.blob_id(data)), lambda: entry)
 
 
 def _entry(tree: Mapping[str, bytes], path: str) -> _Entry:

@@ -348,8 +348,8 @@ def files(
         for page in res.pages:
             data = decisions.page_bytes(res.namespace, res.name, page)
             if cache is not None:
-                body = decisions.to_object(res.namespace, res.name, page)
-                history.remember(cache, data, body, loaded_as_is=True)
+                entry = decisions.page_entry(res.namespace, res.name, page)
+                history.remember_entry(cache, data, entry)
             out[f"{folder}/{page.name}.yaml"] = data
     return out
 

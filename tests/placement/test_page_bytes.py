@@ -1,4 +1,4 @@
-"""The fast PlacementDecision writer gives exactly the generic writer's bytes."""
+"""The fast PlacementDecision writer gives the generic writer's bytes, and reads back the same."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gitops_ocm.model import yamlout
-from gitops_ocm.placement import decisions
+from gitops_ocm.placement import decisions, history
 
 _NAMES = st.one_of(
     st.from_regex(r"[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?", fullmatch=True),
@@ -24,3 +24,5 @@ def test_page_bytes_equal_generic_dump(clusters: list[str], index: int, group: s
     page = decisions.Page("p-decision-1", index, group, tuple(clusters))
     expected = yamlout.dump(decisions.to_object("ns", "p", page))
     assert decisions.page_bytes("ns", "p", page) == expected
+    body = decisions.to_object("ns", "p", page)
+    assert decisions.page_entry("ns", "p", page) == history.entry_of(body)
