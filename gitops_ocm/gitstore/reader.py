@@ -297,10 +297,33 @@ class PerFolder:
         return found
 
 
+_BIG_TREES: dict[bytes, dict[str, objects.Leaf]] = {}
+_BIG = 1000  # entries; smaller trees are parsed again, bigger ones kept (a few, by id)
+_KEEP = 8
+
+
 def _entries_of(repo: pygit2.Repository, oid: bytes) -> dict[str, objects.Leaf]:
-    """Return a tree's entries by name, parsed from the raw object (no per-entry objects)."""
+    """Return a tree's entries by name, parsed from the raw object (no per-entry objects).
+
+    The result is shared: do not mutate it. Trees are named by their content, so
+    the few big ones (the 10,000-entry ``clusters/`` of a hub tree, read several
+    times a pass) are kept by id whatever repository they came from.
+    """
+    found = _BIG_TREES.get(oid)
+    if found is not None:
+        return found
     _kind, payload = repo.odb.read(pygit2.Oid(raw=oid))
-    return objects.parse_tree(payload)
+    entries = objects.parse_tree(payload)
+    if len(entries) >= _BIG:
+        if len(_BIG_TREES) >= _KEEP:
+            del _BIG_TREES[next(iter(_BIG_TREES))]
+        _BIG_TREES[oid] = entries
+    return entries
+
+
+def tree_entries(repo: pygit2.Repository, oid: bytes) -> dict[str, objects.Leaf]:
+    """Return the entries of tree ``oid`` by name (shared: copy before changing it)."""
+    return _entries_of(repo, oid)
 
 
 def folder_ids(repo: pygit2.Repository, rev: str | None, parent: str) -> dict[str, str]:

@@ -183,10 +183,7 @@ def _draft_files(files: Mapping[str, bytes], grafts: dict[str, objects.Leaf]) ->
 
 def _load(repo: pygit2.Repository, oid: bytes) -> objects.Tree:
     """Read an existing tree into an editable node whose entries are leaves."""
-    kind, payload = repo.odb.read(pygit2.Oid(raw=oid))
-    if kind != pygit2.enums.ObjectType.TREE:
-        raise errors.InvalidInput(f"{oid.hex()} is not a tree")
-    entries: dict[str, objects.Leaf | objects.Tree] = {**objects.parse_tree(payload)}
+    entries: dict[str, objects.Leaf | objects.Tree] = {**reader.tree_entries(repo, oid)}
     return objects.Tree(entries, oid, b"")
 
 
