@@ -124,7 +124,7 @@ def assert_same_parse(path: str, data: bytes, monkeypatch: pytest.MonkeyPatch) -
         assert fast == summary(path, data)
 
 
-def outcome(load: Any, data: bytes) -> tuple[str, str]:
+def outcome(load: Any, data: bytes | str) -> tuple[str, str]:
     """Return what a loader gives for ``data``: its value, or its exception."""
     try:
         return ("value", typed(load(data)))
@@ -199,3 +199,11 @@ def test_random_text_parses_as_with_the_full_loader(fragments: list[str]) -> Non
 def test_random_text_loads_as_with_yaml_load(fragments: list[str]) -> None:
     """Any text built from YAML's significant pieces loads exactly as ``yaml.load`` does."""
     assert_same_load("".join(fragments).encode())
+
+
+@pytest.mark.parametrize("name", ["int-keys", "timestamps", "merge", "syntax-error", "unicode"])
+def test_text_loads_as_with_yaml_load(name: str) -> None:
+    """``yamlout.load`` also takes text, as ``yaml.load`` does, with the same result."""
+    text = CORNER_CASES[name]
+    reference = outcome(lambda d: yaml.load(d, Loader=yaml.CSafeLoader), text)
+    assert outcome(yamlout.load, text) == reference

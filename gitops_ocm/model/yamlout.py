@@ -240,7 +240,7 @@ def load(data: bytes) -> Any:
     loader. A document without anchors (all of ours) is built directly by
     :mod:`yamlbuild`; anything else, errors included, goes through ``yaml.load``.
     """
-    if b"&" not in data:
+    if _without_anchors(data):
         loader = _Reader(data)
         try:
             node = loader.get_single_node()
@@ -250,6 +250,13 @@ def load(data: bytes) -> Any:
         finally:
             loader.dispose()
     return yaml.load(data, Loader=yaml.CSafeLoader)
+
+
+def _without_anchors(data: bytes | str) -> bool:
+    """Return True when ``data`` (bytes or text, as ``yaml.load`` takes) has no ``&``."""
+    if isinstance(data, bytes):
+        return b"&" not in data
+    return isinstance(data, str) and "&" not in data
 
 
 _MISSING = object()
