@@ -10,15 +10,13 @@ in its own right).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from gitops_ocm.gitstore import reader
-from gitops_ocm.model import repoconfig, snapshot, yamlfile
+from gitops_ocm.model import repoconfig, snapshot, yamlbuild, yamlfile
 from gitops_ocm.problems import Problem, Severity
 
 
@@ -89,7 +87,7 @@ def load_directory(
     config_data = config_path.read_bytes() if config_path.is_file() else None
     config, found = repoconfig.parse_config(config_data)
     files: list[yamlfile.ParsedFile] = []
-    with _collector_paused():
+    with yamlbuild.collector_paused():
         _load_entries(base, config, cache, files, found)
         return snapshot.build(files, found, revision=str(base))
 
@@ -160,7 +158,7 @@ def load_commit(repo: Any, rev: str = "HEAD", cache: ParseCache | None = None) -
     tree = commit.tree
     config, found = repoconfig.parse_config(reader.read_path(repo, tree, repoconfig.CONFIG_FILE))
     walker = _TreeWalker(repo, config, cache)
-    with _collector_paused():
+    with yamlbuild.collector_paused():
         files, problems = walker.folder(str(tree.id), "")
         cache.folders = walker.used
         return snapshot.build(files, [*found, *problems], revision=str(commit.id))
@@ -211,26 +209,6 @@ class _TreeWalker:
                     parsed = self.cache.parse(path, reader.read_blob(self.repo, oid), oid)
                 files.append(parsed)
         return tuple(files), tuple(found)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while files are parsed.
-
-    A cold load builds about a million dicts and lists that all stay alive in
-    the parse cache; meanwhile the collector would scan the growing heap again
-    and again (about 15% of a cold load of the benchmark fleet). Parsing makes
-    no reference cycles, so nothing is lost by letting the collector resume
-    afterwards with what survived. Leaves the collector as it found it.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _link_stays_inside(path: str, target: str) -> bool:
