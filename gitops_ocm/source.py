@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_ocm.gitstore import reader
-from gitops_ocm.model import repoconfig, snapshot, yamlfile
+from gitops_ocm.model import repoconfig, snapshot, yamlbuild, yamlfile
 from gitops_ocm.problems import Problem, Severity
 
 
@@ -87,6 +87,19 @@ def load_directory(
     config_data = config_path.read_bytes() if config_path.is_file() else None
     config, found = repoconfig.parse_config(config_data)
     files: list[yamlfile.ParsedFile] = []
+    with yamlbuild.collector_paused():
+        _load_entries(base, config, cache, files, found)
+        return snapshot.build(files, found, revision=str(base))
+
+
+def _load_entries(
+    base: Path,
+    config: repoconfig.RepoConfig,
+    cache: ParseCache,
+    files: list[yamlfile.ParsedFile],
+    found: list[Problem],
+) -> None:
+    """Parse the candidate files of a working tree into ``files``, problems into ``found``."""
     for path, entry in _walk_directory(str(base), ""):
         if entry.is_symlink():
             is_yaml = repoconfig.is_candidate(path)
@@ -104,7 +117,6 @@ def load_directory(
             files.append(cache.parse_file(path, entry))
         except OSError as exc:
             found.append(Problem(path, 1, 1, "S109", "", f"cannot read file: {exc.strerror}"))
-    return snapshot.build(files, found, revision=str(base))
 
 
 def _walk_directory(folder: str, prefix: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
@@ -146,9 +158,10 @@ def load_commit(repo: Any, rev: str = "HEAD", cache: ParseCache | None = None) -
     tree = commit.tree
     config, found = repoconfig.parse_config(reader.read_path(repo, tree, repoconfig.CONFIG_FILE))
     walker = _TreeWalker(repo, config, cache)
-    files, problems = walker.folder(str(tree.id), "")
-    cache.folders = walker.used
-    return snapshot.build(files, [*found, *problems], revision=str(commit.id))
+    with yamlbuild.collector_paused():
+        files, problems = walker.folder(str(tree.id), "")
+        cache.folders = walker.used
+        return snapshot.build(files, [*found, *problems], revision=str(commit.id))
 
 
 Listing = tuple[tuple[yamlfile.ParsedFile, ...], tuple[Problem, ...]]

@@ -29,6 +29,7 @@ EXPECTED = {
     "recursive-anchor.yaml": ("S111", None),
     "undefined-alias.yaml": ("S103", 1),
     "complex-key.yaml": ("S111", 1),
+    "bad-tagged-scalar.yaml": ("S103", 6),
 }
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
+import pytest
 from repokit import CLUSTER, commit_files, write_files
 
 from gitops_ocm import source
@@ -106,3 +108,35 @@ def test_blob_id_matches_git(bare_repo: Path) -> None:
     repo = pygit2.Repository(str(bare_repo))
     data = b"kind: X\n"
     assert yamlfile.blob_id(data) == str(repo.create_blob(data))
+
+
+def _parse_recording(seen: list[bool]) -> object:
+    """Return yamlfile.parse wrapped to record whether the collector ran during each parse."""
+    parse = yamlfile.parse
+
+    def recording(path: str, data: bytes, blob: str | None = None) -> yamlfile.ParsedFile:
+        seen.append(gc.isenabled())
+        return parse(path, data, blob)
+
+    return recording
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector-on", "collector-off"])
+def test_collector_is_paused_while_parsing(
+    enabled: bool, bare_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading pauses the cyclic collector while parsing, and leaves it as it found it."""
+    files = {"clusters/all.yaml": TWO_DOCS}
+    commit_files(bare_repo, files)
+    write_files(tmp_path, files)
+    seen: list[bool] = []
+    monkeypatch.setattr(yamlfile, "parse", _parse_recording(seen))
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        source.load_revision(str(bare_repo), "main")
+        source.load_directory(tmp_path)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+    assert seen == [False, False]

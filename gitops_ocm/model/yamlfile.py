@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from gitops_ocm import problems
+from gitops_ocm.model import yamlbuild
 from gitops_ocm.problems import Problem
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -49,7 +50,7 @@ def _resolvers_without_timestamps() -> dict[Any, Any]:
     return table
 
 
-class _Loader(yaml.CSafeLoader):
+class _Loader(yamlbuild.Loader):
     """A safe C loader that counts expansion and depth and refuses duplicate keys."""
 
     yaml_implicit_resolvers = _resolvers_without_timestamps()
@@ -78,6 +79,10 @@ class _Loader(yaml.CSafeLoader):
         self._expanded += 1
         try:
             value = super().construct_object(node, deep=True)
+        except (LookupError, ValueError, AttributeError, TypeError) as exc:
+            if not isinstance(node, yaml.ScalarNode):
+                raise
+            raise _Refused("S103", _unreadable(node), node.start_mark) from exc
         finally:
             self._depth -= 1
         self._sizes[node] = self._expanded - before
@@ -99,6 +104,14 @@ class _Loader(yaml.CSafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+_SCALARS = yamlbuild.scalar_constructors(_Loader)
+
+
+def _unreadable(node: yaml.Node) -> str:
+    """Describe a tagged scalar its constructor cannot read (``!!int ''``, ``!!bool x``)."""
+    value = str(node.value)
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    return f"YAML error: {shown!r} is not a valid {node.tag.rpartition(':')[2]} value"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -143,6 +156,14 @@ def parse(path: str, data: bytes, blob: str | None = None) -> ParsedFile:
     deep = _nesting_beyond_limit(text)
     if deep is not None:
         return ParsedFile(path, blob, data, (), (_at(path, deep, "S107", _DEEP),))
+    fast = _fast_documents(path, text)
+    if fast is not None:
+        return ParsedFile(path, blob, data, fast, ())
+    return _parse_fully(path, data, blob, text)
+
+
+def _parse_fully(path: str, data: bytes, blob: str, text: str) -> ParsedFile:
+    """Parse with the counting constructor: anchors, aliases and every problem."""
     loader = _Loader(text)
     docs: list[Document] = []
     found: list[Problem] = []
@@ -184,6 +205,39 @@ def parse(path: str, data: bytes, blob: str | None = None) -> ParsedFile:
     if found:
         return ParsedFile(path, blob, data, (), tuple(found))
     return ParsedFile(path, blob, data, tuple(docs), ())
+
+
+def _fast_documents(path: str, text: str) -> tuple[Document, ...] | None:
+    """Return the documents of a file without anchors, or None to take the full path.
+
+    Without anchors no node is shared, so the full constructor's expansion count
+    and recursion checks have nothing to find, and :mod:`yamlbuild` builds the
+    bodies directly. Anything it does not vouch for (a problem of any kind
+    included) returns None, and :func:`parse` reads the file the full way, which
+    finds and reports exactly what it always did.
+    """
+    if "&" in text:
+        return None
+    loader = _Loader(text)
+    docs: list[Document] = []
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                break
+            body = yamlbuild.build_document(loader, node, _SCALARS)
+            if type(body) is dict:
+                mark = _first_mark(node)
+                docs.append(Document(path, index, mark.line + 1, mark.column + 1, body))
+            elif body is not None:
+                return None
+            index += 1
+    except Exception:  # whatever it is, the full path meets it again and reports it
+        return None
+    finally:
+        loader.dispose()
+    return tuple(docs)
 
 
 def _mark(mark: object) -> yaml.Mark | None:

@@ -32,6 +32,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+from gitops_ocm.model import yamlbuild
+
 _TOP = ("apiVersion", "kind", "metadata", "spec", "status")
 
 # Plain scalars: a letter first, then a safe alphabet; single spaces between words.
@@ -224,9 +226,37 @@ def _float(value: float) -> str:
     return text
 
 
+class _Reader(yamlbuild.Loader):
+    """``CSafeLoader`` with memoized plain-scalar tags (same resolvers, same constructors)."""
+
+
+_SCALARS = yamlbuild.scalar_constructors(_Reader)
+
+
 def load(data: bytes) -> Any:
-    """Read back one document we wrote (trusted input: our own published trees)."""
+    """Read one document, exactly as ``yaml.load`` with ``CSafeLoader`` does.
+
+    Used for our own published trees and for agents' reports, so it stays a safe
+    loader. A document without anchors (all of ours) is built directly by
+    :mod:`yamlbuild`; anything else, errors included, goes through ``yaml.load``.
+    """
+    if _without_anchors(data):
+        loader = _Reader(data)
+        try:
+            node = loader.get_single_node()
+            return None if node is None else yamlbuild.build_single(loader, node, _SCALARS)
+        except Exception:  # whatever it is, yaml.load below meets it again
+            pass
+        finally:
+            loader.dispose()
     return yaml.load(data, Loader=yaml.CSafeLoader)
+
+
+def _without_anchors(data: bytes | str) -> bool:
+    """Return True when ``data`` (bytes or text, as ``yaml.load`` takes) has no ``&``."""
+    if isinstance(data, bytes):
+        return b"&" not in data
+    return isinstance(data, str) and "&" not in data
 
 
 _MISSING = object()

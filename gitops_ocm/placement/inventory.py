@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from gitops_ocm.model import snapshot as snapshot_mod
-from gitops_ocm.model import yamlout
+from gitops_ocm.model import yamlbuild, yamlout
 from gitops_ocm.placement import quantity
 
 UNREACHABLE = "cluster.open-cluster-management.io/unreachable"
@@ -112,13 +112,14 @@ def build(
     seen: dict[str, ClusterInfo] = {}
     scores = _score_paths(status_tree)
     previous = previous_hub or {}
-    for obj in snap.of_kind("ManagedCluster"):
-        if obj.name and obj.name not in seen:
-            paths = scores.get(obj.name, ())
-            if cache is None:
-                seen[obj.name] = from_objects(obj.body, status_tree, now, previous, paths)
-            else:
-                seen[obj.name] = _cached(obj.body, status_tree, now, previous, paths, cache)
+    with yamlbuild.collector_paused():  # reports are parsed: thousands of small documents
+        for obj in snap.of_kind("ManagedCluster"):
+            if obj.name and obj.name not in seen:
+                paths = scores.get(obj.name, ())
+                if cache is None:
+                    seen[obj.name] = from_objects(obj.body, status_tree, now, previous, paths)
+                else:
+                    seen[obj.name] = _cached(obj.body, status_tree, now, previous, paths, cache)
     return tuple(seen[name] for name in sorted(seen))
 
 

@@ -85,7 +85,10 @@ class Compiler:
             return lambda value: True
         if schema is False:
             return lambda value: False
-        return _all(self._keywords(schema, base))
+        check = _all(self._keywords(schema, base))
+        if set(schema) <= _STRING_ONLY and schema.get("type") == "string":
+            return _remembered(check)
+        return check
 
     def _keywords(self, schema: Mapping[str, Any], base: str) -> list[Check]:
         """Compile each keyword of a schema object; fail on unknown keywords."""
@@ -184,6 +187,29 @@ _HANDLED = frozenset(
         "else",
     }
 )
+
+
+# A schema made of only these keywords, with "type": "string", judges a value by
+# its text alone: its answer for a string can be remembered.
+_STRING_ONLY = _ANNOTATIONS | {"type", "pattern", "minLength", "maxLength", "enum", "const"}
+_REMEMBERED_LIMIT = 1 << 16
+
+
+def _remembered(check: Check) -> Check:
+    """Remember ``check``'s answer per string (label keys and values repeat across a fleet)."""
+    answers: dict[str, bool] = {}
+
+    def remembered(value: Any) -> bool:
+        if type(value) is not str:
+            return check(value)
+        answer = answers.get(value)
+        if answer is None:
+            answer = check(value)
+            if len(answers) < _REMEMBERED_LIMIT:
+                answers[value] = answer
+        return answer
+
+    return remembered
 
 
 def _type(wanted: str | list[str]) -> Check:

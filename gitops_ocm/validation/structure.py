@@ -17,7 +17,8 @@ import difflib
 import functools
 import json
 import pathlib
-from collections.abc import Iterable, Iterator, Sequence
+import types
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitops_ocm import problems
@@ -62,9 +63,14 @@ def schema_dir() -> pathlib.Path:
     raise FileNotFoundError(f"no schemas directory next to {package}")
 
 
-def schema_files() -> dict[str, str]:
-    """Return the schema file name of every kind that has one, by kind."""
-    return {kind: info.schema for kind, info in {**kinds.KINDS, **kinds.PUBLISHED_KINDS}.items()}
+def schema_files() -> Mapping[str, str]:
+    """Return the schema file name of every kind that has one, by kind (built once)."""
+    return _SCHEMA_FILES
+
+
+_SCHEMA_FILES: Mapping[str, str] = types.MappingProxyType(
+    {kind: info.schema for kind, info in {**kinds.KINDS, **kinds.PUBLISHED_KINDS}.items()}
+)
 
 
 @functools.cache
