@@ -258,3 +258,41 @@ def _write_loose(
             odb.write(pygit2.enums.ObjectType.TREE, payload)
     except pygit2.GitError as exc:
         raise errors.Transient(f"cannot write objects: {exc}") from exc
+
+
+def graft_known(
+    repo: pygit2.Repository,
+    branch: str,
+    subtrees: Mapping[str, str],
+    files: Mapping[str, bytes],
+    message: str,
+    trailers: Mapping[str, str] | None = None,
+    *,
+    author: Author = Author(),
+    known: dict[str, tuple[bytes, bytes]],
+) -> PublishResult:
+    """:func:`graft`, hashing each file once and only when its content is new.
+
+    ``known`` maps a path to (content, raw blob id) from the caller's previous
+    call; a file whose content is that very object keeps its id. It is replaced
+    by this call's files (a caller that keeps its unchanged contents as the
+    same objects hashes only what changed).
+    """
+    tip = refs.read_tip(repo, refs.branch_ref(branch))
+    grafts = {folder.strip("/"): _tree_leaf(repo, tree) for folder, tree in subtrees.items()}
+    ids: dict[str, tuple[bytes, bytes]] = {}
+    blobs: dict[bytes, bytes] = {}
+    leaves: dict[str, objects.Leaf] = {}
+    for path, data in files.items():
+        found = known.get(path)
+        oid = found[1] if found is not None and found[0] is data else objects.blob_id(data)
+        ids[path] = (data, oid)
+        blobs[oid] = data
+        leaves[path] = objects.Leaf(objects.MODE_BLOB, oid)
+    clash = leaves.keys() & grafts.keys()
+    if clash:
+        raise errors.InvalidInput(f"paths given both as files and as grafts: {sorted(clash)}")
+    known.clear()
+    known.update(ids)
+    draft = _Draft(objects.build({**leaves, **grafts}), blobs)
+    return _commit(repo, tip, draft, message, trailers, author)

@@ -61,6 +61,7 @@ class StatusFolder:
         self._written: tuple[dict[str, str], dict[str, Any]] | None = None  # tree ids, groups
         self._branch_tips: dict[str, reader.BranchTip] = {}
         self._hub: HubView | None = None  # hub tip, what the fold reads of it, accepted clusters
+        self._blob_ids: dict[str, tuple[bytes, bytes]] = {}  # path -> (content, id) last written
 
     def fold(self, now: datetime.datetime) -> str | None:
         """Fold if anything changed; return the new ocm/status commit, or None."""
@@ -145,7 +146,7 @@ class StatusFolder:
             if folder not in taken:
                 subtrees.update(grafts)
                 files.update(content)
-        result = writer.graft(
+        result = writer.graft_known(
             self.store.repo,
             STATUS_BRANCH,
             subtrees,
@@ -153,6 +154,7 @@ class StatusFolder:
             f"status: fold {reports} reports",
             {"Hub-Commit": hub_tip or "none"},
             author=self.author,
+            known=self._blob_ids,
         )
         if result.created:
             self.store.push(STATUS_BRANCH, result.previous)

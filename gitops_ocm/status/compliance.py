@@ -13,9 +13,10 @@ policies one of them touched; the output equals a fresh :class:`Compliance`'s.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from gitops_ocm.model import yamlout
 from gitops_ocm.policy import rollup
@@ -29,6 +30,59 @@ Member = tuple[str | None, str, bytes | None]  # report blob id, compliance, row
 
 
 _ROWS_AT = b"status:\n  status:\n"
+_REBUILD_SHARE = 8  # rebuild a policy's rows when more than 1/8 of its members changed
+_STATES = {
+    policy_status.COMPLIANT: "compliant",
+    policy_status.NONCOMPLIANT: "noncompliant",
+    policy_status.PENDING: "pending",
+}
+
+
+@dataclasses.dataclass
+class _Rows:
+    """One root policy's members in cluster order: names, file rows, and counts by state."""
+
+    clusters: list[str]
+    rows: list[bytes | None]
+    counts: dict[str, int]  # compliant, noncompliant, pending, unknown (as counts_of)
+    odd: int  # rows not in the usual shape (None)
+
+    @classmethod
+    def of(cls, members: Mapping[str, Member]) -> _Rows:
+        """Build from all members (sorting them once)."""
+        clusters = sorted(members)
+        rows = [members[c][2] for c in clusters]
+        counts = rollup.counts_of(m[1] for m in members.values())
+        return cls(clusters, rows, counts, rows.count(None))
+
+    def remove(self, cluster: str, old: Member) -> None:
+        """Take one member out."""
+        at = bisect.bisect_left(self.clusters, cluster)
+        del self.clusters[at]
+        del self.rows[at]
+        self.counts[_STATES.get(old[1], "unknown")] -= 1
+        self.odd -= old[2] is None
+
+    def add(self, cluster: str, new: Member) -> None:
+        """Put one member in (not present)."""
+        at = bisect.bisect_left(self.clusters, cluster)
+        self.clusters.insert(at, cluster)
+        self.rows.insert(at, new[2])
+        self.counts[_STATES.get(new[1], "unknown")] += 1
+        self.odd += new[2] is None
+
+    def compliant(self) -> str:
+        """The root compliance (``policy_status.root_compliance`` of the members' states)."""
+        n = self.counts
+        if not self.clusters:
+            return ""
+        if n["noncompliant"]:
+            return policy_status.NONCOMPLIANT
+        if n["pending"]:
+            return policy_status.PENDING
+        if n["unknown"]:
+            return ""
+        return policy_status.COMPLIANT
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +106,8 @@ class Compliance:
         self._clusters: dict[str, tuple[object, tuple[Entry, ...]]] = {}
         self._members: dict[str, dict[str, Member]] = {}
         self._roots: dict[str, Root] = {}
+        self._lists: dict[str, _Rows] = {}  # members in order, kept in step with _members
+        self._changes: dict[str, dict[str, Member | None]] = {}  # this pass: replica -> old
         self._rows: dict[str, dict[str, bytes | None]] = {}  # cluster -> compliance -> YAML
 
     def fold(
@@ -84,11 +140,14 @@ class Compliance:
             self._clusters[cluster] = (key, entries)
         for replica in dirty:
             members = self._members.get(replica)
+            changes = self._changes.pop(replica, {})
             if members:
-                self._roots[replica] = self._root(replica, members)
+                self._roots[replica] = self._root(replica, members, changes)
             else:
                 self._members.pop(replica, None)
                 self._roots.pop(replica, None)
+                self._lists.pop(replica, None)
+        self._changes.clear()
         return self._files(policy_sets)
 
     def _update(
@@ -102,9 +161,11 @@ class Compliance:
         """Replace one cluster's entries in the policies' member lists."""
         known = self._clusters.get(cluster)
         new = dict(entries)
+        changes = self._changes
         for replica, _blob in known[1] if known else ():
             if replica not in new:
-                del self._members[replica][cluster]
+                gone = self._members[replica].pop(cluster)
+                changes.setdefault(replica, {}).setdefault(cluster, gone)
                 dirty.add(replica)
         rows = self._rows.setdefault(cluster, {})
         all_members = self._members
@@ -119,27 +180,44 @@ class Compliance:
             if compliant not in rows:
                 rows[compliant] = _fragment(_row(cluster, compliant))
             members[cluster] = (blob, compliant, rows[compliant])
+            changes.setdefault(replica, {}).setdefault(cluster, old)
             dirty.add(replica)
 
-    def _root(self, replica: str, members: Mapping[str, Member]) -> Root:
+    def _root(
+        self, replica: str, members: Mapping[str, Member], changes: Mapping[str, Member | None]
+    ) -> Root:
         """Compute one root policy's compliance, file and README row.
 
         The file is what ``yamlout.dump`` gives for the whole Policy; its rows
         (one per cluster, last in the document) are each dumped once per
         (cluster, compliance) and joined, which makes rebuilding a 10,000-cluster
-        policy cheap. Rows that do not come out in the expected shape fall back
-        to dumping the whole body.
+        policy cheap. The rows are kept in cluster order with the counts by
+        state; ``changes`` (cluster -> member before this pass, None if new)
+        updates them, so a policy whose membership moved by a few clusters costs
+        a few list edits and one join. Rows that do not come out in the expected
+        shape fall back to dumping the whole body.
         """
         namespace, _, name = replica.partition(".")
-        clusters = sorted(members)
-        states = {cluster: members[cluster][1] for cluster in clusters}
-        compliant = policy_status.root_compliance(states)
-        row = rollup.readme_row_of((namespace, name), compliant, rollup.counts_of(states.values()))
-        rows = [members[cluster][2] for cluster in clusters[1:]]
-        first = [_row(clusters[0], states[clusters[0]])]
-        if None in rows:
-            first = [_row(cluster, states[cluster]) for cluster in clusters]
-            rows = []
+        kept = self._lists.get(replica)
+        if kept is None or len(changes) * _REBUILD_SHARE > len(members):
+            kept = self._lists[replica] = _Rows.of(members)
+        else:
+            for cluster, old in changes.items():
+                if old is not None:
+                    kept.remove(cluster, old)
+                new = members.get(cluster)
+                if new is not None:
+                    kept.add(cluster, new)
+        compliant = kept.compliant()
+        row = rollup.readme_row_of((namespace, name), compliant, kept.counts)
+        clusters = kept.clusters
+        first_state = members[clusters[0]][1]
+        if kept.odd:
+            first = [_row(cluster, members[cluster][1]) for cluster in clusters]
+            rest: list[bytes] = []
+        else:
+            first = [_row(clusters[0], first_state)]
+            rest = cast(list[bytes], kept.rows[1:])  # no None: kept.odd is 0
         head: dict[str, Any] = {"compliant": compliant} if compliant else {}
         body = {
             "apiVersion": "policy.open-cluster-management.io/v1",
@@ -147,7 +225,7 @@ class Compliance:
             "metadata": {"name": name, "namespace": namespace},
             "status": {**head, "status": first},
         }
-        data = yamlout.dump(body) + b"".join(r for r in rows if r is not None)
+        data = yamlout.dump(body) + b"".join(rest)
         return Root(compliant, data, row)
 
     def _files(

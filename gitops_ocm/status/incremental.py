@@ -12,7 +12,10 @@ handful of changes. A :class:`Folder` therefore keeps, between passes:
 * the hub works of each cluster and each placement, by the folder's key (its
   tree id), so only changed hub folders are read;
 * per placement: which clusters it decided, and its rollup and file, redone
-  only when the placement or a decided cluster's shown availability changed;
+  only when the placement or a decided cluster's shown availability changed
+  (from the set of available clusters and the shown availability of the
+  others: set operations, then work per decided cluster that is not
+  available; the available names are joined as lines, not dumped one by one);
 * per ManifestWorkReplicaSet: the counts of its works per placement, kept as a
   sum of per-cluster contributions (a changed cluster subtracts its old ones
   and adds its new ones), and its status and file, redone only when its counts,
@@ -102,6 +105,10 @@ class Folder:
         self._clusters: dict[str, _Cluster] = {}
         self._deciding: dict[str, set[PlacementKey]] = {}
         self._rollups: dict[PlacementKey, tuple[placements.Rollup, bytes]] = {}
+        self._decided: dict[PlacementKey, frozenset[str]] = {}
+        self._available: set[str] = set()  # clusters whose Available is True
+        self._unwell: dict[str, tuple[str, str]] = {}  # the others with a state: shown
+        self._renderer = placements.Renderer()
         self._parts: dict[SetKey, dict[str, list[int]]] = {}  # running Counts.fields()
         self._declared: dict[SetKey, tuple[str, ...]] = {}
         self._sets: dict[SetKey, _SetFile] = {}
@@ -220,6 +227,8 @@ class Folder:
         for name in self._clusters.keys() - set(names):
             gone = self._clusters.pop(name)
             self._count(gone.parts, {})
+            self._available.discard(name)
+            self._unwell.pop(name, None)
             shown.add(name)
             changed.add(name)
         empty: tuple[hubindex.HubWork, ...] = ()
@@ -237,8 +246,15 @@ class Folder:
             self._clusters[name] = new
             self._count(old.parts if old else {}, new.parts)
             before = placements.shown(old.state.availability) if old else placements.NOT_REPORTED
-            if placements.shown(new.state.availability) != before:
+            after = placements.shown(new.state.availability)
+            if after != before:
                 shown.add(name)
+                if after[0] == "True":
+                    self._available.add(name)
+                    self._unwell.pop(name, None)
+                else:
+                    self._available.discard(name)
+                    self._unwell[name] = after
             changed.add(name)
             states[name] = new.state
         return states, shown, changed
@@ -303,9 +319,14 @@ class Folder:
             found = self._placements.get(key)
             if found is None:
                 self._rollups.pop(key, None)
+                self._decided.pop(key, None)
                 continue
-            item = placements.rollup(found[1], states)
-            self._rollups[key] = (item, placements.render(item))
+            placement = found[1]
+            decided = self._decided.get(key)
+            if decided is None or key in moved:
+                decided = self._decided[key] = frozenset(placement.clusters)
+            item = placements.rollup_of(placement, decided, self._available, self._unwell)
+            self._rollups[key] = (item, self._renderer.render(item, self.cache))
         return [self._rollups[key] for key in sorted(self._rollups)]
 
     def _fold_sets(

@@ -30,7 +30,7 @@ from statuskit import (
 from gitops_ocm.gitstore import remote, writer
 from gitops_ocm.hub import folding
 from gitops_ocm.model import yamlout
-from gitops_ocm.status import hubindex
+from gitops_ocm.status import compliance, hubindex
 
 S = datetime.timedelta(seconds=1)
 AUTHOR = writer.Author(when=1_700_000_000)
@@ -273,3 +273,12 @@ def test_incremental_fold_equals_fresh_fold(tmp_path: Path, seed: int) -> None:
         assert _content(repo, _tip(repo)) == _content(repo, after)
         _set_tip(repo, after)
         world.step()
+
+
+@pytest.mark.parametrize("seed", range(6, 9))
+def test_incremental_policy_rows_equal_fresh_fold(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Root policies edited row by row (never rebuilt once built) give a fresh folder's files."""
+    monkeypatch.setattr(compliance, "_REBUILD_SHARE", 0)
+    test_incremental_fold_equals_fresh_fold(tmp_path, seed)
