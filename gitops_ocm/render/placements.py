@@ -164,21 +164,9 @@ class Scheduler:
 
     def update_cluster(self, cluster: inventory.ClusterInfo) -> list[tuple[str, str]]:
         """Replace one known cluster; return the keys whose results changed, sorted."""
-        old = self.inputs
-        if old.fleet.clusters[old.fleet.position[cluster.name]] == cluster:
+        change = self._replace(cluster)
+        if change is None:
             return []
-        everyone = fleet.replace(old.fleet, cluster)
-        evaluator = old.evaluator.replacing(cluster)
-        self.inputs = dataclasses.replace(old, fleet=everyone, evaluator=evaluator)
-        change = incremental.Change(
-            old.fleet,
-            everyone,
-            cluster.name,
-            old.catalog,
-            old.history,
-            old.now,
-            (old.evaluator, evaluator),
-        )
         changed: list[tuple[str, str]] = []
         for key in self._watch.affected(change):
             res = self.results[key]
@@ -228,23 +216,28 @@ class Scheduler:
         """
         affected: set[tuple[str, str]] = set()
         for cluster in clusters:
-            old = self.inputs
-            if old.fleet.clusters[old.fleet.position[cluster.name]] == cluster:
-                continue
-            everyone = fleet.replace(old.fleet, cluster)
-            evaluator = old.evaluator.replacing(cluster)
-            self.inputs = dataclasses.replace(old, fleet=everyone, evaluator=evaluator)
-            change = incremental.Change(
-                old.fleet,
-                everyone,
-                cluster.name,
-                old.catalog,
-                old.history,
-                old.now,
-                (old.evaluator, evaluator),
-            )
-            affected.update(self._watch.affected(change))
+            change = self._replace(cluster)
+            if change is not None:
+                affected.update(self._watch.affected(change))
         return self.reschedule(sorted(affected))
+
+    def _replace(self, cluster: inventory.ClusterInfo) -> incremental.Change | None:
+        """Put ``cluster`` in the inputs; return the change (None: it was already there)."""
+        old = self.inputs
+        if old.fleet.clusters[old.fleet.position[cluster.name]] == cluster:
+            return None
+        everyone = fleet.replace(old.fleet, cluster)
+        evaluator = old.evaluator.replacing(cluster)
+        self.inputs = dataclasses.replace(old, fleet=everyone, evaluator=evaluator)
+        return incremental.Change(
+            old.fleet,
+            everyone,
+            cluster.name,
+            old.catalog,
+            old.history,
+            old.now,
+            (old.evaluator, evaluator),
+        )
 
     def due(self, now: datetime.datetime) -> list[tuple[str, str]]:
         """Return the placements whose requeue time (tolerationSeconds) has come, sorted."""
