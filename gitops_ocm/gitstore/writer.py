@@ -98,11 +98,17 @@ def graft(
     trailers: Mapping[str, str] | None = None,
     *,
     author: Author = Author(),
+    known: dict[str, tuple[bytes, bytes]] | None = None,
 ) -> PublishResult:
-    """Commit a tree of existing trees (``{folder: tree id}``, taken whole) plus ``files``."""
+    """Commit a tree of existing trees (``{folder: tree id}``, taken whole) plus ``files``.
+
+    A caller that publishes often passes the same ``known`` dict each time and
+    keeps unchanged contents as the same objects: only changed files are hashed
+    (see :func:`_draft_files`).
+    """
     tip = refs.read_tip(repo, refs.branch_ref(branch))
     grafts = {folder.strip("/"): _tree_leaf(repo, tree) for folder, tree in subtrees.items()}
-    draft = _draft_files(files, grafts)
+    draft = _draft_files(files, grafts, known)
     return _commit(repo, tip, draft, message, trailers, author)
 
 
@@ -169,15 +175,32 @@ def _tree_leaf(repo: pygit2.Repository, tree: str) -> objects.Leaf:
     return objects.Leaf(objects.MODE_TREE, obj.id.raw)
 
 
-def _draft_files(files: Mapping[str, bytes], grafts: dict[str, objects.Leaf]) -> _Draft:
-    """Hash ``files`` and nest them with ``grafts`` into a whole new tree."""
-    blobs = {objects.blob_id(data): data for data in files.values()}
-    leaves = {
-        path: objects.Leaf(objects.MODE_BLOB, objects.blob_id(d)) for path, d in files.items()
-    }
+def _draft_files(
+    files: Mapping[str, bytes],
+    grafts: dict[str, objects.Leaf],
+    known: dict[str, tuple[bytes, bytes]] | None = None,
+) -> _Draft:
+    """Hash ``files`` (each once) and nest them with ``grafts`` into a whole new tree.
+
+    ``known`` maps a path to (content, raw blob id) from the caller's previous
+    draft; a file whose content is that very object keeps its id. It is then
+    replaced by this draft's files.
+    """
+    ids: dict[str, tuple[bytes, bytes]] = {}
+    blobs: dict[bytes, bytes] = {}
+    leaves: dict[str, objects.Leaf] = {}
+    for path, data in files.items():
+        found = known.get(path) if known is not None else None
+        oid = found[1] if found is not None and found[0] is data else objects.blob_id(data)
+        ids[path] = (data, oid)
+        blobs[oid] = data
+        leaves[path] = objects.Leaf(objects.MODE_BLOB, oid)
     clash = leaves.keys() & grafts.keys()
     if clash:
         raise errors.InvalidInput(f"paths given both as files and as grafts: {sorted(clash)}")
+    if known is not None:
+        known.clear()
+        known.update(ids)
     return _Draft(objects.build({**leaves, **grafts}), blobs)
 
 
@@ -258,41 +281,3 @@ def _write_loose(
             odb.write(pygit2.enums.ObjectType.TREE, payload)
     except pygit2.GitError as exc:
         raise errors.Transient(f"cannot write objects: {exc}") from exc
-
-
-def graft_known(
-    repo: pygit2.Repository,
-    branch: str,
-    subtrees: Mapping[str, str],
-    files: Mapping[str, bytes],
-    message: str,
-    trailers: Mapping[str, str] | None = None,
-    *,
-    author: Author = Author(),
-    known: dict[str, tuple[bytes, bytes]],
-) -> PublishResult:
-    """:func:`graft`, hashing each file once and only when its content is new.
-
-    ``known`` maps a path to (content, raw blob id) from the caller's previous
-    call; a file whose content is that very object keeps its id. It is replaced
-    by this call's files (a caller that keeps its unchanged contents as the
-    same objects hashes only what changed).
-    """
-    tip = refs.read_tip(repo, refs.branch_ref(branch))
-    grafts = {folder.strip("/"): _tree_leaf(repo, tree) for folder, tree in subtrees.items()}
-    ids: dict[str, tuple[bytes, bytes]] = {}
-    blobs: dict[bytes, bytes] = {}
-    leaves: dict[str, objects.Leaf] = {}
-    for path, data in files.items():
-        found = known.get(path)
-        oid = found[1] if found is not None and found[0] is data else objects.blob_id(data)
-        ids[path] = (data, oid)
-        blobs[oid] = data
-        leaves[path] = objects.Leaf(objects.MODE_BLOB, oid)
-    clash = leaves.keys() & grafts.keys()
-    if clash:
-        raise errors.InvalidInput(f"paths given both as files and as grafts: {sorted(clash)}")
-    known.clear()
-    known.update(ids)
-    draft = _Draft(objects.build({**leaves, **grafts}), blobs)
-    return _commit(repo, tip, draft, message, trailers, author)

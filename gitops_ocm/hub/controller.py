@@ -257,7 +257,7 @@ class Controller:
         written = 0
         if result.created:
             self.hub_store.push(HUB_BRANCH, result.previous)
-            written = self._written(result.previous, result.commit, touched, before, tree)
+            written = self._written(result.previous, result.commit, touched, before, prepared, tree)
         self._write_status(source_commit, source_commit, result.commit, found, now)
         return PassResult(
             source_commit,
@@ -274,13 +274,17 @@ class Controller:
         new: str,
         touched: set[str],
         before: Mapping[str, str],
+        prepared: layout.Prepared,
         tree: hub.HubTree,
     ) -> int:
-        """Count the files that differ between two hub commits, diffing only what moved."""
+        """Count the files that differ between two hub commits, diffing only what moved.
+
+        ``touched`` folders have their new ids in ``prepared`` (absent: removed).
+        """
         if old is None:
             return tree.size()
         repo = self.hub_store.repo
-        after = reader.folder_ids(repo, new, "clusters") if touched else {}
+        after = prepared.folder_ids
         count = reader.count_changes(
             repo,
             reader.subtree_id(repo, old, "placements"),

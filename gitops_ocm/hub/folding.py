@@ -146,7 +146,7 @@ class StatusFolder:
             if folder not in taken:
                 subtrees.update(grafts)
                 files.update(content)
-        result = writer.graft_known(
+        result = writer.graft(
             self.store.repo,
             STATUS_BRANCH,
             subtrees,

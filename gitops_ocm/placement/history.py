@@ -170,18 +170,18 @@ def replaced(
     """
     placements = dict(past.placements)
     counts = dict(past.counts)
-    for key, files in changed.items():
+
+    def drop(key: tuple[str, str]) -> None:
         gone = placements.pop(key, None)
         for cluster in gone.decisions if gone is not None else ():
             counts[cluster] -= 1
             if not counts[cluster]:
                 del counts[cluster]
+
+    for key, files in changed.items():
+        drop(key)
         for found_key, found in (_read(files, cache) if files else {}).items():
-            stale = placements.pop(found_key, None)
-            for cluster in stale.decisions if stale is not None else ():
-                counts[cluster] -= 1
-                if not counts[cluster]:
-                    del counts[cluster]
+            drop(found_key)
             placements[found_key] = found
             for cluster in found.decisions:
                 counts[cluster] = counts.get(cluster, 0) + 1
