@@ -26,7 +26,8 @@ class ParseCache:
     def __init__(self) -> None:
         self._files: dict[tuple[str, str], yamlfile.ParsedFile] = {}
         self._stats: dict[str, tuple[tuple[int, int, int, int], str]] = {}
-        self.folders: dict[tuple[str, str, repoconfig.RepoConfig], Listing] = {}
+        self.folders: dict[FolderKey, Listing] = {}
+        self.subfolders: dict[FolderKey, tuple[FolderKey, ...]] = {}
         self.parses = 0
 
     def parse_file(self, path: str, entry: os.DirEntry[str]) -> yamlfile.ParsedFile:
@@ -161,10 +162,12 @@ def load_commit(repo: Any, rev: str = "HEAD", cache: ParseCache | None = None) -
     with yamlbuild.collector_paused():
         files, problems = walker.folder(str(tree.id), "")
         cache.folders = walker.used
+        cache.subfolders = {key: cache.subfolders[key] for key in walker.used}
         return snapshot.build(files, [*found, *problems], revision=str(commit.id))
 
 
 Listing = tuple[tuple[yamlfile.ParsedFile, ...], tuple[Problem, ...]]
+FolderKey = tuple[str, str, repoconfig.RepoConfig]  # (tree id, path prefix, configuration)
 
 
 class _TreeWalker:
@@ -174,24 +177,37 @@ class _TreeWalker:
         self.repo = repo
         self.config = config
         self.cache = cache
-        self.used: dict[tuple[str, str, repoconfig.RepoConfig], Listing] = {}
+        self.used: dict[FolderKey, Listing] = {}
 
     def folder(self, tree_id: str, prefix: str) -> Listing:
         key = (tree_id, prefix, self.config)
-        known = self.cache.folders.get(key) or self.used.get(key)
+        known = self.used.get(key)
         if known is None:
-            known = self._list(tree_id, prefix)
-        self.used[key] = known
+            known = self.cache.folders.get(key)
+            if known is None:
+                known = self._list(key)
+            else:
+                self._keep(key, known)
         return known
 
-    def _list(self, tree_id: str, prefix: str) -> Listing:
+    def _keep(self, key: FolderKey, listing: Listing) -> None:
+        """Count a folder met in the last load, and its subfolders, as used again."""
+        self.used[key] = listing
+        for sub in self.cache.subfolders[key]:
+            if sub not in self.used:
+                self._keep(sub, self.cache.folders[sub])
+
+    def _list(self, key: FolderKey) -> Listing:
+        tree_id, prefix, _config = key
         files: list[yamlfile.ParsedFile] = []
         found: list[Problem] = []
+        subfolders: list[FolderKey] = []
         for name, oid, kind in reader.entries(self.repo, tree_id):
             path = prefix + name
             if kind == "tree":
                 if not name.startswith("."):
                     sub_files, sub_problems = self.folder(oid, path + "/")
+                    subfolders.append((oid, path + "/", self.config))
                     files.extend(sub_files)
                     found.extend(sub_problems)
                 continue
@@ -208,7 +224,10 @@ class _TreeWalker:
                 if parsed is None:
                     parsed = self.cache.parse(path, reader.read_blob(self.repo, oid), oid)
                 files.append(parsed)
-        return tuple(files), tuple(found)
+        listing = (tuple(files), tuple(found))
+        self.used[key] = listing
+        self.cache.subfolders[key] = tuple(subfolders)
+        return listing
 
 
 def _link_stays_inside(path: str, target: str) -> bool:

@@ -9,6 +9,7 @@ import pytest
 from repokit import CLUSTER, commit_files, write_files
 
 from gitops_ocm import source
+from gitops_ocm.gitstore import reader
 from gitops_ocm.model import yamlfile
 from gitops_ocm.problems import Finding
 
@@ -140,3 +141,34 @@ def test_collector_is_paused_while_parsing(
     finally:
         gc.enable() if was else gc.disable()
     assert seen == [False, False]
+
+
+def test_only_changed_folders_are_listed_again(
+    bare_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder one commit left untouched is still known when a later commit changes beside it."""
+    files = {
+        f"clusters/{region}/c{i}.yaml": CLUSTER.format(name=f"{region}{i}", region=region)
+        for region in ("eu", "us")
+        for i in range(3)
+    }
+    files["apps/a.yaml"] = CLUSTER.format(name="app", region="eu")
+    commit_files(bare_repo, files)
+    cache = source.ParseCache()
+    source.load_revision(str(bare_repo), "main", cache)
+    listed: list[str] = []
+    entries = reader.entries
+    monkeypatch.setattr(
+        reader, "entries", lambda repo, tree: listed.append(tree) or entries(repo, tree)
+    )
+    files["apps/a.yaml"] = CLUSTER.format(name="app", region="us")  # clusters/ untouched
+    commit_files(bare_repo, files)
+    source.load_revision(str(bare_repo), "main", cache)
+    assert len(listed) == 2  # the root and apps/
+    listed.clear()
+    files["clusters/eu/c1.yaml"] = CLUSTER.format(name="eu1", region="ap")
+    commit_files(bare_repo, files)
+    snap = source.load_revision(str(bare_repo), "main", cache)
+    assert len(listed) == 3  # the root, clusters/ and clusters/eu/, not clusters/us/
+    assert snap.find("ManagedCluster", "", "eu1") is not None
+    assert len(snap.objects) == 7

@@ -91,6 +91,7 @@ class Controller:
         self.findings = validation.Cache()
         self.render_cache = hub.RenderCache()
         self.engine = engine.Engine(self.render_cache)
+        self.inventory = inventory.Inventory()
         self._heap = Heap(manage_gc)
         self._engine_hub: str | None = None  # the ocm/hub commit of the engine's last render
         self._last_inputs: tuple[Any, ...] | None = None  # see _inputs_key
@@ -186,10 +187,9 @@ class Controller:
         if tips[2] is None or tips[2] != self._engine_hub:
             self.engine.reset()
         status = self._status_inputs(tips[1])
-        previous = self._hub_inputs(tips[2])
         self.render_cache.next_pass()
-        infos = inventory.build(snapshot, status, now, previous, cache=self.render_cache)
-        rendered = self.engine.render(snapshot, infos, previous, now)
+        infos = self.inventory.build(snapshot, status, now, self._hub_inputs(tips[2]))
+        rendered = self.engine.render(snapshot, infos, self._hub_tree(tips[2]), now)
         times = [
             r.outcome.requeue_at
             for r in rendered.tree.results.values()
@@ -206,14 +206,27 @@ class Controller:
         return self._lazy(self._status_reader.read(tip, "clusters"))
 
     def _hub_inputs(self, tip: str | None) -> Mapping[str, bytes]:
-        """The part of ocm/hub scheduling reads: decisions, statuses, accepted clusters."""
+        """The clusters of ocm/hub: accepted clusters, with the taint times the inventory reads."""
+        if tip is None:
+            return {}
+        return self._lazy(self._hub_reader.read(tip, "clusters"))
+
+    def _hub_tree(self, tip: str | None) -> Mapping[str, bytes]:
+        """What a full render reads of ocm/hub: clusters, decisions, Placement statuses.
+
+        Listed only when read: an incremental render never reads it.
+        """
         if tip is None:
             return {}
         repo = self.hub_store.repo
-        blobs = dict(self._hub_reader.read(tip, "clusters"))
-        placed = reader.lazy_tree(repo, tip, "placements").blobs
-        blobs.update((f"placements/{path}", blob) for path, blob in placed.items())
-        return self._lazy(blobs)
+
+        def load() -> trees.LazyFiles:
+            blobs = dict(self._hub_reader.read(tip, "clusters"))
+            placed = reader.lazy_tree(repo, tip, "placements").blobs
+            blobs.update((f"placements/{path}", blob) for path, blob in placed.items())
+            return self._lazy(blobs)
+
+        return trees.Deferred(load)
 
     def _publish(
         self,

@@ -38,3 +38,40 @@ class LazyFiles(Mapping[str, bytes]):
 def of_blobs(blobs: Mapping[str, str], read_blob: Callable[[str], bytes]) -> LazyFiles:
     """A lazy tree from {path: blob id} and a function that reads a blob by id."""
     return LazyFiles(blobs, lambda path: read_blob(blobs[path]))
+
+
+class Deferred(Mapping[str, bytes]):
+    """A lazy tree whose listing is itself put off until something reads it.
+
+    The controller hands the engine the whole previous ``ocm/hub`` tree, which
+    only a full render reads; listing its ``placements/`` (tens of thousands of
+    pages) every pass would cost more than an incremental pass's scheduling.
+    """
+
+    def __init__(self, load: Callable[[], LazyFiles]) -> None:
+        self._load = load
+        self._files: LazyFiles | None = None
+
+    @property
+    def files(self) -> LazyFiles:
+        """The tree, listed on first use."""
+        if self._files is None:
+            self._files = self._load()
+        return self._files
+
+    @property
+    def blobs(self) -> Mapping[str, str]:
+        """Blob ids by path (see :func:`gitops_ocm.model.yamlout.file_key`)."""
+        return self.files.blobs
+
+    def __getitem__(self, path: str) -> bytes:
+        return self.files[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.files

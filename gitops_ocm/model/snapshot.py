@@ -116,7 +116,6 @@ class Snapshot:
     def __post_init__(self) -> None:
         for obj in self.objects:
             self._by_kind.setdefault(obj.kind, []).append(obj)
-        self._data = {f.path: f.data for f in self.files}
 
     def of_kind(self, kind: str) -> list[Obj]:
         """Return the objects of one kind, in file order."""
@@ -133,6 +132,8 @@ class Snapshot:
         """Turn a finding about ``doc`` into a problem with line and column."""
         locator = self._locators.get(doc.path)
         if locator is None:
+            if not self._data:  # built on the first problem: most snapshots have none
+                self._data = {f.path: f.data for f in self.files}
             locator = Locator(self._data.get(doc.path, b""))
             self._locators[doc.path] = locator
         if finding.pointer:

@@ -102,23 +102,42 @@ def to_object(namespace: str, placement: str, page: Page) -> dict[str, Any]:
 _HEAD = b"status:\n  decisions:\n"
 _LINES: dict[str, bytes] = {}
 _MAX_LINES = 1 << 17
+_HEADS: dict[tuple[str, str, str, object, str], bytes | None] = {}
+_MAX_HEADS = 1 << 14
 
 
 def page_bytes(namespace: str, placement: str, page: Page) -> bytes:
     """Return ``yamlout.dump(to_object(...))`` of one page, fast.
 
     A page is mostly its list of decisions, which the writer puts last; so the
-    page is written with its first decision only, and the others' lines, the
-    same for a cluster on every page, are appended from a memo.
+    page is its lines before the decisions (the same for every content of that
+    page, memoized) and each decision's lines (the same for a cluster on every
+    page, memoized).
     """
     clusters = sorted(page.clusters)
     if not clusters:
         return yamlout.dump(to_object(namespace, placement, page))
-    first = page._replace(clusters=(clusters[0],))
-    head = yamlout.dump(to_object(namespace, placement, first))
-    if not head.endswith(_line(clusters[0])):  # not the layout this relies on: write it all
+    key = (namespace, placement, page.name, page.group_index, page.group_name)
+    head = _HEADS.get(key)
+    if head is None and key not in _HEADS:
+        head = _head(namespace, placement, page._replace(clusters=(clusters[0],)))
+        if len(_HEADS) >= _MAX_HEADS:
+            _HEADS.clear()
+        _HEADS[key] = head
+    if head is None:  # not the layout this relies on: write it all
         return yamlout.dump(to_object(namespace, placement, page))
-    return head + b"".join([_line(c) for c in clusters[1:]])
+    try:
+        lines = b"".join([_LINES[c] for c in clusters])
+    except KeyError:  # a cluster not met yet
+        lines = b"".join([_line(c) for c in clusters])
+    return head + lines
+
+
+def _head(namespace: str, placement: str, first: Page) -> bytes | None:
+    """Return a one-decision page's bytes before its decision (None: not laid out so)."""
+    data = yamlout.dump(to_object(namespace, placement, first))
+    line = _line(first.clusters[0])
+    return data[: -len(line)] if data.endswith(line) else None
 
 
 def page_entry(namespace: str, placement: str, page: Page) -> tuple[tuple[str, str], history.Page]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -41,7 +42,7 @@ class Previous:
     @functools.cached_property
     def decisions(self) -> frozenset[str]:
         """Return every cluster named in any earlier page."""
-        return frozenset(c for page in self.pages for c in page.clusters)
+        return frozenset(itertools.chain.from_iterable(page.clusters for page in self.pages))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,20 +172,29 @@ def replaced(
     placements = dict(past.placements)
     counts = dict(past.counts)
 
-    def drop(key: tuple[str, str]) -> None:
-        gone = placements.pop(key, None)
-        for cluster in gone.decisions if gone is not None else ():
-            counts[cluster] -= 1
-            if not counts[cluster]:
+    def count(clusters: frozenset[str], step: int) -> None:
+        for cluster in clusters:
+            left = counts.get(cluster, 0) + step
+            if left:
+                counts[cluster] = left
+            else:
                 del counts[cluster]
 
+    def put(key: tuple[str, str], new: Previous | None) -> None:
+        old = placements.pop(key, None)
+        was = old.decisions if old is not None else frozenset()
+        now = new.decisions if new is not None else frozenset()
+        count(was - now, -1)  # a placement's decisions usually move by a few clusters
+        count(now - was, 1)
+        if new is not None:
+            placements[key] = new
+
     for key, files in changed.items():
-        drop(key)
-        for found_key, found in (_read(files, cache) if files else {}).items():
-            drop(found_key)
-            placements[found_key] = found
-            for cluster in found.decisions:
-                counts[cluster] = counts.get(cluster, 0) + 1
+        found = _read(files, cache) if files else {}
+        if key not in found:
+            put(key, None)
+        for found_key, previous in found.items():
+            put(found_key, previous)
     return _summed(placements, counts)
 
 

@@ -101,14 +101,8 @@ def build(
     status_tree: Mapping[str, bytes],
     now: datetime.datetime,
     previous_hub: Mapping[str, bytes] | None = None,
-    cache: yamlout.Cache | None = None,
 ) -> tuple[ClusterInfo, ...]:
-    """Return the inventory, sorted by cluster name (first object wins on duplicates).
-
-    With a ``cache``, a cluster whose desired object (the same parsed body),
-    report, scores and previous hub file (by blob id) are unchanged keeps its
-    earlier ``ClusterInfo``.
-    """
+    """Return the inventory, sorted by cluster name (first object wins on duplicates)."""
     seen: dict[str, ClusterInfo] = {}
     scores = _score_paths(status_tree)
     previous = previous_hub or {}
@@ -116,40 +110,120 @@ def build(
         for obj in snap.of_kind("ManagedCluster"):
             if obj.name and obj.name not in seen:
                 paths = scores.get(obj.name, ())
-                if cache is None:
-                    seen[obj.name] = from_objects(obj.body, status_tree, now, previous, paths)
-                else:
-                    seen[obj.name] = _cached(obj.body, status_tree, now, previous, paths, cache)
+                seen[obj.name] = from_objects(obj.body, status_tree, now, previous, paths)
     return tuple(seen[name] for name in sorted(seen))
 
 
-def _cached(
-    desired: Mapping[str, Any],
-    status_tree: Mapping[str, bytes],
+@dataclasses.dataclass(frozen=True)
+class _Built:
+    """One inventory and what it was built from."""
+
+    objects: Sequence[snapshot_mod.Obj]
+    status: tuple[str, Mapping[str, object]]
+    previous: tuple[str, Mapping[str, object]]
+    now: datetime.datetime
+    infos: tuple[ClusterInfo, ...]
+    index: Mapping[str, int]  # position of each cluster in ``infos``
+    stamped: frozenset[str]  # clusters whose taints read ``now`` and the previous hub tree
+
+
+class Inventory:
+    """The inventory kept across passes (one per hub controller).
+
+    :meth:`build` equals :func:`build`, but joins again only the clusters whose
+    inputs changed since the last call: their desired object (a new parsed
+    body), their files in the status tree, and, for a cluster with a user
+    taint lacking ``timeAdded``, the previous hub file and ``now``. Finding
+    them costs a comparison per object and a diff of the status tree's blob
+    ids, so a pass where one cluster changed does not visit the other 10,000.
+    Anything else (clusters added, removed, renamed or duplicated) builds
+    afresh.
+    """
+
+    def __init__(self) -> None:
+        self._last: _Built | None = None
+
+    def build(
+        self,
+        snap: snapshot_mod.Snapshot,
+        status_tree: Mapping[str, bytes],
+        now: datetime.datetime,
+        previous_hub: Mapping[str, bytes] | None = None,
+    ) -> tuple[ClusterInfo, ...]:
+        """Return :func:`build` of these inputs."""
+        objects = snap.of_kind("ManagedCluster")
+        previous = previous_hub or {}
+        status, before = _contents(status_tree), _contents(previous)
+        last = self._last
+        changed = None if last is None else _changed(last, objects, status, before, now)
+        index: Mapping[str, int]
+        if last is None or changed is None:
+            infos = build(snap, status_tree, now, previous)
+            index = {info.name: i for i, info in enumerate(infos)}
+            stamped = frozenset(o.name for o in objects if _stamps_now(o.body))
+        else:
+            index = last.index
+            fresh = list(last.infos)
+            scores = _score_paths(status_tree) if changed else {}
+            bodies = {o.name: o.body for o in objects} if changed else {}
+            with yamlbuild.collector_paused():
+                for name in changed:
+                    paths = scores.get(name, ())
+                    fresh[index[name]] = from_objects(
+                        bodies[name], status_tree, now, previous, paths
+                    )
+            stamped = last.stamped | {n for n in changed if _stamps_now(bodies[n])}
+            infos = tuple(fresh)
+        self._last = _Built(objects, status, before, now, infos, index, stamped)
+        return infos
+
+
+def _contents(tree: Mapping[str, bytes]) -> tuple[str, Mapping[str, object]]:
+    """Name a tree's file contents: blob ids of a lazy Git tree, else the bytes."""
+    blobs = getattr(tree, "blobs", None)
+    if isinstance(blobs, Mapping):
+        return "blob", blobs
+    return "bytes", tree
+
+
+def _changed(
+    last: _Built,
+    objects: Sequence[snapshot_mod.Obj],
+    status: tuple[str, Mapping[str, object]],
+    previous: tuple[str, Mapping[str, object]],
     now: datetime.datetime,
-    previous_hub: Mapping[str, bytes],
-    score_paths: Sequence[str],
-    cache: yamlout.Cache,
-) -> ClusterInfo:
-    """Return ``from_objects``, reused while every input is the same."""
-    name = str(_mapping(desired.get("metadata")).get("name", ""))
-    report = f"clusters/{name}/cluster.yaml"
-    stamps = _stamps_now(desired)  # only then do the previous hub file and ``now`` matter
-    key = (
-        id(desired),
-        yamlout.file_key(status_tree, report),
-        yamlout.file_key(previous_hub, report) if stamps else None,
-        tuple((p, yamlout.file_key(status_tree, p)) for p in score_paths),
-        now if stamps else None,
-    )
-    held, info = cache.memo(
-        "inventory",
-        key,
-        lambda: (desired, from_objects(desired, status_tree, now, previous_hub, score_paths)),
-    )
-    if held is not desired:  # another object now has the same id: compute afresh
-        return from_objects(desired, status_tree, now, previous_hub, score_paths)
-    return info
+) -> set[str] | None:
+    """Return the clusters whose inputs changed since ``last`` (None: build afresh)."""
+    if len(objects) != len(last.objects) or len(objects) != len(last.infos):
+        return None  # added, removed or duplicated clusters
+    names: set[str] = set()
+    for obj, old in zip(objects, last.objects, strict=True):
+        if obj is not old:
+            if obj.name != old.name or obj.name not in last.index:
+                return None
+            names.add(obj.name)
+    if status[0] != last.status[0]:
+        return None
+    if status[1] is not last.status[1]:
+        for path in _differing(status[1], last.status[1]):
+            parts = path.split("/", 2)
+            if len(parts) == 3 and parts[0] == "clusters" and parts[1] in last.index:
+                names.add(parts[1])
+    for name in last.stamped:
+        if now != last.now:
+            names.add(name)
+        elif previous[0] != last.previous[0]:
+            return None
+        else:
+            report = f"clusters/{name}/cluster.yaml"
+            if previous[1].get(report) != last.previous[1].get(report):
+                names.add(name)
+    return names
+
+
+def _differing(new: Mapping[str, object], old: Mapping[str, object]) -> set[str]:
+    """Return the paths added, removed or changed between two {path: content} maps."""
+    return {path for path, _ in new.items() ^ old.items()}
 
 
 def _score_paths(status_tree: Mapping[str, bytes]) -> dict[str, list[str]]:
@@ -203,8 +277,11 @@ def from_objects(
 
 def _stamps_now(desired: Mapping[str, Any]) -> bool:
     """Return whether a user taint lacks ``timeAdded`` (then ``now`` may end up in it)."""
-    taints = _list(_mapping(desired.get("spec")).get("taints"))
-    return any(isinstance(t, dict) and not t.get("timeAdded") for t in taints)
+    spec = desired.get("spec")
+    taints = spec.get("taints") if isinstance(spec, dict) else None
+    return isinstance(taints, list) and any(
+        isinstance(t, dict) and not t.get("timeAdded") for t in taints
+    )
 
 
 def _load(data: bytes | None) -> dict[str, Any] | None:

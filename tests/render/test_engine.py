@@ -139,6 +139,7 @@ def test_engine_equals_assembly_over_random_edits(tmp_path: Path, seed: int) -> 
     parse = source.ParseCache()
     cache = yamlout.Cache()
     eng = engine.Engine(cache)
+    tracked = inventory.Inventory()
     previous: hub.HubTree | None = None
     down: set[str] = set()
     fulls = 0
@@ -151,7 +152,8 @@ def test_engine_equals_assembly_over_random_edits(tmp_path: Path, seed: int) -> 
         now = NOW + datetime.timedelta(minutes=step)
         cache.next_pass()
         published = previous.files if previous is not None else {}
-        infos = inventory.build(snap, _status(snap, down), now, published, cache=cache)
+        infos = tracked.build(snap, _status(snap, down), now, published)
+        assert infos == inventory.build(snap, _status(snap, down), now, published)
         got = eng.render(snap, infos, published, now)
         fulls += got.full
         expected = hub.assemble(snap, infos, got.tree.results)

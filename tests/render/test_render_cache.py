@@ -32,7 +32,7 @@ def _pass(
     typed = cache if isinstance(cache, hub.RenderCache) else None
     if typed is not None:
         typed.next_pass()
-    infos = inventory.build(snap, status, NOW, previous, cache=typed)
+    infos = inventory.build(snap, status, NOW, previous)
     return hub.render(snap, infos, previous, NOW, cache=typed).files
 
 
