@@ -260,8 +260,8 @@ def _write_new(repo: pygit2.Repository, draft: _Draft) -> None:
             (oid, d) for oid, d in draft.blobs.items() if oid not in blobs and not exists(oid)
         )
     if len(trees) + len(blobs) > PACK_THRESHOLD:
-        items = [(pack.BLOB, data) for data in blobs.values()]
-        pack.store(repo.path, pack.encode(items + [(pack.TREE, p) for p in trees.values()]))
+        items = [(pack.BLOB, data, oid) for oid, data in blobs.items()]
+        pack.write(repo.path, items + [(pack.TREE, p, oid) for oid, p in trees.items()])
         return
     _write_loose(odb, blobs, trees, exists)
 
