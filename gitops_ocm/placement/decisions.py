@@ -103,7 +103,7 @@ _HEAD = b"status:\n  decisions:\n"
 _LINES: dict[str, bytes] = {}
 _MAX_LINES = 1 << 17
 _HEADS: dict[tuple[str, str, str, object, str], bytes | None] = {}
-_MAX_HEADS = 1 << 14
+_MAX_HEADS = 1 << 16  # a page's head is ~300 bytes: a fleet's pages fit
 
 
 def page_bytes(namespace: str, placement: str, page: Page) -> bytes:

@@ -230,6 +230,8 @@ def _score_paths(status_tree: Mapping[str, bytes]) -> dict[str, list[str]]:
     """Index the AddOnPlacementScore files of a status tree by cluster, in one scan."""
     out: dict[str, list[str]] = {}
     for path in status_tree:
+        if "/addonplacementscores/" not in path:
+            continue
         parts = path.split("/")
         if (
             len(parts) == 4
