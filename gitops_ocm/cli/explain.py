@@ -1,7 +1,8 @@
 """``gitops-ocm explain placement NS/NAME``: why each cluster was or was not selected.
 
-I/O shell: reads the same inputs as ``render`` and prints the trace of one
-placement's scheduling (see :mod:`gitops_ocm.placement.explain`).
+I/O shell: reads the same inputs as ``render``, schedules every placement as
+``render`` does (settled), and prints the trace of one placement's scheduling
+against the decisions of that schedule (see :mod:`gitops_ocm.placement.explain`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def handle(args: argparse.Namespace) -> int:
     if placement is None:
         raise errors.InvalidInput(f"no Placement {namespace}/{name} in the desired state")
     prepared = placements.prepare(loaded.snapshot, loaded.clusters(), loaded.previous, loaded.now)
-    result = placements.result(placement, prepared, explain=True)
+    settled = placements.settled(list(found.values()), prepared)
+    result = placements.explain_in(placement, prepared, settled)
     if result.outcome is None:
         print(f"Placement {namespace}/{name} has scheduling disabled; earlier decisions are kept")
         return 0

@@ -70,7 +70,8 @@ class _Rendered:
                 return {}
             if not prepared:
                 prepared.append(placements.prepare(self.snapshot, self.infos, self.previous, now))
-            return why.reasons(placements.result(specs[key], prepared[0], explain=True).outcome)
+            found = placements.explain_in(specs[key], prepared[0], self.tree.results)
+            return why.reasons(found.outcome)
 
         return compare.Side(self.tree.files, self.tree.decisions(), explain)
 

@@ -8,6 +8,7 @@ reads them from its informer cache; we read them from the previous hub tree
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import itertools
@@ -169,42 +170,91 @@ def replaced(
     equals :func:`from_tree` of the whole new tree when the other placements'
     files are unchanged.
     """
-    placements = dict(past.placements)
-    counts = dict(past.counts)
-
-    def count(clusters: frozenset[str], step: int) -> None:
-        for cluster in clusters:
-            left = counts.get(cluster, 0) + step
-            if left:
-                counts[cluster] = left
-            else:
-                del counts[cluster]
-
-    def put(key: tuple[str, str], new: Previous | None) -> None:
-        old = placements.pop(key, None)
-        was = old.decisions if old is not None else frozenset()
-        now = new.decisions if new is not None else frozenset()
-        count(was - now, -1)  # a placement's decisions usually move by a few clusters
-        count(now - was, 1)
-        if new is not None:
-            placements[key] = new
-
+    tally = Tally(past)
     for key, files in changed.items():
         found = _read(files, cache) if files else {}
         if key not in found:
-            put(key, None)
+            tally.put(key, None)
         for found_key, previous in found.items():
-            put(found_key, previous)
-    return _summed(placements, counts)
+            tally.put(found_key, previous)
+    return tally.history()
+
+
+class Tally:
+    """Earlier decisions kept current while placements are scheduled one after another.
+
+    Mutable, unlike :class:`History`: :meth:`put` replaces one placement's
+    decisions and updates Balance's counts by the clusters it gained and lost
+    (a placement usually moves a few clusters, not its thousands); clusters are
+    also kept by count, so the highest and second-highest counts need no scan.
+    :meth:`history` returns the current state as a :class:`History`, made again
+    only after a change.
+    """
+
+    def __init__(self, past: History) -> None:
+        self._placements = dict(past.placements)
+        self._counts = dict(past.counts)
+        self._by_count: dict[int, set[str]] | None = None  # built at the first change
+        self._history: History | None = past
+
+    def put(self, key: tuple[str, str], new: Previous | None) -> bool:
+        """Replace (None: remove) one placement's earlier decisions; return whether they moved."""
+        old = self._placements.pop(key, None)
+        if new is not None:
+            self._placements[key] = new
+        if old is new:
+            return False
+        self._history = None
+        was = old.decisions if old is not None else frozenset()
+        now = new.decisions if new is not None else frozenset()
+        if was == now:
+            return False
+        self._count(was - now, -1)
+        self._count(now - was, 1)
+        return True
+
+    def _count(self, clusters: frozenset[str], step: int) -> None:
+        counts = self._counts
+        if self._by_count is None:
+            self._by_count = {}
+            for cluster, n in counts.items():
+                self._by_count.setdefault(n, set()).add(cluster)
+        by_count = self._by_count
+        for cluster in clusters:
+            before = counts.get(cluster, 0)
+            after = before + step
+            if before:
+                bucket = by_count[before]
+                bucket.discard(cluster)
+                if not bucket:
+                    del by_count[before]
+            if after:
+                counts[cluster] = after
+                by_count.setdefault(after, set()).add(cluster)
+            else:
+                del counts[cluster]
+
+    def history(self) -> History:
+        """Return the current decisions as an (immutable) history."""
+        if self._history is None:
+            if self._by_count is None:
+                self._history = _summed(dict(self._placements), dict(self._counts))
+            else:
+                top = max(self._by_count, default=0)
+                second = max((n for n in self._by_count if n < top), default=0)
+                clusters = frozenset(self._by_count.get(top, ()))
+                self._history = History(
+                    dict(self._placements), dict(self._counts), top, clusters, second
+                )
+        return self._history
 
 
 def build(placements: Mapping[tuple[str, str], Previous]) -> History:
     """Build a history (and Balance's counts) from per-placement earlier decisions."""
-    counts: dict[str, int] = {}
+    counts: collections.Counter[str] = collections.Counter()
     for previous in placements.values():
-        for cluster in previous.decisions:
-            counts[cluster] = counts.get(cluster, 0) + 1
-    return _summed(placements, counts)
+        counts.update(previous.decisions)  # counted in C
+    return _summed(placements, dict(counts))
 
 
 def _summed(placements: Mapping[tuple[str, str], Previous], counts: dict[str, int]) -> History:

@@ -130,7 +130,7 @@ class Engine:
     ) -> Rendered:
         cache = self.cache
         inputs = placements.prepare(snapshot, cluster_infos, previous, now, cache)
-        scheduler = placements.Scheduler(placements.placements(snapshot), inputs)
+        scheduler = placements.Scheduler(placements.placements(snapshot), inputs, settle=True)
         tree = hub.assemble(snapshot, cluster_infos, scheduler.results, cache)
         scheduler.refresh(history.from_tree(tree.top, cache), now)
         works_of: dict[Source, list[works.Work]] = {}

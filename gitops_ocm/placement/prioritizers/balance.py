@@ -4,8 +4,9 @@ Pure. OCM's arithmetic: count, over the decisions of every placement except
 this one, how many list each cluster; ``max`` is the highest count. A cluster
 with no decisions scores 100; otherwise ``2 * trunc(100 * (0.5 - count/max))``
 (truncation toward zero before doubling, so scores are even). The decisions of
-other placements are those of the previous hub tree (OCM reads the current
-PlacementDecisions the same way), so results do not depend on scheduling order.
+other placements are those of the history the caller passes: the previous hub
+tree, updated by the placements scheduled before this one in the same render
+(``render.placements.settled``; OCM reads the current PlacementDecisions).
 Clusters nobody else chose all score 100, the default; only the others are
 listed as exceptions.
 """

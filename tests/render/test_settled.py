@@ -1,0 +1,86 @@
+"""Full schedules settle: scheduling everything again with the same inputs moves no cluster.
+
+On a fleet whose choosing placements (numberOfClusters) use the default equal
+Steady and Balance weights, a full schedule against its own published decisions
+(a restarted controller, a placement added elsewhere) must keep every decision;
+scheduling them all at once instead swaps clusters back and forth for ever.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+from gitops_ocm import source
+from gitops_ocm.placement import history, inventory
+from gitops_ocm.render import hub, placements
+
+NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
+
+
+def _load_fleetgen() -> ModuleType:
+    path = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "fleetgen.py"
+    spec = importlib.util.spec_from_file_location("fleetgen_for_settled", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _published(results: dict[tuple[str, str], placements.PlacementResult]) -> history.History:
+    return history.build({key: placements.earlier(res) for key, res in results.items()})
+
+
+def _moves(
+    before: dict[tuple[str, str], placements.PlacementResult],
+    after: dict[tuple[str, str], placements.PlacementResult],
+) -> int:
+    return sum(len(set(before[k].clusters) ^ set(after[k].clusters)) for k in before)
+
+
+def test_a_full_schedule_against_its_own_decisions_moves_nothing(tmp_path: Path) -> None:
+    fleetgen = _load_fleetgen()
+    fleetgen.generate(tmp_path / "fleet", clusters=600, placements=80, mwrs=20, policies=10)
+    snap = source.load_directory(tmp_path / "fleet")
+    infos = inventory.build(snap, hub.assume_available(snap, NOW), NOW, {})
+    specs = placements.placements(snap)
+    assert sum(placements._chooses(p) for p in specs) >= 5
+    inputs = placements.prepare(snap, infos, {}, NOW)
+
+    cold = placements.settled(specs, inputs)
+    replay = dataclasses.replace(inputs, history=_published(cold))
+    assert _moves(cold, placements.settled(specs, replay)) == 0
+    for spec in specs:  # an explanation ranks the clusters as the decision was made
+        explained = placements.explain_in(spec, inputs, cold)
+        assert set(explained.clusters) == set(cold[spec.key].clusters), spec.key
+
+    # All at once against the same decisions, the same fleet keeps moving clusters.
+    at_once = {p.key: placements.result(p, inputs) for p in specs}
+    rounds = []
+    for _ in range(3):
+        replay = dataclasses.replace(inputs, history=_published(at_once))
+        nxt = {p.key: placements.result(p, replay) for p in specs}
+        rounds.append(_moves(at_once, nxt))
+        at_once = nxt
+    assert rounds[-1] > 0
+
+
+def test_placements_scheduled_in_turn_see_the_decisions_before_them(tmp_path: Path) -> None:
+    """Two identical choosing placements split the clusters when scheduled in turn."""
+    fleetgen = _load_fleetgen()
+    fleetgen.generate(tmp_path / "fleet", clusters=40, placements=4, mwrs=2, policies=1)
+    snap = source.load_directory(tmp_path / "fleet")
+    infos = inventory.build(snap, hub.assume_available(snap, NOW), NOW, {})
+    inputs = placements.prepare(snap, infos, {}, NOW)
+    namespace = next(o.namespace for o in snap.of_kind("ManagedClusterSetBinding"))
+    body = {"metadata": {"name": "a", "namespace": namespace}, "spec": {"numberOfClusters": 3}}
+    first = placements.spec.from_body(body)
+    second = placements.spec.from_body({**body, "metadata": {**body["metadata"], "name": "b"}})
+    apart = placements.in_turn([first, second], inputs)
+    assert len(apart[first.key].clusters) == len(apart[second.key].clusters) == 3
+    assert not set(apart[first.key].clusters) & set(apart[second.key].clusters)
+    together = {p.key: placements.result(p, inputs) for p in (first, second)}
+    assert together[first.key].clusters == together[second.key].clusters
