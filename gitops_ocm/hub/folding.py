@@ -13,9 +13,12 @@ report tips, controller.yaml) are unchanged and no lease has expired since.
 
 Everything is read by tree id and only where it changed: hub cluster and
 placement folders, report trees (by branch tip), the previous status files'
-blob ids. Writing, a folder whose files are the ones the last fold wrote (the
-status tip still being that fold's commit) is grafted from the tip by tree id
-instead of being hashed again; the tree is the same either way.
+blob ids. Writing, when the status tip is the last fold's tree (but for root
+files such as ``controller.yaml``, which the controller commits in between),
+only the files that differ from what that fold wrote are hashed and written,
+on top of the tip; otherwise the whole tree is grafted, a folder whose files
+are the ones the last fold wrote being taken from the tip by tree id. The tree
+is the same either way (``tests/status/test_fold_incremental.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gitops_ocm.gitstore import reader, refs, remote, writer
+from gitops_ocm import errors
+from gitops_ocm.gitstore import layout, reader, refs, remote, writer
 from gitops_ocm.hub import report, trees
 from gitops_ocm.status import cache as fold_cache
 from gitops_ocm.status import compliance, hubindex, incremental, views
@@ -38,6 +42,9 @@ ROLLUPS = ("placements", "manifestworkreplicasets", "policies", "policysets")
 ReplicaSets = Mapping[tuple[str, str], Sequence[str]]
 HubFolder = tuple[hubindex.Listing | None, tuple[str, ...] | None]
 HubView = tuple[str | None, incremental.Hub, dict[str, tuple[str, ...]], frozenset[str]]
+Group = tuple[dict[str, str], dict[str, bytes]]  # (grafts: path -> tree id, files: path -> data)
+RootEntries = dict[str, tuple[str, str]]  # name -> (id, kind)
+MAX_REWRITTEN_REPORTS = 200  # changed report folders re-hashed from their files at most
 
 
 class StatusFolder:
@@ -58,7 +65,8 @@ class StatusFolder:
         self._reports: dict[str, tuple[str, views.Report]] = {}
         self._hub_clusters: dict[str, tuple[str, HubFolder]] = {}
         self._hub_placements: dict[str, tuple[str, dict[tuple[str, str], hubindex.Listing]]] = {}
-        self._written: tuple[dict[str, str], dict[str, Any]] | None = None  # tree ids, groups
+        self._written: tuple[dict[str, str], dict[str, Group]] | None = None  # tree ids, groups
+        self._written_root: RootEntries | None = None  # root entries of the last fold's tree
         self._branch_tips: dict[str, reader.BranchTip] = {}
         self._hub: HubView | None = None  # hub tip, what the fold reads of it, accepted clusters
         self._blob_ids: dict[str, tuple[bytes, bytes]] = {}  # path -> (content, id) last written
@@ -123,14 +131,77 @@ class StatusFolder:
     def _write(
         self, folded: views.Folded, tip: refs.Tip, reports: int, hub_tip: str | None
     ) -> writer.PublishResult:
-        """Commit the folded tree, grafting folders unchanged since the last fold from the tip.
+        """Commit the folded tree: only what changed when possible, else grafted whole."""
+        groups = _groups(folded)
+        message = f"status: fold {reports} reports"
+        trailers = {"Hub-Commit": hub_tip or "none"}
+        result = self._commit_changes(groups, tip, message, trailers)
+        if result is None:
+            result = self._graft(groups, tip, message, trailers)
+        if result.created:
+            self.store.push(STATUS_BRANCH, result.previous)
+        self._written = (self._tip_folders(result.commit), groups)
+        self._written_root = self._root_entries(result.commit)
+        return result
+
+    def _commit_changes(
+        self, groups: dict[str, Group], tip: refs.Tip, message: str, trailers: dict[str, str]
+    ) -> writer.PublishResult | None:
+        """Commit on the tip only the files that differ from the last fold's (None: cannot).
+
+        Possible when the tip's tree is the last fold's but for root files (set
+        here to this fold's content), and each changed report folder hashes back
+        to its tree id from its files (at most :data:`MAX_REWRITTEN_REPORTS`);
+        only the changed files are then hashed and written, where a graft would
+        hash and write every file of a changed folder again (the root policies'
+        folder holds hundreds of large files). The tree is the graft's.
+        """
+        if self._written is None or self._written_root is None or tip.id is None:
+            return None
+        forced = _root_files_moved(self._written_root, self._root_entries(tip.id))
+        if forced is None:
+            return None
+        files, grafts = _changes(self._written[1], groups)
+        root_files = groups[""][1]
+        files.update((name, root_files.get(name)) for name in forced)
+        folders = self._report_folders(grafts)
+        if folders is None:
+            return None
+        repo = self.store.repo
+        prepared = layout.prepare_changes(repo, tip.id, files, folders)
+        if any(prepared.folder_ids.get(path) != tree for path, tree in grafts.items()):
+            return None  # a report tree that its files do not give back (modes, ...)
+        try:
+            return layout.commit(
+                repo, STATUS_BRANCH, prepared, message, trailers, author=self.author,
+                expected=tip.id,
+            )  # fmt: skip
+        except errors.RefConflict:
+            return None
+
+    def _report_folders(self, grafts: Mapping[str, str]) -> dict[str, layout.Folder] | None:
+        """The files of changed report folders (``clusters/<c>`` -> tree id), None if too many."""
+        if len(grafts) > MAX_REWRITTEN_REPORTS:
+            return None
+        out: dict[str, layout.Folder] = {}
+        for path, tree in grafts.items():
+            found = self._reports.get(path.removeprefix("clusters/"))
+            if found is None or found[1].tree_id != tree:
+                return None
+            report = found[1]
+            out[path] = {rel: report.files[rel] for rel in report.blobs}
+        return out
+
+    def _graft(
+        self, groups: dict[str, Group], tip: refs.Tip, message: str, trailers: dict[str, str]
+    ) -> writer.PublishResult:
+        """Commit the whole folded tree, taking folders unchanged since the last fold from the tip.
 
         A folder (``clusters``, or a rollup namespace folder) is taken from the
         tip by tree id when this fold's content for it equals the last fold's and
         the tip still has the tree the last fold wrote there (the controller
         commits ``controller.yaml`` in between, so the tip may have moved).
         """
-        groups = _groups(folded)
         taken: dict[str, str] = {}
         if self._written is not None and tip.id is not None:
             written_ids, written = self._written
@@ -146,20 +217,21 @@ class StatusFolder:
             if folder not in taken:
                 subtrees.update(grafts)
                 files.update(content)
-        result = writer.graft(
+        return writer.graft(
             self.store.repo,
             STATUS_BRANCH,
             subtrees,
             files,
-            f"status: fold {reports} reports",
-            {"Hub-Commit": hub_tip or "none"},
+            message,
+            trailers,
             author=self.author,
             known=self._blob_ids,
         )
-        if result.created:
-            self.store.push(STATUS_BRANCH, result.previous)
-        self._written = (self._tip_folders(result.commit), groups)
-        return result
+
+    def _root_entries(self, commit: str) -> RootEntries:
+        repo = self.store.repo
+        tree = str(reader.tree_of(repo, commit).id)
+        return {name: (oid, kind) for name, oid, kind in reader.entries(repo, tree)}
 
     def _tip_folders(self, tip: str) -> dict[str, str]:
         """Tree ids of a status commit's ``clusters`` folder and rollup namespace folders."""
@@ -292,12 +364,12 @@ class StatusFolder:
         return self.memo.get("tree", tree, lambda: reader.entries(self.store.repo, tree))
 
 
-def _groups(folded: views.Folded) -> dict[str, tuple[dict[str, str], dict[str, bytes]]]:
+def _groups(folded: views.Folded) -> dict[str, Group]:
     """The output by graftable folder (``clusters``, each rollup namespace folder; "" the rest).
 
     Each group is (grafts, files) with paths from the root.
     """
-    groups: dict[str, tuple[dict[str, str], dict[str, bytes]]] = {
+    groups: dict[str, Group] = {
         "clusters": (folded.subtrees, {}),
         "": ({}, {}),
     }
@@ -311,6 +383,42 @@ def _groups(folded: views.Folded) -> dict[str, tuple[dict[str, str], dict[str, b
         else:
             groups[""][1][path] = data
     return groups
+
+
+def _changes(
+    old: Mapping[str, Group], new: Mapping[str, Group]
+) -> tuple[dict[str, bytes | None], dict[str, str]]:
+    """What differs from the ``old`` output to the ``new``: files (None: removed) and grafts.
+
+    A graft that is gone is removed as a file would be (its path set to None).
+    """
+    files: dict[str, bytes | None] = {}
+    grafts: dict[str, str] = {}
+    empty: Group = ({}, {})
+    for folder in old.keys() | new.keys():
+        before, after = old.get(folder, empty), new.get(folder, empty)
+        if before is after or before == after:
+            continue
+        for path, data in after[1].items():
+            known = before[1].get(path)
+            if known is not data and known != data:
+                files[path] = data
+        files.update((path, None) for path in before[1].keys() - after[1].keys())
+        grafts.update((p, tree) for p, tree in after[0].items() if before[0].get(p) != tree)
+        files.update((path, None) for path in before[0].keys() - after[0].keys())
+    return files, grafts
+
+
+def _root_files_moved(ours: RootEntries, tip: RootEntries) -> set[str] | None:
+    """The root files in which the tip differs from our last tree (None: a folder differs)."""
+    moved = set()
+    for name in ours.keys() | tip.keys():
+        before, after = ours.get(name), tip.get(name)
+        if before != after:
+            if any(entry is not None and entry[1] == "tree" for entry in (before, after)):
+                return None
+            moved.add(name)
+    return moved
 
 
 def _same(old: Any, new: Any) -> bool:

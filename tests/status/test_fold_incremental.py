@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +224,12 @@ class World:
             writer.publish_changes(
                 self.repo, "ocm/status", {"controller.yaml": data}, "controller", author=AUTHOR
             )
+        elif kind == "foreign":  # someone else commits on ocm/status, with controller.yaml
+            path = rng.choice(["stray.txt", "stray/x.yaml", "policies/policies/limits.yaml"])
+            data = None if rng.random() < 0.3 else b"x: %d\n" % rng.randrange(3)
+            stamp = b"# %d\n" % rng.randrange(10**9)  # a new controller.yaml: the fold runs
+            changes = {path: data, "controller.yaml": controller_yaml() + stamp}
+            writer.publish_changes(self.repo, "ocm/status", changes, "foreign", author=AUTHOR)
         elif kind == "direct" and cluster:
             self.direct[cluster] = not self.direct.get(cluster)
             self.publish(hub=True, clusters={cluster})
@@ -281,4 +288,13 @@ def test_incremental_policy_rows_equal_fresh_fold(
 ) -> None:
     """Root policies edited row by row (never rebuilt once built) give a fresh folder's files."""
     monkeypatch.setattr(compliance, "_REBUILD_SHARE", 0)
+    test_incremental_fold_equals_fresh_fold(tmp_path, seed)
+
+
+@pytest.mark.parametrize("seed", range(9, 12))
+def test_incremental_fold_after_foreign_commits_equals_fresh_fold(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files or folders committed on ocm/status by others do not make the folders differ."""
+    monkeypatch.setattr(sys.modules[__name__], "STEPS", (*STEPS, "foreign", "foreign", "foreign"))
     test_incremental_fold_equals_fresh_fold(tmp_path, seed)
