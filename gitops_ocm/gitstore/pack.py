@@ -44,6 +44,16 @@ def _header(kind: int, size: int) -> bytes:
     return bytes(out)
 
 
+_DEFLATE_FROM = 32 << 10
+
+
+def _deflated(payload: bytes) -> bytes:
+    """Return ``payload`` as a zlib stream: compressed (fast level) when large, else stored."""
+    if len(payload) >= _DEFLATE_FROM:  # a status file of 700 KB shrinks about tenfold
+        return zlib.compress(payload, 1)
+    return _stored(payload)
+
+
 def _stored(payload: bytes) -> bytes:
     """Wrap ``payload`` in a zlib stream of stored (uncompressed) blocks.
 
@@ -70,7 +80,7 @@ def encode(
     body = bytearray(b"PACK" + struct.pack(">II", 2, 0))
     entries: list[tuple[bytes, int, int]] = []
     for kind, payload, oid in objects:
-        entry = _header(kind, len(payload)) + _stored(payload)
+        entry = _header(kind, len(payload)) + _deflated(payload)
         entries.append((oid, zlib.crc32(entry), len(body)))
         body += entry
     struct.pack_into(">I", body, 8, len(entries))

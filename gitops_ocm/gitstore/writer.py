@@ -22,6 +22,8 @@ from gitops_ocm.gitstore import objects, pack, reader, refs
 
 PACK_THRESHOLD = 512
 """Above this many new objects, one pack is written instead of loose files."""
+PACK_BYTES = 4 << 20
+"""Above this many bytes of new blobs, too (each loose file costs a slow zlib call)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,27 +258,25 @@ def _write_new(repo: pygit2.Repository, draft: _Draft) -> None:
     }
     if draft.trees:
         trees.update((oid, p) for oid, p in draft.trees.items() if not exists(oid))
-        blobs.update(
-            (oid, d) for oid, d in draft.blobs.items() if oid not in blobs and not exists(oid)
-        )
-    if len(trees) + len(blobs) > PACK_THRESHOLD:
+        blobs.update((oid, d) for oid, d in draft.blobs.items() if oid not in blobs)
+    blobs = {oid: data for oid, data in blobs.items() if not exists(oid)}
+    size = sum(map(len, blobs.values()))
+    if len(trees) + len(blobs) > PACK_THRESHOLD or size > PACK_BYTES:
         items = [(pack.BLOB, data, oid) for oid, data in blobs.items()]
         pack.write(repo.path, items + [(pack.TREE, p, oid) for oid, p in trees.items()])
         return
-    _write_loose(odb, blobs, trees, exists)
+    _write_loose(odb, blobs, trees)
 
 
 def _write_loose(
     odb: pygit2.Odb,
     blobs: dict[bytes, bytes],
     trees: dict[bytes, bytes],
-    exists: Callable[[bytes], bool],
 ) -> None:
-    """Write each missing object as a loose file (blobs first, then trees)."""
+    """Write each new object as a loose file (blobs first, then trees)."""
     try:
-        for oid, data in blobs.items():
-            if not exists(oid):
-                odb.write(pygit2.enums.ObjectType.BLOB, data)
+        for data in blobs.values():
+            odb.write(pygit2.enums.ObjectType.BLOB, data)
         for payload in trees.values():
             odb.write(pygit2.enums.ObjectType.TREE, payload)
     except pygit2.GitError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from gitkit import AUTHOR, fleet, fsck, git, new_bare
 
 from gitops_ocm import errors
-from gitops_ocm.gitstore import message, reader, refs, writer
+from gitops_ocm.gitstore import message, objects, reader, refs, writer
 
 SOURCE = {"Source-Commit": "1" * 40}
 
@@ -166,6 +167,48 @@ def test_many_new_objects_go_into_one_pack(tmp_path: Path) -> None:
     assert list((Path(bare.path) / "objects" / "pack").glob("*.pack"))
     assert len(_loose_objects(bare)) == 1  # the commit
     assert reader.read_tree_files(bare, "ocm/hub") == files
+    fsck(bare.path)
+
+
+def _packed(repo: pygit2.Repository) -> dict[str, int]:
+    """Objects per pack of the repository (from each index's fan-out table)."""
+    folder = Path(repo.path) / "objects" / "pack"
+    return {
+        idx.stem: int.from_bytes(idx.read_bytes()[8 + 255 * 4 : 8 + 256 * 4], "big")
+        for idx in folder.glob("*.idx")
+    }
+
+
+def test_a_pack_holds_only_objects_the_repository_lacks(tmp_path: Path) -> None:
+    """Folders with one file changed: the pack has the changed files, not the stored ones."""
+    bare = new_bare(tmp_path)
+    files = fleet(clusters=200, works=8)
+    writer.publish_tree(bare, "ocm/hub", files, "cold", author=AUTHOR)
+    first = _packed(bare)
+    fresh = {path: data + b"v2\n" for path, data in files.items() if path.endswith("/w0.yaml")}
+    writer.publish_tree(bare, "ocm/hub", {**files, **fresh}, "second", author=AUTHOR)
+    (name,) = (pack for pack in _packed(bare) if pack not in first)
+    listing = subprocess.run(
+        ["git", "verify-pack", "-v", str(Path(bare.path) / "objects" / "pack" / f"{name}.idx")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    packed_blobs = {line.split()[0] for line in listing.splitlines() if " blob " in line}
+    assert packed_blobs == {objects.blob_id(data).hex() for data in fresh.values()}
+    assert reader.read_tree_files(bare, "ocm/hub") == {**files, **fresh}
+    fsck(bare.path)
+
+
+def test_large_files_go_into_a_pack_and_stay_small(tmp_path: Path) -> None:
+    """A few large new files are packed (compressed), not written as slow loose files."""
+    bare = new_bare(tmp_path)
+    big = {f"policies/p{i}.yaml": b"- cluster: c%05d\n" % i * 40_000 for i in range(8)}
+    writer.publish_tree(bare, "ocm/status", big, "large", author=AUTHOR)
+    assert len(_packed(bare)) == 1
+    size = sum(p.stat().st_size for p in (Path(bare.path) / "objects" / "pack").glob("*.pack"))
+    assert size < sum(map(len, big.values())) / 5
+    assert reader.read_tree_files(bare, "ocm/status") == big
     fsck(bare.path)
 
 
