@@ -229,8 +229,13 @@ def _chooses(placement: spec.PlacementSpec) -> bool:
 
 
 def earlier(res: PlacementResult) -> history.Previous:
-    """Return what a result reads back as from its published files, in a later history."""
-    pages = tuple(decisions.page_entry(res.namespace, res.name, page)[1] for page in res.pages)
+    """Return a result as the earlier decisions of a later schedule in the same render.
+
+    Scheduling reads a placement's decisions as a set (Balance, Steady) and its
+    status; the pages keep their order within a group, unlike the published
+    files, which only :func:`history.from_tree` readers of those files see.
+    """
+    pages = tuple(history.Page(p.name, p.group_index, p.group_name, p.clusters) for p in res.pages)
     return history.Previous(pages, res.status)
 
 
