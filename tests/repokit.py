@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 
 import pygit2
 
@@ -51,3 +54,14 @@ def git(*args: str, cwd: Path) -> str:
     return subprocess.run(
         ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
     ).stdout
+
+
+@functools.cache
+def fleetgen() -> ModuleType:
+    """Import benchmarks/fleetgen.py (the synthetic fleet), which lives outside the package."""
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "fleetgen.py"
+    spec = importlib.util.spec_from_file_location("fleetgen", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

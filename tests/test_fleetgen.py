@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+import repokit
 
 from gitops_ocm import source
 
 SMALL = {"clusters": 200, "placements": 20, "mwrs": 20, "policies": 10}
 
 
-def _load_fleetgen() -> ModuleType:
-    """Import benchmarks/fleetgen.py, which lives outside the package."""
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "fleetgen.py"
-    spec = importlib.util.spec_from_file_location("fleetgen", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fleetgen = _load_fleetgen()
+fleetgen = repokit.fleetgen()
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -11,13 +11,12 @@ cluster must have the decisions a full schedule gives.
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import random
 import re
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+import repokit
 import yaml
 
 from gitops_ocm import source
@@ -26,15 +25,6 @@ from gitops_ocm.placement import inventory
 from gitops_ocm.render import engine, hub, placements
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
-
-
-def _load_fleetgen() -> ModuleType:
-    path = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "fleetgen.py"
-    spec = importlib.util.spec_from_file_location("fleetgen_for_engine", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _status(snap: object, down: set[str]) -> dict[str, bytes]:
@@ -132,7 +122,7 @@ def _flat(folder: object) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_engine_equals_assembly_over_random_edits(tmp_path: Path, seed: int) -> None:
-    fleetgen = _load_fleetgen()
+    fleetgen = repokit.fleetgen()
     root = tmp_path / "fleet"
     fleetgen.generate(root, clusters=200, placements=30, mwrs=30, policies=20, seed=seed)
     rng = random.Random(seed)
@@ -169,7 +159,7 @@ def test_engine_equals_assembly_over_random_edits(tmp_path: Path, seed: int) -> 
 
 
 def test_template_edit_touches_only_its_clusters(tmp_path: Path) -> None:
-    fleetgen = _load_fleetgen()
+    fleetgen = repokit.fleetgen()
     root = tmp_path / "fleet"
     fleetgen.generate(root, clusters=200, placements=30, mwrs=30, policies=20, seed=4)
     parse = source.ParseCache()
@@ -195,7 +185,7 @@ def test_template_edit_touches_only_its_clusters(tmp_path: Path) -> None:
 
 def test_conflicting_works_added_by_an_edit_are_found(tmp_path: Path) -> None:
     """A direct work that claims a replica's object: F401 as a full render finds it, then gone."""
-    fleetgen = _load_fleetgen()
+    fleetgen = repokit.fleetgen()
     root = tmp_path / "fleet"
     fleetgen.generate(root, clusters=100, placements=20, mwrs=20, policies=5, seed=5)
     parse = source.ParseCache()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime
-import importlib.util
 from pathlib import Path
-from types import ModuleType
+
+import repokit
 
 from gitops_ocm import source
 from gitops_ocm.model.snapshot import Snapshot
@@ -13,16 +13,6 @@ from gitops_ocm.placement import inventory
 from gitops_ocm.render import hub
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
-
-
-def _load_fleetgen() -> ModuleType:
-    """Import benchmarks/fleetgen.py, which lives outside the package."""
-    path = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "fleetgen.py"
-    spec = importlib.util.spec_from_file_location("fleetgen_for_cache", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _pass(
@@ -38,7 +28,7 @@ def _pass(
 
 def test_cached_passes_equal_uncached_passes(tmp_path: Path) -> None:
     """Three passes, each reading the last one's tree, give the same files with or without cache."""
-    fleetgen = _load_fleetgen()
+    fleetgen = repokit.fleetgen()
     fleetgen.generate(tmp_path / "fleet", clusters=300, placements=40, mwrs=30, policies=20)
     snap = source.load_directory(tmp_path / "fleet")
     status = hub.assume_available(snap, NOW)

@@ -10,24 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import importlib.util
 from pathlib import Path
-from types import ModuleType
+
+import repokit
 
 from gitops_ocm import source
 from gitops_ocm.placement import history, inventory
 from gitops_ocm.render import hub, placements
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
-
-
-def _load_fleetgen() -> ModuleType:
-    path = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "fleetgen.py"
-    spec = importlib.util.spec_from_file_location("fleetgen_for_settled", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _published(results: dict[tuple[str, str], placements.PlacementResult]) -> history.History:
@@ -42,7 +33,7 @@ def _moves(
 
 
 def test_a_full_schedule_against_its_own_decisions_moves_nothing(tmp_path: Path) -> None:
-    fleetgen = _load_fleetgen()
+    fleetgen = repokit.fleetgen()
     fleetgen.generate(tmp_path / "fleet", clusters=600, placements=80, mwrs=20, policies=10)
     snap = source.load_directory(tmp_path / "fleet")
     infos = inventory.build(snap, hub.assume_available(snap, NOW), NOW, {})
@@ -70,7 +61,7 @@ def test_a_full_schedule_against_its_own_decisions_moves_nothing(tmp_path: Path)
 
 def test_placements_scheduled_in_turn_see_the_decisions_before_them(tmp_path: Path) -> None:
     """Two identical choosing placements split the clusters when scheduled in turn."""
-    fleetgen = _load_fleetgen()
+    fleetgen = repokit.fleetgen()
     fleetgen.generate(tmp_path / "fleet", clusters=40, placements=4, mwrs=2, policies=1)
     snap = source.load_directory(tmp_path / "fleet")
     infos = inventory.build(snap, hub.assume_available(snap, NOW), NOW, {})
