@@ -1,13 +1,13 @@
 """The ``placements/`` part of the hub tree: every Placement with status, and its decisions.
 
-Pure. ``schedule_all`` schedules every Placement of the desired state one
-after another in (namespace, name) order, as OCM's queue does (in informer
-order): Balance counts the decisions of the placements scheduled before, and
-of the previous hub tree for the others. The placements that choose among
-clusters (numberOfClusters) are then scheduled again, in turn, until none
-moves, so what is published is settled: scheduling everything again with the
-same inputs moves no cluster (docs/placement.md). ``render_placements`` turns
-the results into files. Better than OCM: a
+Pure. ``schedule_all`` schedules every Placement of the desired state against
+the decisions of the previous hub tree, then schedules the placements that
+choose among clusters (numberOfClusters) again, one after another in
+(namespace, name) order, each against the latest decisions of all the others
+(as OCM's queue does, in informer order), until none moves. What is published
+is settled: scheduling everything again with the same inputs moves no cluster
+(docs/placement.md). ``render_placements`` turns the results into files.
+Better than OCM: a
 Misconfigured placement keeps its previous decisions (OCM clears them), and a
 placement's pages are written in the same commit, so no cluster ever vanishes
 between page updates. A placement annotated
