@@ -182,6 +182,16 @@ def test_fleet_pick_dense_and_sparse():
     assert fleet.positions(0) == []
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.sets(st.integers(0, 3000), max_size=900))
+def test_fleet_pick_walked_searched_and_compressed(chosen):
+    """Every way pick takes (few bits, sparse, dense) gives the set positions in order."""
+    bitmap = sum(1 << i for i in chosen)
+    assert fleet.positions(bitmap) == sorted(chosen)
+    names = [f"c{i}" for i in range(3001)]
+    assert fleet.pick(names, bitmap) == [f"c{i}" for i in sorted(chosen)]
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(("", "canary")), st.integers(0, 250)), max_size=4))
 def test_group_status_without_pages(shape):
