@@ -40,7 +40,7 @@ def handle(args: argparse.Namespace) -> int:
         raise errors.InvalidInput(f"no Placement {namespace}/{name} in the desired state")
     prepared = placements.prepare(loaded.snapshot, loaded.clusters(), loaded.previous, loaded.now)
     settled = placements.settled(list(found.values()), prepared)
-    result = placements.explain_in(placement, prepared, settled)
+    result = placements.result(placement, placements.decided(prepared, settled), explain=True)
     if result.outcome is None:
         print(f"Placement {namespace}/{name} has scheduling disabled; earlier decisions are kept")
         return 0

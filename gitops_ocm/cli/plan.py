@@ -68,10 +68,10 @@ class _Rendered:
         def explain(key: compare.Key) -> Mapping[str, str]:
             if key not in specs:
                 return {}
-            if not prepared:
-                prepared.append(placements.prepare(self.snapshot, self.infos, self.previous, now))
-            found = placements.explain_in(specs[key], prepared[0], self.tree.results)
-            return why.reasons(found.outcome)
+            if not prepared:  # once per side: the decisions every explanation ranks against
+                inputs = placements.prepare(self.snapshot, self.infos, self.previous, now)
+                prepared.append(placements.decided(inputs, self.tree.results))
+            return why.reasons(placements.result(specs[key], prepared[0], explain=True).outcome)
 
         return compare.Side(self.tree.files, self.tree.decisions(), explain)
 

@@ -208,19 +208,15 @@ def _in_turn(
     return moved
 
 
-def explain_in(
-    placement: spec.PlacementSpec,
-    inputs: Inputs,
-    results: Mapping[tuple[str, str], PlacementResult],
-) -> PlacementResult:
-    """Schedule one placement with its trace, against the decisions of a settled schedule.
+def decided(inputs: Inputs, results: Mapping[tuple[str, str], PlacementResult]) -> Inputs:
+    """Return ``inputs`` whose earlier decisions are those of a settled schedule's ``results``.
 
     A settled choosing placement keeps what it chooses against everyone's
-    decisions in ``results`` (its own included, for Steady), so this trace
-    ranks the clusters as the decision was made.
+    decisions there (its own included, for Steady), so ``result(..., explain=True)``
+    against these inputs ranks the clusters as the decision was made.
     """
     final = history.build({key: earlier(res) for key, res in results.items()})
-    return result(placement, dataclasses.replace(inputs, history=final), explain=True)
+    return dataclasses.replace(inputs, history=final)
 
 
 def _chooses(placement: spec.PlacementSpec) -> bool:

@@ -44,8 +44,9 @@ def test_a_full_schedule_against_its_own_decisions_moves_nothing(tmp_path: Path)
     cold = placements.settled(specs, inputs)
     replay = dataclasses.replace(inputs, history=_published(cold))
     assert _moves(cold, placements.settled(specs, replay)) == 0
+    ranked = placements.decided(inputs, cold)
     for spec in specs:  # an explanation ranks the clusters as the decision was made
-        explained = placements.explain_in(spec, inputs, cold)
+        explained = placements.result(spec, ranked, explain=True)
         assert set(explained.clusters) == set(cold[spec.key].clusters), spec.key
 
     # All at once against the same decisions, the same fleet keeps moving clusters.
