@@ -12,6 +12,7 @@ import pytest
 from repokit import CLUSTER, commit_files, write_files
 
 from gitops_ocm.cli.main import main
+from gitops_ocm.model import yamllimits, yamlout
 
 CORPUS = Path(__file__).parent / "corpus" / "hostile"
 
@@ -142,3 +143,73 @@ def test_every_problem_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture
     code, report = run_json(tmp_path, capsys)
     assert code == 1
     assert sorted(p["code"] for p in report["problems"]) == ["S102", "S104", "S105"]
+
+
+# Small but expensive files: each is refused with its code by the limits of yamllimits.
+EXPENSIVE = {
+    "tiny-flow-lists": ("S114", "a: [" + ",".join(["[]"] * 1_300_000) + "]\n"),
+    "tiny-flow-maps": ("S114", "a: [" + ",".join(["{}"] * 1_300_000) + "]\n"),
+    "million-scalars": ("S114", "a:\n" + "- 1\n" * 1_000_000),
+    "empty-documents": ("S113", "---\n" * 500_000),
+    "libyaml-depth-limit": ("S107", "a: " + "[" * 1_200 + "]" * 1_200),
+    "block-depth": ("S107", "a:\n" + "".join(" " * i + "- \n" for i in range(1_200))),
+    "alias-expansion": (
+        "S106",
+        "a: &a [" + ",".join(["x"] * 1_000) + "]\nb: [" + "*a," * 300 + "]",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPENSIVE))
+def test_expensive_file_is_refused(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A small file that would cost seconds and gigabytes to build gets its limit's code."""
+    code_expected, text = EXPENSIVE[name]
+    (tmp_path / "x.yaml").write_text(text)
+    code, report = run_json(tmp_path, capsys)
+    assert code == 1
+    assert [p["code"] for p in report["problems"]] == [code_expected]
+
+
+def test_node_limit_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The node past the limit is named by its line, not the start of the file."""
+    (tmp_path / "x.yaml").write_text("a:\n" + "- 1\n" * 300_000)
+    code, report = run_json(tmp_path, capsys)
+    assert code == 1
+    [problem] = report["problems"]
+    # The mapping, its key and the list are nodes 1-3; line n + 1 holds node n + 3.
+    assert (problem["code"], problem["line"]) == ("S114", yamllimits.MAX_NODES + 1 - 2)
+
+
+def test_document_limit_allows_the_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exactly MAX_DOCUMENTS document markers are read; one more is S113 on its line."""
+    doc = CLUSTER.format(name="c{}", region="eu")
+    body = "".join("---\n" + doc.replace("c{}", f"c{i}") for i in range(yamllimits.MAX_DOCUMENTS))
+    (tmp_path / "many.yaml").write_text(body)
+    code, report = run_json(tmp_path, capsys)
+    assert code == 0, report["problems"]
+    (tmp_path / "many.yaml").write_text(body + "---\n")
+    code, report = run_json(tmp_path, capsys)
+    assert [(p["code"], p["line"]) for p in report["problems"]] == [("S113", body.count("\n") + 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: " + "[" * 101 + "]" * 101, "S107"),
+        ("a: " + "[" * 1_000_000 + "]" * 1_000_000, "S107"),
+        ("a:\n" + "- 1\n" * 300_000, "S114"),
+        ("---\n" * 2_000, "S113"),
+        ("a: &a [" + ",".join(["x"] * 1_000) + "]\nb: [" + "*a," * 300 + "]", "S106"),
+        ("a: '" + "x" * (5 * 1024 * 1024) + "'", "S101"),
+    ],
+    ids=["depth-101", "depth-million", "nodes", "documents", "aliases", "size"],
+)
+def test_every_other_branch_is_read_within_the_same_limits(text: str, expected: str) -> None:
+    """``yamlout.load`` (reports, ocm/status, ocm/hub, disk copies) refuses what main refuses."""
+    with pytest.raises(yamlout.Unreadable) as refused:
+        yamlout.load(text.encode())
+    assert refused.value.code == expected

@@ -6,7 +6,10 @@ constructed nodes, recursion guards) that only anchors and aliases need. Most
 files we read have neither, so this module offers:
 
 - :class:`Loader`, a ``CSafeLoader`` that memoizes the tag of each plain
-  scalar (a pure function of its text under a fixed resolver table);
+  scalar (a pure function of its text under a fixed resolver table) and
+  counts the nodes it composes against :data:`yamllimits.MAX_NODES`;
+- :class:`Counting`, the same loader constructing the way PyYAML does but
+  counting depth and alias expansion (the full path for anchored files);
 - :func:`build_document` and :func:`build_single`, which turn a composed node
   into dicts, lists and scalars directly, with the loader's own scalar
   constructors;
@@ -30,7 +33,9 @@ from typing import Any, ClassVar
 
 import yaml
 
-MAX_DEPTH = 100
+from gitops_ocm.model import yamllimits
+from gitops_ocm.model.yamllimits import MAX_DEPTH, MAX_NODES
+
 PLAIN_TAGS_LIMIT = 1 << 16
 
 STR = "tag:yaml.org,2002:str"
@@ -59,11 +64,19 @@ class Loader(yaml.CSafeLoader):
 
     plain_tags: ClassVar[dict[str, str]] = {}
 
+    def __init__(self, stream: str | bytes) -> None:
+        super().__init__(stream)
+        self.nodes = 0
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.plain_tags = {}
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        # The composer resolves every node's tag once, before its children: count here.
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise yamllimits.Refused("S114", yamllimits.MANY_NODES)
         if self.yaml_path_resolvers:  # none of ours has any; stay correct if one does
             tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
             return tag
@@ -87,6 +100,41 @@ class Loader(yaml.CSafeLoader):
             if regexp.match(value):
                 return str(tag)
         return STR
+
+
+class Counting(Loader):
+    """A :class:`Loader` whose construction counts depth and what aliases expand to.
+
+    An alias is counted as the nodes of what it repeats, so a billion laughs
+    stops at :data:`MAX_NODES` (S106) however few nodes the text holds;
+    nesting past :data:`MAX_DEPTH` is S107. Both raise
+    :class:`yamllimits.Refused`, which no constructor's error handling catches.
+    """
+
+    def __init__(self, stream: str | bytes) -> None:
+        super().__init__(stream)
+        self.deep_construct = True
+        self._expanded = 0
+        self._depth = 0
+        self._sizes: dict[yaml.Node, int] = {}
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            self._expanded += self._sizes.get(node, 1)
+            if self._expanded > MAX_NODES:
+                raise yamllimits.Refused.at("S106", yamllimits.BOMB, node.start_mark)
+            return self.constructed_objects[node]
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise yamllimits.Refused.at("S107", yamllimits.DEEP, node.start_mark)
+        before = self._expanded
+        self._expanded += 1
+        try:
+            value = super().construct_object(node, deep=True)
+        finally:
+            self._depth -= 1
+        self._sizes[node] = self._expanded - before
+        return value
 
 
 def scalar_constructors(loader: type[yaml.CSafeLoader]) -> _Scalars:

@@ -4,8 +4,10 @@ Pure: bytes in, documents and problems out. Uses PyYAML's C loader (libyaml).
 
 Hostile input is contained here: files over a size limit, bytes that are not
 UTF-8, binary content, tabs, duplicate keys, alias bombs (expansion is counted
-as the document is built), deep nesting, recursive anchors and documents that
-are not mappings all become coded problems, never exceptions.
+as the document is built), deep nesting, too many nodes or documents,
+recursive anchors and documents that are not mappings all become coded
+problems, never exceptions. The limits are :mod:`yamllimits`', shared with
+:func:`yamlout.load`, which reads every other branch.
 
 Positions are found lazily: the fast path builds plain dicts, and only when a
 message needs the line and column of a key does :class:`Locator` compose the
@@ -16,30 +18,18 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 from typing import Any
 
 import yaml
 
 from gitops_ocm import problems
-from gitops_ocm.model import yamlbuild
+from gitops_ocm.model import yamlbuild, yamllimits
+from gitops_ocm.model.yamllimits import MAX_DEPTH, MAX_FILE_BYTES, Refused
 from gitops_ocm.problems import Problem
 
-MAX_FILE_BYTES = 4 * 1024 * 1024
-MAX_DEPTH = 100
-MAX_EXPANSION = 1_000_000
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "Document", "Locator", "ParsedFile", "parse"]
 
 Body = dict[str, Any]
-
-
-class _Refused(Exception):
-    """Raised inside the loader to stop at hostile content; carries a problem code."""
-
-    def __init__(self, code: str, message: str, mark: yaml.Mark | None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.mark = mark
 
 
 def _resolvers_without_timestamps() -> dict[Any, Any]:
@@ -50,55 +40,30 @@ def _resolvers_without_timestamps() -> dict[Any, Any]:
     return table
 
 
-class _Loader(yamlbuild.Loader):
-    """A safe C loader that counts expansion and depth and refuses duplicate keys."""
+class _Loader(yamlbuild.Counting):
+    """A safe C loader that counts nodes, expansion and depth and refuses duplicate keys."""
 
     yaml_implicit_resolvers = _resolvers_without_timestamps()
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.deep_construct = True
-        self._expanded = 0
-        self._depth = 0
-        self._sizes: dict[yaml.Node, int] = {}
-
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects:
-            self._expanded += self._sizes.get(node, 1)
-            if self._expanded > MAX_EXPANSION:
-                raise _Refused(
-                    "S106",
-                    f"aliases expand to more than {MAX_EXPANSION} nodes (alias bomb?)",
-                    node.start_mark,
-                )
-            return self.constructed_objects[node]
-        self._depth += 1
-        if self._depth > MAX_DEPTH:
-            raise _Refused("S107", f"nesting deeper than {MAX_DEPTH} levels", node.start_mark)
-        before = self._expanded
-        self._expanded += 1
         try:
-            value = super().construct_object(node, deep=True)
+            return super().construct_object(node, deep=True)
         except (LookupError, ValueError, AttributeError, TypeError) as exc:
             if not isinstance(node, yaml.ScalarNode):
                 raise
-            raise _Refused("S103", _unreadable(node), node.start_mark) from exc
-        finally:
-            self._depth -= 1
-        self._sizes[node] = self._expanded - before
-        return value
+            raise Refused.at("S103", _unreadable(node), node.start_mark) from exc
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
         if not isinstance(node, yaml.MappingNode):
-            raise _Refused("S103", "expected a mapping", node.start_mark)
+            raise Refused.at("S103", "expected a mapping", node.start_mark)
         self.flatten_mapping(node)
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _Refused("S111", "mapping keys must be scalars", key_node.start_mark)
+                raise Refused.at("S111", "mapping keys must be scalars", key_node.start_mark)
             key = key_node.value
             if key in mapping:
-                raise _Refused("S105", f"duplicate key {key!r}", key_node.start_mark)
+                raise Refused.at("S105", f"duplicate key {key!r}", key_node.start_mark)
             mapping[key] = self.construct_object(value_node, deep=True)
         return mapping
 
@@ -153,10 +118,13 @@ def parse(path: str, data: bytes, blob: str | None = None) -> ParsedFile:
     if refusal is not None:
         return ParsedFile(path, blob, data, (), (refusal,))
     text = data.decode("utf-8")
-    deep = _nesting_beyond_limit(text)
-    if deep is not None:
-        return ParsedFile(path, blob, data, (), (_at(path, deep, "S107", _DEEP),))
-    fast = _fast_documents(path, text)
+    over = yamllimits.refuse_text(text)
+    if over is not None:
+        return ParsedFile(path, blob, data, (), (_refused(path, over),))
+    try:
+        fast = _fast_documents(path, text)
+    except Refused as refused:  # too many nodes: the full path would only meet it again
+        return ParsedFile(path, blob, data, (), (_refused(path, yamllimits.locate(refused, text)),))
     if fast is not None:
         return ParsedFile(path, blob, data, fast, ())
     return _parse_fully(path, data, blob, text)
@@ -192,8 +160,8 @@ def _parse_fully(path: str, data: bytes, blob: str, text: str) -> ParsedFile:
             else:
                 docs.append(Document(path, index, mark.line + 1, mark.column + 1, body))
             index += 1
-    except _Refused as refused:
-        found.append(_at(path, refused.mark, refused.code, refused.message))
+    except Refused as refused:
+        found.append(_refused(path, yamllimits.locate(refused, text)))
     except yaml.MarkedYAMLError as exc:
         found.append(_syntax_problem(path, text, exc))
     except yaml.YAMLError as exc:
@@ -233,16 +201,13 @@ def _fast_documents(path: str, text: str) -> tuple[Document, ...] | None:
             elif body is not None:
                 return None
             index += 1
+    except Refused:
+        raise
     except Exception:  # whatever it is, the full path meets it again and reports it
         return None
     finally:
         loader.dispose()
     return tuple(docs)
-
-
-def _mark(mark: object) -> yaml.Mark | None:
-    """Narrow libyaml's C mark type to the pure-Python Mark both share the shape of."""
-    return mark  # type: ignore[return-value]
 
 
 def _first_mark(node: yaml.Node) -> yaml.Mark:
@@ -285,29 +250,8 @@ def _refuse_bytes(path: str, data: bytes) -> Problem | None:
     return None
 
 
-_DEEP = f"nesting deeper than {MAX_DEPTH} levels"
-_DEEP_INDENT = re.compile(rf"^[ \t?:-]{{{MAX_DEPTH},}}", re.MULTILINE)
-
-
-def _nesting_beyond_limit(text: str) -> yaml.Mark | None:
-    """Return where nesting passes the limit, before libyaml's recursive composer sees it.
-
-    libyaml's composer recurses in C, so a file of a million brackets would crash the
-    process. Nesting needs either brackets or indentation, so only text with many of
-    either is scanned, as a flat event stream that counts depth.
-    """
-    brackets = text.count("[") + text.count("{")
-    if brackets <= MAX_DEPTH and not _DEEP_INDENT.search(text):
-        return None
-    depth = 0
-    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return _mark(event.start_mark)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-    return None
+def _refused(path: str, refused: Refused) -> Problem:
+    return Problem(path, refused.line, refused.column, refused.code, "", refused.message)
 
 
 def _at(path: str, mark: yaml.Mark | None, code: str, message: str) -> Problem:

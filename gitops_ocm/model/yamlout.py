@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from gitops_ocm.model import yamlbuild
+from gitops_ocm.model import yamlbuild, yamllimits
 
 _TOP = ("apiVersion", "kind", "metadata", "spec", "status")
 
@@ -230,33 +230,72 @@ class _Reader(yamlbuild.Loader):
     """``CSafeLoader`` with memoized plain-scalar tags (same resolvers, same constructors)."""
 
 
+class _FullReader(yamlbuild.Counting):
+    """``CSafeLoader``'s construction, counting depth and alias expansion (anchored files)."""
+
+
 _SCALARS = yamlbuild.scalar_constructors(_Reader)
 
 
-def load(data: bytes) -> Any:
-    """Read one document, exactly as ``yaml.load`` with ``CSafeLoader`` does.
+class Unreadable(yaml.YAMLError):
+    """A file :func:`load` refuses: over a limit, or not YAML; ``code`` is its problem code."""
 
-    Used for our own published trees and for agents' reports, so it stays a safe
-    loader. A document without anchors (all of ours) is built directly by
-    :mod:`yamlbuild`; anything else, errors included, goes through ``yaml.load``.
+    def __init__(self, code: str, message: str, line: int = 1) -> None:
+        super().__init__(f"line {line}: {code} {message}")
+        self.code = code
+        self.message = message
+        self.line = line
+
+
+def load(data: bytes | str) -> Any:
+    """Read one document as ``yaml.load`` with ``CSafeLoader`` does, within the limits.
+
+    Used for everything but the desired state: agents' reports, ``ocm/status``,
+    ``ocm/hub``, an agent's disk copy. Whoever wrote the file, it is held to
+    :mod:`yamllimits` (size, nesting, nodes, documents, alias expansion), and
+    any failure, a limit or a YAML error, raises :class:`Unreadable` (a
+    ``yaml.YAMLError``), never anything else. A document without anchors (all
+    of ours) is built directly by :mod:`yamlbuild`.
     """
-    if _without_anchors(data):
-        loader = _Reader(data)
+    try:
+        return _load(data)
+    except Unreadable:
+        raise
+    except yamllimits.Refused as refused:
+        raise Unreadable(refused.code, refused.message, refused.line) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise Unreadable("S103", f"YAML error: {exc.problem or exc}", line) from None
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, LookupError) as exc:
+        raise Unreadable("S103", f"YAML error: {type(exc).__name__}") from None
+
+
+def _load(data: bytes | str) -> Any:
+    over = yamllimits.refuse_size(len(data))
+    if over is not None:
+        raise over
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError:
+        raise Unreadable("S102", "file is not valid UTF-8") from None
+    over = yamllimits.refuse_text(text)
+    if over is not None:
+        raise over
+    if "&" not in text:
+        loader = _Reader(text)
         try:
             node = loader.get_single_node()
             return None if node is None else yamlbuild.build_single(loader, node, _SCALARS)
-        except Exception:  # whatever it is, yaml.load below meets it again
-            pass
+        except yamlbuild.Fallback:
+            pass  # merge keys, unusual tags: built the full way below
         finally:
             loader.dispose()
-    return yaml.load(data, Loader=yaml.CSafeLoader)
-
-
-def _without_anchors(data: bytes | str) -> bool:
-    """Return True when ``data`` (bytes or text, as ``yaml.load`` takes) has no ``&``."""
-    if isinstance(data, bytes):
-        return b"&" not in data
-    return isinstance(data, str) and "&" not in data
+    full = _FullReader(text)
+    try:
+        return full.get_single_data()
+    finally:
+        full.dispose()
 
 
 _MISSING = object()
