@@ -281,17 +281,23 @@ def _one_line(text: str) -> str:
 class Locator:
     """Finds the line and column of a JSON pointer inside a document, on demand.
 
-    Composes the file once (on the first question) and keeps the node trees.
+    The first questions walk libyaml's event stream along the pointer and stop
+    as soon as it is found, so a problem near the top of a large file costs
+    next to nothing. From the third question on, the file is composed once and
+    its node trees are kept, so many problems in one file cost one composition.
     """
 
+    WALKS = 2
+
     def __init__(self, data: bytes) -> None:
-        self._data = data
+        self._text = data.decode("utf-8", errors="replace")
         self._roots: list[yaml.Node] | None = None
+        self._walks = 0
 
     def _documents(self) -> list[yaml.Node]:
         if self._roots is None:
             roots: list[yaml.Node] = []
-            loader = _Loader(self._data.decode("utf-8", errors="replace"))
+            loader = _Loader(self._text)
             try:
                 while loader.check_node():
                     node = loader.get_node()
@@ -307,18 +313,100 @@ class Locator:
 
     def locate(self, index: int, ptr: str) -> tuple[int, int]:
         """Return (line, column), 1-based, of the deepest node along ``ptr`` that exists."""
+        tokens = problems.split_pointer(ptr)
+        if self._roots is None and self._walks < self.WALKS:
+            self._walks += 1
+            return _walk(self._text, index, tokens)
         roots = self._documents()
         if index >= len(roots):
             return (1, 1)
         node = roots[index]
         best = node.start_mark
-        for token in problems.split_pointer(ptr):
+        for token in tokens:
             child = _child(node, token)
             if child is None:
                 break
             key_mark, node = child
             best = key_mark
         return (best.line + 1, best.column + 1)
+
+
+_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+
+
+def _walk(text: str, index: int, tokens: list[str]) -> tuple[int, int]:
+    """Follow ``tokens`` through document ``index`` of ``text`` as events, stopping when found.
+
+    Gives what :meth:`Locator.locate` gives from composed nodes: the mark of
+    the last key (or sequence item) along the pointer that exists, else the
+    document's root node.
+    """
+    best: tuple[int, int] = (1, 1)
+    events = yaml.parse(text, Loader=yaml.CSafeLoader)
+    try:
+        documents = -1
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents == index:
+                    break
+        else:
+            return best
+        node = next(events)
+        best = _position(node)
+        for token in tokens:
+            found = _walk_child(events, node, token)
+            if found is None:
+                break
+            best, node = _position(found[0]), found[1]
+    except (yaml.YAMLError, StopIteration):
+        pass
+    return best
+
+
+def _walk_child(events: Any, node: yaml.Event, token: str) -> tuple[yaml.Event, yaml.Event] | None:
+    """Advance ``events`` to the child ``token`` of the collection ``node`` started.
+
+    Returns (the event whose mark names the child, the child's first event).
+    """
+    if isinstance(node, yaml.MappingStartEvent):
+        for key in events:
+            if isinstance(key, yaml.MappingEndEvent):
+                return None
+            _skip(events, key)
+            value = next(events)
+            if isinstance(key, yaml.ScalarEvent) and key.value == token:
+                return (key, value)
+            _skip(events, value)
+        return None
+    if isinstance(node, yaml.SequenceStartEvent) and token.isdigit():
+        wanted = int(token)
+        for position, item in enumerate(events):
+            if isinstance(item, yaml.SequenceEndEvent):
+                return None
+            if position == wanted:
+                return (item, item)
+            _skip(events, item)
+    return None
+
+
+def _skip(events: Any, first: yaml.Event) -> None:
+    """Consume the rest of the node whose first event is ``first``."""
+    if not isinstance(first, _START):
+        return
+    depth = 1
+    for event in events:
+        if isinstance(event, _START):
+            depth += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            if depth == 0:
+                return
+
+
+def _position(event: yaml.Event) -> tuple[int, int]:
+    mark = event.start_mark
+    return (1, 1) if mark is None else (mark.line + 1, mark.column + 1)
 
 
 def _child(node: yaml.Node, token: str) -> tuple[yaml.Mark, yaml.Node] | None:
