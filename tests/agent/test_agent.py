@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from kubekit import (
     agent,
     at,
@@ -19,6 +20,7 @@ from kubekit import (
     work_conditions,
 )
 
+from gitops_ocm.agent import loop
 from gitops_ocm.kube import memory, simulate
 from gitops_ocm.work import plan
 
@@ -377,14 +379,34 @@ def test_cluster_status_claims_and_nodes(tmp_path: Path) -> None:
     assert status["version"]["kubernetes"].startswith("v1.")
 
 
-def test_not_accepted_applies_nothing(tmp_path: Path) -> None:
-    """A cluster without cluster.yaml on the hub applies nothing and renews no lease."""
+def test_not_accepted_applies_nothing_and_pushes_nothing(tmp_path: Path) -> None:
+    """A cluster that never reported and has no cluster.yaml on the hub is refused: no report."""
     hub = new_hub(tmp_path)
     hub.publish({"c1": {"w1": work("w1", [configmap("a")])}}, accepted=())
     kube = memory.MemoryCluster()
-    agent(hub, tmp_path, kube=kube).run_once(at(0))
+    with pytest.raises(loop.NotDeclared, match="'c1' is not an accepted ManagedCluster"):
+        agent(hub, tmp_path, kube=kube).run_once(at(0))
     assert kube.get("v1", "ConfigMap", "a", "demo") is None
-    assert set(hub.report("c1")) == {"cluster.yaml"}
+    assert hub.report_commits("c1") == 0
+
+
+def test_no_hub_branch_waits_without_pushing(tmp_path: Path) -> None:
+    """Before ocm/hub exists a new agent waits: no report branch is created."""
+    hub = new_hub(tmp_path)
+    result = agent(hub, tmp_path).run_once(at(0))
+    assert result.waiting.startswith("waiting: ocm/hub")
+    assert hub.report_commits("c1") == 0
+
+
+def test_cluster_that_reported_keeps_reporting_after_leaving(tmp_path: Path) -> None:
+    """A cluster removed from the hub after it reported still reports (its eviction shows)."""
+    hub = new_hub(tmp_path)
+    hub.publish({"c1": {}})
+    one = agent(hub, tmp_path)
+    one.run_once(at(0))
+    hub.publish({}, accepted=())
+    result = one.run_once(at(60))
+    assert result.report_commit is not None and hub.report_commits("c1") >= 1
 
 
 def test_autonomy_when_git_is_unreachable(tmp_path: Path) -> None:
