@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from gitops_ocm.kube import cluster
 
 Obj = dict[str, Any]
 kubernetes: Any = _kubernetes  # the library has no type stubs
+# urllib3 logs a warning per retry of a refused connection; we report the failure once.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
 
 
 def _translate(exc: Exception) -> cluster.ApiError:
