@@ -236,7 +236,7 @@ def recorded(root: Path) -> dict[int, str]:
     """The demo processes recorded in ``root/pids``: ``{pid: name}``."""
     try:
         text = (root / PIDS).read_text()
-    except FileNotFoundError as exc:
+    except OSError as exc:  # absent, or ``root`` is not a folder
         raise errors.NotFound(f"no demo processes recorded in {root} (no {PIDS} file)") from exc
     out: dict[int, str] = {}
     for line in text.splitlines():

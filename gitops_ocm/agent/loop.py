@@ -185,6 +185,10 @@ class Agent:
         if healthy and found is not None:
             files |= self._reconcile(found, previous, now, result)
         files |= self._govern(found if healthy else None, previous, now, result)
+        if healthy and result.errors:  # did the server go away mid-pass?
+            gone = _unreachable(self.cluster)
+            if gone:
+                result.errors.append(f"cluster: {gone}")
         if not result.git_error and not result.waiting:
             self._publish(files, found, result)
         result.took_ms = (time.monotonic() - started) * 1000
@@ -396,6 +400,15 @@ def _observe(cluster: kube.Cluster) -> tuple[Obj, str]:
         "allocatable": clusterstatus.sum_resources(nodes, "allocatable", schedulable_only=True),
     }
     return observed, ""
+
+
+def _unreachable(cluster: kube.Cluster) -> str:
+    """ "" when the API server answers, else why not."""
+    try:
+        cluster.server_version()
+    except errors.Transient as exc:
+        return str(exc) or type(exc).__name__
+    return ""
 
 
 def _describe(exc: Exception) -> str:

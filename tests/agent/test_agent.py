@@ -21,6 +21,7 @@ from kubekit import (
 )
 
 from gitops_ocm.agent import loop
+from gitops_ocm.kube import cluster as cluster_errors
 from gitops_ocm.kube import memory, simulate
 from gitops_ocm.work import plan
 
@@ -442,3 +443,30 @@ def test_agent_on_local_repository_path(tmp_path: Path) -> None:
     assert result.pushed and result.errors == []
     assert "manifestworks/w1.yaml" in hub.report("c1")
     assert plan.AMW_KIND == "AppliedManifestWork"
+
+
+class _Vanishing:
+    """A cluster whose API server goes away right after the agent's health check."""
+
+    def __init__(self, inner: memory.MemoryCluster) -> None:
+        self.inner, self.gone, self.node_lists = inner, False, 0
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if self.gone:
+                raise cluster_errors.Unavailable("cannot reach the API server: connection refused")
+            if name == "list" and args[:2] == ("v1", "Node"):
+                self.gone = True  # the observation passes; everything after it fails
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_api_server_gone_mid_pass_counts_as_unreachable(tmp_path: Path) -> None:
+    """A server that vanishes after the health check is reported as the cluster's error."""
+    hub = new_hub(tmp_path)
+    hub.publish({"c1": {"w1": work("w1", [namespace(), configmap("a")])}})
+    result = agent(hub, tmp_path, kube=_Vanishing(memory.MemoryCluster())).run_once(at(0))
+    assert "cluster: cannot reach the API server: connection refused" in result.errors
