@@ -13,12 +13,11 @@ works whose hub copy is gone because the cluster is no longer accepted, the
 hub branch is gone, or the AppliedManifestWork belongs to another hub are
 *evicted* after the grace period (OCM's AppliedManifestWork eviction).
 
-An agent reports only for a cluster the hub admitted: while ``ocm/hub`` is not
-published yet it waits (pushes nothing, unless it reported before); when it is published without our
-``clusters/<cluster>/cluster.yaml`` and we never reported before, the pass
-raises :class:`NotDeclared` and nothing is pushed (see :func:`refusal`). A
-cluster that reported before keeps reporting, so eviction after it left main
-stays visible.
+An agent reports only for a cluster the hub admitted (see :func:`refusal`):
+while ``ocm/hub`` is not published yet a new agent waits and pushes nothing;
+when it is published without our ``clusters/<cluster>/cluster.yaml`` and we
+never reported, the pass raises :class:`NotDeclared` and nothing is pushed. A
+cluster that reported before keeps reporting, so its eviction stays visible.
 
 After the works, the replicated policies are evaluated and enforced by
 :mod:`gitops_ocm.governance` (docs/governance.md). While the cluster is not
@@ -403,7 +402,7 @@ def _observe(cluster: kube.Cluster) -> tuple[Obj, str]:
 
 
 def _unreachable(cluster: kube.Cluster) -> str:
-    """ "" when the API server answers, else why not."""
+    """Why the API server does not answer ("" when it does)."""
     try:
         cluster.server_version()
     except errors.Transient as exc:
