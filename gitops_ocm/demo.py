@@ -6,6 +6,14 @@ embedded Kubernetes API servers (with workload simulation), the controller and
 one agent per cluster, each as its own process; waits until the fleet has
 converged, pushes a change, waits again, and prints what happened and where to
 look. Everything binds to loopback and stops at the end unless ``keep``.
+
+Every process starts in its own session (so a terminal's Ctrl-C or hang-up,
+meant for the demo command, does not reach it) with its output in
+``logs/<name>.log``, and its pid goes to ``DIR/pids`` as it starts. With
+``keep`` they outlive the demo command; :func:`stop` ends them from that file
+(``gitops-ocm demo --stop DIR``), also after a demo that was killed. The example
+fleet ships inside the package (``gitops_ocm/example_fleet``, a link to
+``examples/repo`` in a checkout), so an installed wheel runs the demo too.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import contextlib
 import dataclasses
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -26,7 +35,9 @@ from gitops_ocm.gitstore import reader, refs, remote, servers
 from gitops_ocm.hub import trees
 from gitops_ocm.model import yamlout
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "repo"
+EXAMPLES = Path(__file__).resolve().parent / "example_fleet"
+PIDS = "pids"
+STOP_GRACE = 10.0
 CLUSTERS = ("eu-prod-1", "us-prod-1", "us-dev-1")
 CHANGE_FILE = "apps/guestbook.yaml"
 Say = Callable[[str], None]
@@ -71,13 +82,35 @@ def seed(root: Path) -> Path:
 
 
 def _spawn(demo: Demo, name: str, *args: str) -> subprocess.Popen[bytes]:
-    log = open(demo.root / "logs" / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+    """Start ``gitops-ocm ARGS`` as the demo process ``name``."""
+    return _start(demo, name, [sys.executable, "-m", "gitops_ocm", *args])
+
+
+def _start(demo: Demo, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+    """Start ``argv`` detached (own session, no stdin, output to its log); record its pid."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gitops_ocm", *args], stdout=log, stderr=subprocess.STDOUT, env=env
-    )
+    with open(demo.root / "logs" / f"{name}.log", "wb") as log:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     demo.procs[name] = proc
+    lines = "".join(f"{p.pid} {n}\n" for n, p in demo.procs.items())
+    (demo.root / f".{PIDS}.tmp").write_text(lines)
+    os.replace(demo.root / f".{PIDS}.tmp", demo.root / PIDS)
     return proc
+
+
+def serve(demo: Demo) -> str:
+    """Start ``git daemon`` on ``demo.root`` as a demo process; return the fleet's URL."""
+    port = servers.free_port()
+    proc = _start(demo, "git-daemon", servers.daemon_command(demo.root, port))
+    servers.wait_listening(port, proc, 10.0)
+    return f"git://{servers.LOOPBACK}:{port}/fleet.git"
 
 
 def _wait(what: str, check: Callable[[], bool], timeout: float, say: Say, demo: Demo) -> None:
@@ -168,19 +201,23 @@ def push_change(demo: Demo) -> str:
 
 @contextlib.contextmanager
 def running(root: Path, keep: bool) -> Iterator[Demo]:
-    """Start the git server; stop every process on the way out unless ``keep``."""
+    """Start the git server; stop every process on the way out, unless ``keep`` and it went well.
+
+    The daemon is a plain detached process, not a context manager's: a generator
+    left suspended for ``keep`` is closed when it is collected, and that used to
+    stop the daemon as soon as the demo returned.
+    """
     (root / "logs").mkdir(parents=True, exist_ok=True)
     (root / "kube").mkdir(exist_ok=True)
     demo = Demo(root, seed(root))
-    with contextlib.ExitStack() as stack:
-        demo.url = f"{stack.enter_context(servers.git_daemon(root))}/fleet.git"
-        if keep:
-            stack.pop_all()  # the daemon outlives this process's use of it
-        try:
-            yield demo
-        finally:
-            if not keep:
-                _stop(demo)
+    ok = False
+    try:
+        demo.url = serve(demo)
+        yield demo
+        ok = True
+    finally:
+        if not (keep and ok):
+            _stop(demo)
 
 
 def _stop(demo: Demo) -> None:
@@ -188,9 +225,54 @@ def _stop(demo: Demo) -> None:
         proc.terminate()
     for proc in demo.procs.values():
         try:
-            proc.wait(10)
+            proc.wait(STOP_GRACE)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+    (demo.root / PIDS).unlink(missing_ok=True)
+
+
+def recorded(root: Path) -> dict[int, str]:
+    """The demo processes recorded in ``root/pids``: ``{pid: name}``."""
+    try:
+        text = (root / PIDS).read_text()
+    except OSError as exc:  # absent, or ``root`` is not a folder
+        raise errors.NotFound(f"no demo processes recorded in {root} (no {PIDS} file)") from exc
+    out: dict[int, str] = {}
+    for line in text.splitlines():
+        pid, _, name = line.partition(" ")
+        if pid.isdigit():
+            out[int(pid)] = name
+    return out
+
+
+def alive(pid: int, root: Path) -> bool:
+    """Whether ``pid`` still runs and is one of this demo's (its command line names ``root``)."""
+    proc = Path("/proc") / str(pid)
+    try:
+        state = (proc / "stat").read_text().rpartition(")")[2].split()[0]
+        cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X") and str(root) in cmdline
+
+
+def stop(root: Path) -> list[str]:
+    """Stop the processes a demo recorded in ``root/pids``; return the names of those stopped."""
+    root = root.resolve()
+    running_now = {pid: name for pid, name in recorded(root).items() if alive(pid, root)}
+    for pid in running_now:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE
+    while any(alive(pid, root) for pid in running_now) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in running_now:
+        if alive(pid, root):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    (root / PIDS).unlink(missing_ok=True)
+    return sorted(running_now.values())
 
 
 def run(root: Path, keep: bool, say: Say) -> Demo:

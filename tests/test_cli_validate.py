@@ -89,10 +89,10 @@ def test_usage_errors_exit_two(argv: list[str], capsys: pytest.CaptureFixture[st
     assert err
 
 
-def test_unknown_revision_exits_one(bare_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """An unknown revision is reported as invalid input, not a crash."""
+def test_unknown_revision_exits_two(bare_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown revision is a usage error (exit 2, as in every command), not a crash."""
     commit_files(bare_repo, GOOD)
-    assert main(["validate", str(bare_repo), "--rev", "nope"]) == 1
+    assert main(["validate", str(bare_repo), "--rev", "nope"]) == 2
     assert "unknown revision 'nope'" in capsys.readouterr().err
 
 

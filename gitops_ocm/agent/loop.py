@@ -13,6 +13,12 @@ works whose hub copy is gone because the cluster is no longer accepted, the
 hub branch is gone, or the AppliedManifestWork belongs to another hub are
 *evicted* after the grace period (OCM's AppliedManifestWork eviction).
 
+An agent reports only for a cluster the hub admitted (see :func:`refusal`):
+while ``ocm/hub`` is not published yet a new agent waits and pushes nothing;
+when it is published without our ``clusters/<cluster>/cluster.yaml`` and we
+never reported, the pass raises :class:`NotDeclared` and nothing is pushed. A
+cluster that reported before keeps reporting, so its eviction stays visible.
+
 After the works, the replicated policies are evaluated and enforced by
 :mod:`gitops_ocm.governance` (docs/governance.md). While the cluster is not
 accepted or does not answer, the governance files of the last report are kept
@@ -42,6 +48,29 @@ WORK_API_VERSION = "work.open-cluster-management.io/v1"
 PRESCRIPTION = "gitops-ocm.io/prescription"
 
 
+class NotDeclared(errors.InvalidInput):
+    """The hub does not know this cluster: the agent must not push a report for it."""
+
+
+def refusal(
+    found: hub.Prescriptions | None, previous: dict[str, bytes], cluster: str, branch: str
+) -> str | None:
+    """Why this agent must not report (None: it may). Pure.
+
+    Only a cluster the hub accepted (``clusters/<cluster>/cluster.yaml`` on the
+    hub branch, published for a ManagedCluster on main with
+    ``hubAcceptsClient: true``) may start reporting; one that reported before
+    may go on. Registration will add its exception here: a cluster asking to join.
+    """
+    if found is None or not found.branch_present or found.accepted or previous:
+        return None
+    commit = (found.hub_commit or "")[:12]
+    return (
+        f"cluster {cluster!r} is not an accepted ManagedCluster on {branch} ({commit}): "
+        "declare it on main with spec.hubAcceptsClient: true; no report was pushed"
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """What an agent serves and where it keeps its state."""
@@ -68,6 +97,7 @@ class PassResult:
     policies: int = 0
     errors: list[str] = dataclasses.field(default_factory=list)
     git_error: str = ""
+    waiting: str = ""
     report_commit: str | None = None
     report_created: bool = False
     pushed: bool = False
@@ -85,7 +115,7 @@ class PassResult:
             f"policies {self.policies} "
             f"errors {len(self.errors)} report {report} ({state}) took {self.took_ms:.0f} ms"
         )
-        problems = [*self.errors, *([self.git_error] if self.git_error else [])]
+        problems = [*self.errors, *(p for p in (self.git_error, self.waiting) if p)]
         return text + "".join(f"\n  {p}" for p in problems)
 
 
@@ -144,11 +174,21 @@ class Agent:
         if found is not None:
             result.hub_commit, result.source_commit = found.hub_commit, found.source_commit
         previous = self._previous_report(result)
+        if not result.git_error:
+            refused = refusal(found, previous, self.settings.cluster, self.settings.hub_branch)
+            if refused is not None:
+                raise NotDeclared(refused)
+            if not previous and (found is None or not found.branch_present):
+                result.waiting = f"waiting: {self.settings.hub_branch} is not published yet"
         files, healthy = self._observe_cluster(found, previous, now, result)
         if healthy and found is not None:
             files |= self._reconcile(found, previous, now, result)
         files |= self._govern(found if healthy else None, previous, now, result)
-        if not result.git_error:
+        if healthy and result.errors:  # did the server go away mid-pass?
+            gone = _unreachable(self.cluster)
+            if gone:
+                result.errors.append(f"cluster: {gone}")
+        if not result.git_error and not result.waiting:
             self._publish(files, found, result)
         result.took_ms = (time.monotonic() - started) * 1000
         return result
@@ -359,6 +399,15 @@ def _observe(cluster: kube.Cluster) -> tuple[Obj, str]:
         "allocatable": clusterstatus.sum_resources(nodes, "allocatable", schedulable_only=True),
     }
     return observed, ""
+
+
+def _unreachable(cluster: kube.Cluster) -> str:
+    """Why the API server does not answer ("" when it does)."""
+    try:
+        cluster.server_version()
+    except errors.Transient as exc:
+        return str(exc) or type(exc).__name__
+    return ""
 
 
 def _describe(exc: Exception) -> str:

@@ -5,7 +5,11 @@ in-memory cluster kept in a folder), runs passes every ``--interval`` seconds
 (or one with ``--once``) and prints one line per pass. Exit codes with
 ``--once``: 0 the pass succeeded, 1 some manifest failed (see the report),
 3 Git or the cluster could not be reached (the pass still reconciled from the
-prescriptions kept on disk).
+prescriptions kept on disk) or the hub branch is not published yet. Without
+``--once`` those keep the loop going. Always: 1 when the hub does not know the
+cluster (:class:`loop.NotDeclared`, nothing pushed), 2 when ``--repo`` is a path
+but no repository or the kubeconfig cannot be read, 3 when the state folder
+cannot be written.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 from gitops_ocm import errors
 from gitops_ocm.agent import loop
+from gitops_ocm.gitstore import remote, urls
 from gitops_ocm.kube import cluster as kube
 from gitops_ocm.kube import memory, simulate, state, store
 
@@ -58,10 +63,24 @@ def register(subparsers: Any) -> None:
 
 
 def _state_dir(args: argparse.Namespace) -> Path:
+    """The state folder, created now so that a folder we cannot write fails at start."""
     if args.state is not None:
-        return Path(str(args.state))
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "gitops-ocm" / str(args.cluster)
+        folder = Path(str(args.state))
+    else:
+        try:
+            base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+        except RuntimeError as exc:  # no HOME and no passwd entry
+            raise errors.GitopsOcmError("no home directory: pass --state DIR") from exc
+        folder = Path(base) / "gitops-ocm" / str(args.cluster)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise errors.GitopsOcmError(
+            f"cannot create the state folder {folder}: {exc.strerror} (pass --state DIR)"
+        ) from exc
+    if not os.access(folder, os.W_OK):
+        raise errors.GitopsOcmError(f"cannot write the state folder {folder} (pass --state DIR)")
+    return folder
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -73,6 +92,8 @@ def _check(args: argparse.Namespace) -> None:
         raise errors.UsageError(f"'--eviction-grace' must be >= 0 (got {args.eviction_grace})")
     if args.simulate_workloads and args.local is None:
         raise errors.UsageError("'--simulate-workloads' needs '--local'")
+    if not urls.is_url(args.repo):
+        remote.open_store(args.repo)  # errors.NotFound (exit 2) when it is no repository
 
 
 def _connect(args: argparse.Namespace) -> tuple[kube.Cluster, store.Store | None]:
@@ -90,11 +111,12 @@ def _connect(args: argparse.Namespace) -> tuple[kube.Cluster, store.Store | None
 def run(args: argparse.Namespace) -> int:
     """Run passes until interrupted (or one with ``--once``); return the exit code."""
     _check(args)
+    state_dir = _state_dir(args)
     cluster, backing = _connect(args)
     settings = loop.Settings(
         repo=args.repo,
         cluster=args.cluster,
-        state_dir=_state_dir(args),
+        state_dir=state_dir,
         hub_branch=args.hub_branch,
         eviction_grace=datetime.timedelta(seconds=args.eviction_grace),
     )
@@ -109,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
             result = agent.run_once(datetime.datetime.now(datetime.UTC))
             if backing is not None:
                 state.save(backing, Path(args.local))
-            print(result.line(args.cluster), file=sys.stderr if result.git_error else sys.stdout)
+            failed = result.git_error or result.waiting
+            print(result.line(args.cluster), file=sys.stderr if failed else sys.stdout, flush=True)
             if args.once:
                 return _exit_code(result)
             if stop.wait(args.interval):
@@ -120,6 +143,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _exit_code(result: loop.PassResult) -> int:
-    if result.git_error or any(e.startswith("cluster:") for e in result.errors):
+    if result.git_error or result.waiting or any(e.startswith("cluster:") for e in result.errors):
         return errors.Transient.exit_code
     return 1 if result.errors else 0

@@ -5,6 +5,8 @@ inotify (its refs) plus a periodic resync every ``--interval`` seconds; a
 remote one is fetched every ``--interval`` seconds. Transient failures (an
 unreachable remote, a lost race) back off with jitter and retry; the loop
 never dies of them. One log line per pass on stderr, credentials redacted.
+With ``--once``: exit 0 valid, 1 invalid, 3 when the branch does not exist (yet)
+or the repository cannot be reached; 2 when ``--repo`` is a path but no repository.
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
     ctl = controller.Controller(store, branch=args.branch, hub_store=hub_store, manage_gc=True)
     if args.once:
         result = controller.reconcile_with_retry(ctl)
+        if result.source is None:
+            raise errors.Waiting(
+                f"no branch {args.branch!r} in {store.display}: nothing to reconcile"
+            )
         log(result.log_line())
         return 0 if result.valid else 1
     stop = threading.Event()

@@ -87,9 +87,29 @@ def load(args: argparse.Namespace) -> Inputs:
     return Inputs(snap, _tree(args.previous, "--previous"), _tree(args.status, "--status"), now)
 
 
+NO_DOCUMENTS = "S112"
+
+
+def checked(snap: snapshot_mod.Snapshot) -> list[problems.Problem]:
+    """Both validation tiers, plus S112 when nothing in the input is an OCM document.
+
+    A folder or commit without a single document is almost always a wrong path
+    (the repository's parent, a build folder), not an empty fleet: ``validate``,
+    ``render`` and ``explain`` say so instead of reporting an empty, valid fleet.
+    Unreadable files already have their own problems; S112 is only added when
+    nothing else explains the emptiness.
+    """
+    found = validation.validate(snap)
+    if snap.objects or problems.has_errors(found):
+        return found
+    read = len(snap.files)
+    message = f"no OCM documents found ({read} YAML files read): is this the fleet repository?"
+    return sorted([*found, problems.Problem(".", 1, 1, NO_DOCUMENTS, "", message)])
+
+
 def refuse_if_invalid(snap: snapshot_mod.Snapshot) -> bool:
     """Print errors to stderr and return True when the desired state must not be used."""
-    found = validation.validate(snap)
+    found = checked(snap)
     if not problems.has_errors(found):
         return False
     for problem in found:

@@ -3,13 +3,19 @@
 I/O shell. Each subcommand lives in its own module of this package and exposes
 ``register(subparsers)``, which adds its parser and sets ``handler`` (a function
 ``(args) -> int``) as a default. Exit codes: 0 ok, 1 problems found, 2 usage,
-3 runtime failure. No traceback reaches the user for an error we raise on purpose.
+3 runtime failure, 141 output closed early (piped into ``head``: silent, as a
+tool killed by SIGPIPE), 130 interrupted. No traceback reaches the user: an
+error we raise on purpose is one line ``gitops-ocm: <message>``; an operating
+system error (a folder we cannot write, a full disk) is one line too, exit 3;
+anything else is a bug, reported in one line with exit 3 unless
+``GITOPS_OCM_TRACEBACK=1`` asks for the traceback. See docs/cli.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -53,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool killed by it
+INTERRUPTED = 130  # 128 + SIGINT
+TRACEBACK = "GITOPS_OCM_TRACEBACK"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code (the tests' CLI runner)."""
     try:
@@ -62,12 +73,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         if handler is None:
             parser.print_help(sys.stderr)
             return 2
-        return int(handler(args))
+        code = int(handler(args))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler of BrokenPipeError
+        return code
     except errors.GitopsOcmError as exc:
-        print(f"gitops-ocm: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        return 130
+        return INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE
+    except OSError as exc:
+        return _fail(describe_os_error(exc), errors.GitopsOcmError.exit_code)
+    except Exception as exc:
+        if os.environ.get(TRACEBACK) == "1":
+            raise
+        detail = f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]
+        return _fail(f"{detail} (set {TRACEBACK}=1 to see where)", errors.GitopsOcmError.exit_code)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for an operating system error: what failed, on which path."""
+    what = exc.strerror or type(exc).__name__
+    where = exc.filename if exc.filename is not None else None
+    return f"{what}: {where}" if where is not None else what
+
+
+def _fail(message: str, code: int) -> int:
+    first, *rest = message.splitlines() or [""]
+    try:
+        print(f"gitops-ocm: {first}", file=sys.stderr)
+        for line in rest:
+            print(f"  {line}", file=sys.stderr)
+        sys.stderr.flush()
+    except OSError:  # stderr itself is gone: the exit code is all that is left
+        pass
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def entry() -> None:

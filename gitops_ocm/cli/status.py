@@ -2,6 +2,8 @@
 
 I/O shell: opens the repository (fetching a remote one into its mirror), reads
 the status tree lazily and prints the tables of :mod:`gitops_ocm.fleetview`.
+Exit 1 when ``--cluster``, ``--work``, ``--placement`` or ``--policy`` names
+nothing in the status tree (almost always a typo), 2 on usage.
 """
 
 from __future__ import annotations
@@ -63,10 +65,16 @@ def run(args: argparse.Namespace) -> int:
         data = fleetview.cluster_detail(tree, args.cluster)
     elif args.work:
         data = fleetview.work_rows(tree, args.work)
+        if not data:
+            raise errors.InvalidInput(f"no work or ManifestWorkReplicaSet {args.work!r} reported")
     elif args.placement:
         data = fleetview.placement_detail(tree, *placement)
+        if not data:
+            raise errors.InvalidInput(f"no Placement {args.placement} in {STATUS_BRANCH}")
     elif args.policy:
         data = fleetview.policy_detail(tree, *policy)
+        if not (data.get("status") or {}).get("status") and not _has_rollup(tree, *policy):
+            raise errors.InvalidInput(f"no Policy {args.policy} in {STATUS_BRANCH}")
     else:
         data = fleetview.cluster_rows(tree)
     if args.output == "json":
@@ -80,6 +88,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_describe(data))
     return 0
+
+
+def _has_rollup(tree: trees.LazyFiles, namespace: str, name: str) -> bool:
+    return f"policies/{namespace}/{name}.yaml" in tree
 
 
 def _describe(data: dict[str, Any], indent: str = "") -> str:

@@ -11,8 +11,8 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from gitops_ocm import errors, source, treeio, validation
-from gitops_ocm.cli import output
+from gitops_ocm import errors, source, treeio
+from gitops_ocm.cli import inputs, output
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
 from gitops_ocm.render import hub
@@ -59,7 +59,7 @@ def fleet_problems(snapshot: Any, status_dir: str | None) -> list[Problem]:
 def run(args: argparse.Namespace) -> int:
     """Validate and report."""
     snapshot = load(args.path, args.rev)
-    problems = validation.validate(snapshot)
+    problems = inputs.checked(snapshot)
     if not has_errors(problems):
         problems = sorted([*problems, *fleet_problems(snapshot, args.status)])
     extra = {

@@ -32,7 +32,7 @@ def open_repository(path: str) -> pygit2.Repository:
     try:
         return pygit2.Repository(path)
     except (pygit2.GitError, KeyError, ValueError) as exc:
-        raise errors.InvalidInput(f"not a Git repository: {path}") from exc
+        raise errors.NotFound(f"not a Git repository: {path}") from exc
 
 
 def resolve(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
@@ -41,7 +41,7 @@ def resolve(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
         obj = repo.revparse_single(rev)
         commit = obj.peel(pygit2.Commit)
     except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError) as exc:
-        raise errors.InvalidInput(f"unknown revision {rev!r}") from exc
+        raise errors.NotFound(f"unknown revision {rev!r}") from exc
     return commit
 
 
@@ -122,7 +122,7 @@ def tree_of(repo: pygit2.Repository, rev: str) -> pygit2.Tree:
     try:
         tree = repo.revparse_single(rev).peel(pygit2.Tree)
     except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError) as exc:
-        raise errors.InvalidInput(f"unknown revision {rev!r}") from exc
+        raise errors.NotFound(f"unknown revision {rev!r}") from exc
     assert isinstance(tree, pygit2.Tree)
     return tree
 
@@ -189,7 +189,7 @@ def open_repository_from_env() -> pygit2.Repository:
     try:
         return pygit2.Repository(path, pygit2.enums.RepositoryOpenFlag.FROM_ENV)
     except (pygit2.GitError, KeyError, ValueError) as exc:
-        raise errors.InvalidInput(f"not a Git repository: {path}") from exc
+        raise errors.NotFound(f"not a Git repository: {path}") from exc
 
 
 def per_folder(

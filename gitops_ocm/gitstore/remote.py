@@ -170,12 +170,26 @@ def _check_push(callbacks: _Callbacks, prefix: str) -> None:
 
 
 def _default_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    except RuntimeError as exc:  # no HOME and no passwd entry
+        raise errors.GitopsOcmError("no home directory for the mirror: pass --cache-dir") from exc
     return Path(base) / "gitops-ocm"
 
 
 def _open_mirror(url: str, cache_dir: Path) -> pygit2.Repository:
     """Open (creating it if needed) the bare mirror of ``url`` under ``cache_dir``."""
+    try:
+        return _mirror(url, cache_dir)
+    except (OSError, pygit2.GitError) as exc:
+        detail = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        raise errors.GitopsOcmError(
+            f"cannot keep a mirror in {cache_dir}: {detail} "
+            "(pass --cache-dir or set XDG_CACHE_HOME)"
+        ) from exc
+
+
+def _mirror(url: str, cache_dir: Path) -> pygit2.Repository:
     path = cache_dir / f"{urls.cache_key(url)}.git"
     if (path / "HEAD").exists():
         repo = pygit2.Repository(str(path))

@@ -32,7 +32,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
+def wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
     """Wait until something accepts connections on ``port``, or the process died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -44,17 +44,22 @@ def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float) ->
     raise errors.Transient(f"git daemon did not listen on port {port} within {timeout} s")
 
 
+def daemon_command(root: str | os.PathLike[str], port: int) -> list[str]:
+    """The ``git daemon`` command serving every repository below ``root`` on loopback."""
+    return [
+        "git", "daemon", "--reuseaddr", f"--base-path={root}", "--export-all",
+        "--enable=receive-pack", f"--listen={LOOPBACK}", f"--port={port}", str(root),
+    ]  # fmt: skip
+
+
 @contextlib.contextmanager
 def git_daemon(root: str | os.PathLike[str], *, timeout: float = 10.0) -> Iterator[str]:
     """Serve every repository below ``root`` (push enabled); yield the base ``git://`` URL."""
     port = free_port()
-    cmd = [
-        "git", "daemon", "--reuseaddr", f"--base-path={root}", "--export-all",
-        "--enable=receive-pack", f"--listen={LOOPBACK}", f"--port={port}", str(root),
-    ]  # fmt: skip
+    cmd = daemon_command(root, port)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_listening(port, proc, timeout)
+        wait_listening(port, proc, timeout)
         yield f"git://{LOOPBACK}:{port}"
     finally:
         proc.terminate()

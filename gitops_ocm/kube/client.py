@@ -3,23 +3,35 @@
 I/O. The only module that imports ``kubernetes`` (it has no type stubs, so values
 from it are ``Any`` here). It uses the DynamicClient, so any served kind works,
 and translates ``ApiException`` into the errors of ``cluster`` (messages carry the
-server's Status message, never credentials).
+server's Status message, never credentials). A server that does not answer
+(refused, reset, timed out: urllib3's errors) is ``cluster.Unavailable``, also
+at start: discovery waits for the first request, so an agent whose API server is
+down still starts and reports ``ManagedClusterKubeAPIServerUnavailable``. A
+kubeconfig that cannot be read is ``errors.NotFound``; one that is not a valid
+kubeconfig is ``errors.InvalidInput``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import kubernetes as _kubernetes
+import urllib3
+import yaml
 from kubernetes.dynamic import exceptions as dynamic_errors
 
+from gitops_ocm import errors
 from gitops_ocm.kube import cluster
 
 Obj = dict[str, Any]
 kubernetes: Any = _kubernetes  # the library has no type stubs
+# urllib3 logs a warning per retry of a refused connection; we report the failure once.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
 
 
 def _translate(exc: Exception) -> cluster.ApiError:
@@ -44,41 +56,92 @@ def _translated() -> Iterator[None]:
         raise cluster.Unavailable(f"kubernetes client error: {type(exc).__name__}") from exc
     except OSError as exc:
         raise cluster.Unavailable(f"cannot reach the API server: {type(exc).__name__}") from exc
+    except urllib3.exceptions.HTTPError as exc:
+        raise cluster.Unavailable(f"cannot reach the API server: {_cause(exc)}") from exc
+
+
+def _cause(exc: urllib3.exceptions.HTTPError) -> str:
+    """The root of a urllib3 failure in a few words (no URL: it may carry credentials)."""
+    reason = getattr(exc, "reason", None) or exc
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return "connection refused" if "refused" in str(reason).lower() else "cannot connect"
+    return type(reason).__name__
+
+
+def _read_kubeconfig(path: str) -> None:
+    """Fail with one line when ``path`` is not a readable kubeconfig file."""
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        detail = getattr(exc, "strerror", None) or type(exc).__name__
+        raise errors.NotFound(f"cannot read kubeconfig {path}: {detail}") from exc
+    try:
+        body = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise errors.InvalidInput(f"kubeconfig {path} is not YAML: {_first(exc)}") from exc
+    if not isinstance(body, dict) or not body.get("clusters"):
+        raise errors.InvalidInput(f"kubeconfig {path} has no clusters")
+
+
+def _first(exc: Exception) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
 class KubernetesCluster:
     """A Cluster reached through the official client's DynamicClient."""
 
     def __init__(self, api_client: Any, *, cache_file: str | None = None) -> None:
-        with _translated():
-            self._api = api_client
-            self._dynamic = kubernetes.dynamic.DynamicClient(api_client, cache_file=cache_file)
+        self._api = api_client
+        self._cache_file = cache_file
+        self._client: Any = None
+
+    @property
+    def _dynamic(self) -> Any:
+        """The DynamicClient, made on first use (its discovery needs the server)."""
+        if self._client is None:
+            with _translated():
+                self._client = kubernetes.dynamic.DynamicClient(
+                    self._api, cache_file=self._cache_file
+                )
+        return self._client
 
     @classmethod
     def from_kubeconfig(
         cls, path: str | None = None, *, context: str | None = None, cache_file: str | None = None
     ) -> KubernetesCluster:
         """Connect with a kubeconfig file (the default search path when ``path`` is None)."""
-        with _translated():
+        if path is not None:
+            _read_kubeconfig(path)
+        try:
             api = kubernetes.config.new_client_from_config(config_file=path, context=context)
+        except (kubernetes.config.ConfigException, yaml.YAMLError, ValueError) as exc:
+            raise errors.InvalidInput(
+                f"invalid kubeconfig {path or '(default)'}: {_first(exc)}"
+            ) from exc
         return cls(api, cache_file=cache_file)
 
     @classmethod
     def in_cluster(cls) -> KubernetesCluster:
         """Connect with the pod's service account."""
         configuration = kubernetes.client.Configuration()
-        kubernetes.config.load_incluster_config(client_configuration=configuration)
+        try:
+            kubernetes.config.load_incluster_config(client_configuration=configuration)
+        except kubernetes.config.ConfigException as exc:
+            raise errors.InvalidInput(f"no in-cluster configuration: {_first(exc)}") from exc
         return cls(kubernetes.client.ApiClient(configuration))
 
     def _resource(self, api_version: str, kind: str) -> Any:
-        try:
-            return self._dynamic.resources.get(api_version=api_version, kind=kind)
-        except dynamic_errors.ResourceNotFoundError:
-            self._dynamic.resources.invalidate_cache()
-        try:
-            return self._dynamic.resources.get(api_version=api_version, kind=kind)
-        except dynamic_errors.ResourceNotFoundError as exc:
-            raise cluster.NotFound(f"the server does not serve {kind} in {api_version}") from exc
+        with _translated():
+            try:
+                return self._dynamic.resources.get(api_version=api_version, kind=kind)
+            except dynamic_errors.ResourceNotFoundError:
+                self._dynamic.resources.invalidate_cache()
+            try:
+                return self._dynamic.resources.get(api_version=api_version, kind=kind)
+            except dynamic_errors.ResourceNotFoundError as exc:
+                raise cluster.NotFound(
+                    f"the server does not serve {kind} in {api_version}"
+                ) from exc
 
     def _target(self, obj: Obj) -> tuple[Any, str | None, str]:
         resource = self._resource(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from kubekit import (
     agent,
     at,
@@ -19,6 +20,8 @@ from kubekit import (
     work_conditions,
 )
 
+from gitops_ocm.agent import loop
+from gitops_ocm.kube import cluster as cluster_errors
 from gitops_ocm.kube import memory, simulate
 from gitops_ocm.work import plan
 
@@ -377,14 +380,34 @@ def test_cluster_status_claims_and_nodes(tmp_path: Path) -> None:
     assert status["version"]["kubernetes"].startswith("v1.")
 
 
-def test_not_accepted_applies_nothing(tmp_path: Path) -> None:
-    """A cluster without cluster.yaml on the hub applies nothing and renews no lease."""
+def test_not_accepted_applies_nothing_and_pushes_nothing(tmp_path: Path) -> None:
+    """A cluster that never reported and has no cluster.yaml on the hub is refused: no report."""
     hub = new_hub(tmp_path)
     hub.publish({"c1": {"w1": work("w1", [configmap("a")])}}, accepted=())
     kube = memory.MemoryCluster()
-    agent(hub, tmp_path, kube=kube).run_once(at(0))
+    with pytest.raises(loop.NotDeclared, match="'c1' is not an accepted ManagedCluster"):
+        agent(hub, tmp_path, kube=kube).run_once(at(0))
     assert kube.get("v1", "ConfigMap", "a", "demo") is None
-    assert set(hub.report("c1")) == {"cluster.yaml"}
+    assert hub.report_commits("c1") == 0
+
+
+def test_no_hub_branch_waits_without_pushing(tmp_path: Path) -> None:
+    """Before ocm/hub exists a new agent waits: no report branch is created."""
+    hub = new_hub(tmp_path)
+    result = agent(hub, tmp_path).run_once(at(0))
+    assert result.waiting.startswith("waiting: ocm/hub")
+    assert hub.report_commits("c1") == 0
+
+
+def test_cluster_that_reported_keeps_reporting_after_leaving(tmp_path: Path) -> None:
+    """A cluster removed from the hub after it reported still reports (its eviction shows)."""
+    hub = new_hub(tmp_path)
+    hub.publish({"c1": {}})
+    one = agent(hub, tmp_path)
+    one.run_once(at(0))
+    hub.publish({}, accepted=())
+    result = one.run_once(at(60))
+    assert result.report_commit is not None and hub.report_commits("c1") >= 1
 
 
 def test_autonomy_when_git_is_unreachable(tmp_path: Path) -> None:
@@ -420,3 +443,30 @@ def test_agent_on_local_repository_path(tmp_path: Path) -> None:
     assert result.pushed and result.errors == []
     assert "manifestworks/w1.yaml" in hub.report("c1")
     assert plan.AMW_KIND == "AppliedManifestWork"
+
+
+class _Vanishing:
+    """A cluster whose API server goes away right after the agent's health check."""
+
+    def __init__(self, inner: memory.MemoryCluster) -> None:
+        self.inner, self.gone, self.node_lists = inner, False, 0
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if self.gone:
+                raise cluster_errors.Unavailable("cannot reach the API server: connection refused")
+            if name == "list" and args[:2] == ("v1", "Node"):
+                self.gone = True  # the observation passes; everything after it fails
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_api_server_gone_mid_pass_counts_as_unreachable(tmp_path: Path) -> None:
+    """A server that vanishes after the health check is reported as the cluster's error."""
+    hub = new_hub(tmp_path)
+    hub.publish({"c1": {"w1": work("w1", [namespace(), configmap("a")])}})
+    result = agent(hub, tmp_path, kube=_Vanishing(memory.MemoryCluster())).run_once(at(0))
+    assert "cluster: cannot reach the API server: connection refused" in result.errors

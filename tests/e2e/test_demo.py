@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import sys
+import sysconfig
+import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from gitops_ocm import demo
 from gitops_ocm.cli.main import main
 
 pytestmark = pytest.mark.slow
@@ -100,3 +106,102 @@ def test_status_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]
     """A malformed NAMESPACE/NAME is a usage error (exit 2)."""
     assert main(argv) == 2
     assert "NAMESPACE/NAME" in capsys.readouterr().err
+
+
+def test_demo_keep_leaves_the_loop_running_until_stop(tmp_path: Path) -> None:
+    """`demo --keep` returns with every process alive and converging; `--stop DIR` ends them."""
+    root = tmp_path / "kept"
+    done = subprocess.run(
+        [sys.executable, "-m", "gitops_ocm", "demo", "--dir", str(root), "--keep"],
+        capture_output=True, text=True, timeout=150,
+    )  # fmt: skip
+    pids = demo.recorded(root)
+    try:
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert f"Stop with: gitops-ocm demo --stop {root}" in done.stdout
+        assert len(pids) == 8 and all(demo.alive(pid, root) for pid in pids)
+        assert all(str(pid) in done.stdout for pid in pids)
+        url = done.stdout.split("served at ", 1)[1].split()[0]
+        kept = demo.Demo(root, root / "fleet.git", url)
+        guestbook = root / "checkout" / demo.CHANGE_FILE
+        guestbook.write_text(guestbook.read_text().replace("Hello from gitops-ocm", "Hello again"))
+        commit = _push(root / "checkout", url)
+        deadline = time.monotonic() + 60
+        while not demo.converged(kept, commit):  # the loop still runs after the command returned
+            assert time.monotonic() < deadline, "the kept fleet did not converge"
+            time.sleep(0.5)
+    finally:
+        stopped = subprocess.run(
+            [sys.executable, "-m", "gitops_ocm", "demo", "--stop", str(root)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert stopped.returncode == 0 and stopped.stdout.startswith("stopped 8 demo processes")
+    assert not any(demo.alive(pid, root) for pid in pids)
+    assert not (root / demo.PIDS).exists()
+
+
+def _push(checkout: Path, url: str) -> str:
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@localhost"]
+    subprocess.run([*git, "commit", "-qam", "again"], cwd=checkout, check=True)
+    subprocess.run([*git, "push", "-q", url, "main"], cwd=checkout, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True
+    )
+    return head.stdout.strip()
+
+
+def test_demo_stop_without_a_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--stop` on a folder where no demo recorded pids is a usage error in one line."""
+    assert main(["demo", "--stop", str(tmp_path)]) == 2
+    assert "no demo processes recorded" in capsys.readouterr().err
+
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def _build_wheel(source: Path) -> Path:
+    """Copy what a wheel is built from into ``source`` and build it there."""
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "MANIFEST.in"):
+        shutil.copy(CHECKOUT / name, source / name)
+    for name in ("gitops_ocm", "schemas", "examples"):
+        skip = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(CHECKOUT / name, source / name, symlinks=True, ignore=skip)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "wheel", "--no-deps", ".", "-w", "dist"], cwd=source, check=True,
+                   capture_output=True, timeout=120)  # fmt: skip
+    (wheel,) = (source / "dist").glob("gitops_ocm-*.whl")
+    return wheel
+
+
+def _venv_with(wheel: Path, venv: Path) -> Path:
+    """A fresh venv holding ``wheel``; its dependencies come from this venv through a .pth."""
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    install = [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)]
+    subprocess.run(install, check=True, capture_output=True, timeout=120)
+    ask = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = subprocess.run([str(python), "-c", ask], capture_output=True, text=True, check=True)
+    # A path line adds this venv's site-packages without running its .pth files, so the
+    # editable gitops_ocm of the checkout stays out of the new venv.
+    Path(site.stdout.strip(), "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python
+
+
+def test_demo_from_an_installed_wheel(tmp_path: Path) -> None:
+    """A wheel carries the example fleet and schemas: its `gitops-ocm demo` converges elsewhere."""
+    wheel = _build_wheel(tmp_path / "src")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "gitops_ocm/example_fleet/apps/guestbook.yaml" in names
+    assert "gitops_ocm/schemas/placement.json" in names
+    python = _venv_with(wheel, tmp_path / "venv")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    where = subprocess.run([str(python), "-c", "import gitops_ocm; print(gitops_ocm.__file__)"],
+                           cwd=elsewhere, capture_output=True, text=True, check=True)  # fmt: skip
+    assert where.stdout.startswith(str(tmp_path / "venv"))
+    script = python.parent / "gitops-ocm"
+    done = subprocess.run([str(script), "demo", "--dir", str(tmp_path / "d")],
+                          cwd=elsewhere, capture_output=True, text=True, timeout=150)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "[5/5] change applied everywhere" in done.stdout
