@@ -17,11 +17,13 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from gitops_ocm.validation import formats
+
 Check = Callable[[Any], bool]
 
 # Keywords that never affect validity (annotations), or are handled with a sibling.
 _ANNOTATIONS = frozenset(
-    {"$schema", "$id", "$comment", "$defs", "title", "description", "default", "format", "then"}
+    {"$schema", "$id", "$comment", "$defs", "title", "description", "default", "then"}
 )
 
 
@@ -76,7 +78,8 @@ class Compiler:
             raise Unsupported(f"unknown schema {base!r}")
         node: Any = self._documents[base]
         for token in [t for t in fragment.split("/") if t]:
-            node = node[token.replace("~1", "/").replace("~0", "~")]
+            key = token.replace("~1", "/").replace("~0", "~")
+            node = node[int(key)] if isinstance(node, list) else node[key]
         return node
 
     def _node(self, schema: Any, base: str) -> Check:
@@ -179,6 +182,7 @@ _HANDLED = frozenset(
         "maxLength",
         "minItems",
         "maxItems",
+        "format",
         "allOf",
         "anyOf",
         "oneOf",
@@ -191,7 +195,15 @@ _HANDLED = frozenset(
 
 # A schema made of only these keywords, with "type": "string", judges a value by
 # its text alone: its answer for a string can be remembered.
-_STRING_ONLY = _ANNOTATIONS | {"type", "pattern", "minLength", "maxLength", "enum", "const"}
+_STRING_ONLY = _ANNOTATIONS | {
+    "type",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "enum",
+    "const",
+    "format",
+}
 _REMEMBERED_LIMIT = 1 << 16
 
 
@@ -255,8 +267,12 @@ def _strings(values: list[Any], keyword: str) -> frozenset[str]:
 
 
 def _scalars(schema: Mapping[str, Any]) -> list[Check]:
-    """Compile enum, const, pattern and the numeric, length and size limits."""
+    """Compile enum, const, pattern, format and the numeric, length and size limits."""
     checks: list[Check] = []
+    if "format" in schema:
+        if schema["format"] not in formats.CHECKS:
+            raise Unsupported(f"format {schema['format']!r}")
+        checks.append(formats.CHECKS[schema["format"]])
     if "enum" in schema:
         allowed = _strings(list(schema["enum"]), "enum")
         checks.append(lambda v: isinstance(v, str) and v in allowed)

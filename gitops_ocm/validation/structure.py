@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_ocm import problems
 from gitops_ocm.model import kinds
-from gitops_ocm.validation import compiled
+from gitops_ocm.validation import compiled, formats
 
 UNKNOWN_FIELD = "S201"
 MISSING_FIELD = "S202"
@@ -103,7 +103,20 @@ def validator(kind: str) -> jsonschema.Draft202012Validator | None:
         return None
     import jsonschema
 
-    return jsonschema.Draft202012Validator(_documents()[name], registry=_registry())
+    return jsonschema.Draft202012Validator(
+        _documents()[name], registry=_registry(), format_checker=_format_checker()
+    )
+
+
+@functools.cache
+def _format_checker() -> jsonschema.FormatChecker:
+    """Return a checker for exactly the formats of formats.py (the compiled check uses them too)."""
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    for name, check in formats.CHECKS.items():
+        checker.checks(name)(check)
+    return checker
 
 
 @functools.cache
@@ -136,8 +149,28 @@ def check(kind: str, body: dict[str, Any]) -> list[problems.Finding]:
         return []
     checker = validator(kind)
     assert checker is not None
+    return _findings(checker, body)
+
+
+def part_check(uri: str) -> compiled.Check:
+    """Return the compiled yes/no check of one schema part (``$id#/json/pointer``)."""
+    return _compiler().compile(uri)
+
+
+def explain_part(uri: str, value: Any) -> list[problems.Finding]:
+    """Return ``jsonschema``'s findings for ``value`` against one schema part (tests use both)."""
+    import jsonschema
+
+    checker = jsonschema.Draft202012Validator(
+        {"$ref": uri}, registry=_registry(), format_checker=_format_checker()
+    )
+    return _findings(checker, value)
+
+
+def _findings(checker: jsonschema.Draft202012Validator, value: Any) -> list[problems.Finding]:
+    """Return every finding of ``checker`` on ``value``, each once, sorted by place."""
     found: dict[tuple[str, str, str], problems.Finding] = {}
-    for error in checker.iter_errors(body):
+    for error in checker.iter_errors(value):
         for finding in _explain(error):
             found.setdefault((finding.pointer, finding.code, finding.message), finding)
     # A value of the wrong type also fails its enum, pattern or limits: say it once.
@@ -234,9 +267,12 @@ def _single(
     if keyword == "enum":
         allowed = ", ".join(str(v) for v in value)
         return problems.Finding(NOT_IN_ENUM, ptr, f"{name} must be one of: {allowed}", got)
-    if keyword in ("pattern", "format"):
-        what = "match pattern" if keyword == "pattern" else "be a valid"
-        return problems.Finding(PATTERN_MISMATCH, ptr, f"{name} must {what} {value}", got)
+    if keyword == "pattern":
+        return problems.Finding(PATTERN_MISMATCH, ptr, f"{name} must match pattern {value}", got)
+    if keyword == "format":
+        code = OUT_OF_LIMITS if value in formats.INT_RANGES else PATTERN_MISMATCH
+        what = formats.WHAT.get(str(value), f"a valid {value}")
+        return problems.Finding(code, ptr, f"{name} must be {what} (format {value})", got)
     if keyword == "maxLength" and value == 0:
         return problems.Finding(OUT_OF_LIMITS, ptr, f"{name} must be empty here", got)
     if keyword in ("minLength", "minItems", "minProperties") and value == 1:
