@@ -219,3 +219,37 @@ def test_document_out_of_bounds(
     found = [p for p in _write(tmp_path, {**GOOD, field: value}) if p.code.startswith("S")]
     assert [(p.pointer, p.line) for p in found] == [(pointer, line)], [p.render() for p in found]
     assert found[0].code in ("S205", "S206")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "value", "valid"),
+    [
+        ("date-time", "2026-01-02T03:04:05Z", True),
+        ("date-time", "2026-01-02T03:04:05.123456789-07:00", True),
+        ("date-time", "2024-02-29T00:00:00Z", True),
+        ("date-time", "2025-02-29T00:00:00Z", False),
+        ("date-time", "2026-13-01T00:00:00Z", False),
+        ("date-time", "2026-01-01T24:00:00Z", False),
+        ("date-time", "2026-01-01T00:60:00Z", False),
+        ("date-time", "2026-01-01T00:00:60Z", False),
+        ("date-time", "2026-01-01t00:00:00z", False),
+        ("date-time", "2026-01-01T00:00Z", False),
+        ("date-time", "2026-01-01T00:00:00+24:00", False),
+        ("date-time", "2026-01-01", False),
+        ("byte", "", True),
+        ("byte", "YWJj", True),
+        ("byte", "YWJj\nZA==", True),
+        ("byte", "YWJjZA==YWJj", False),
+        ("byte", "YWJjZA", False),
+        ("byte", "YW=j", False),
+        ("int32", 2**31 - 1, True),
+        ("int32", -(2**31), True),
+        ("int32", 2**31, False),
+        ("int32", 3.0, True),
+        ("int64", -(2**63) - 1, False),
+        ("int64", "not a number", True),
+    ],
+)
+def test_format_checks(fmt: str, value: Any, valid: bool) -> None:
+    """Each format accepts what Go's decoders accept; other types are left to ``type``."""
+    assert formats.CHECKS[fmt](value) is valid

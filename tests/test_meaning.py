@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import yaml
 
 from gitops_ocm import source, validation
 from gitops_ocm.problems import Problem, Severity
+from gitops_ocm.validation import works
 
 Fleet = dict[str, list[dict[str, Any]]]
 
@@ -652,3 +654,16 @@ def test_duplicate_manifest_is_reported_on_the_second_manifest(tmp_path: Path) -
     assert [(p.pointer, p.line) for p in found] == [
         ("/spec/workload/manifests/2/metadata/name", second)
     ]
+
+
+@pytest.mark.parametrize(("extra", "refused"), [(0, False), (1, True)], ids=["at-limit", "over"])
+def test_manifest_size_limit_edge(extra: int, refused: bool, tmp_path: Path) -> None:
+    """The limit is on the sum of the manifests' JSON sizes: 500 KiB is valid, a byte more not."""
+    fleet = base()
+    manifests = fleet["work.yaml"][0]["spec"]["workload"]["manifests"]
+    manifests.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big"}})
+    size = sum(len(json.dumps(m, separators=(",", ":"))) for m in manifests)
+    padding = works.MANIFEST_LIMIT - size - len(',"data":{"x":""}') + extra
+    manifests[-1]["data"] = {"x": "a" * padding}
+    found = [p.code for p in check(tmp_path, fleet)]
+    assert ("M318" in found) is refused, found
