@@ -38,22 +38,28 @@ ELEMENTS: dict[str, Any] = {
 }
 
 
-def _parts() -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield (``$id#pointer``, schema part) for every part with a bound or a format."""
+def _walk_all() -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield (``$id#pointer``, schema part) for every schema object of every file."""
     for path in sorted(structure.schema_dir().glob("*.json")):
         document = json.loads(path.read_text(encoding="utf-8"))
-        yield from _walk(document["$id"], document, "")
+        yield from _every_part(document["$id"], document, "")
 
 
-def _walk(uri: str, node: Any, at: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _every_part(uri: str, node: Any, at: str) -> Iterator[tuple[str, dict[str, Any]]]:
     if isinstance(node, dict):
-        if any(k in node for k in LIMITS):
-            yield f"{uri}#{at}", node
+        yield f"{uri}#{at}", node
         for key, child in node.items():
-            yield from _walk(uri, child, f"{at}/{problems.escape_pointer_token(key)}")
+            yield from _every_part(uri, child, f"{at}/{problems.escape_pointer_token(key)}")
     elif isinstance(node, list):
         for i, child in enumerate(node):
-            yield from _walk(uri, child, f"{at}/{i}")
+            yield from _every_part(uri, child, f"{at}/{i}")
+
+
+def _parts() -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield (``$id#pointer``, schema part) for every part with a bound or a format."""
+    for uri, node in _walk_all():
+        if any(k in node for k in LIMITS):
+            yield uri, node
 
 
 def _text(length: int, pattern: str | None) -> str:
@@ -253,3 +259,84 @@ def test_document_out_of_bounds(
 def test_format_checks(fmt: str, value: Any, valid: bool) -> None:
     """Each format accepts what Go's decoders accept; other types are left to ``type``."""
     assert formats.CHECKS[fmt](value) is valid
+
+
+def _example(node: dict[str, Any], distinct: int = 0) -> Any:
+    """Return a small valid value for a schema part (``distinct`` picks another string)."""
+    if "enum" in node:
+        return node["enum"][distinct % len(node["enum"])]
+    kind = node.get("type")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "object" or "properties" in node:
+        props = node.get("properties", {})
+        return {name: _example(props[name]) for name in node.get("required", [])}
+    if kind == "array":
+        return []
+    if kind == "integer":
+        return node.get("minimum", 0)
+    if kind == "boolean":
+        return True
+    if node.get("format") == "date-time":
+        return "2026-01-02T03:04:05Z"
+    text = f"a{distinct}" if distinct else "a"
+    assert re.search(node.get("pattern", ""), text), node
+    return text
+
+
+def _keyed_lists() -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield (``$id#pointer``, schema part) for every list keyed like a CRD's list-type map."""
+    for uri, node in _walk_all():
+        if structure.LIST_MAP_KEYS in node:
+            yield uri, node
+
+
+KEYED = [pytest.param(uri, node, id=_short(uri)) for uri, node in _keyed_lists()]
+
+
+def test_every_keyed_list_of_the_crds_is_found() -> None:
+    """The CRDs' user-written keyed lists (x-kubernetes-list-type: map) carry their keys."""
+    found = {_short(uri) for uri, _ in _keyed_lists()}
+    assert {
+        "managedclusterset.json/spec/managedNamespaces",
+        "manifestwork.json/spec/manifestConfigs/items/conditionRules",
+        "manifestwork.json/spec/manifestConfigs/items/feedbackRules/items/jsonPaths",
+        "manifestwork.json/spec/manifestConfigs/items/updateStrategy/serverSideApply/ignoreFields",
+    } <= found
+    assert len(found) == 17
+
+
+@pytest.mark.parametrize(("uri", "node"), KEYED)
+def test_keyed_list_entries_are_unique(uri: str, node: dict[str, Any]) -> None:
+    """Two entries that differ in their keys pass; a repeated key is S208 at the second entry."""
+    keys = node[structure.LIST_MAP_KEYS]
+    item = node["items"]
+    first, second = _example(item), _example(item)
+    for key in keys:
+        first[key] = _example(item["properties"][key], 0)
+        second[key] = _example(item["properties"][key], 1)
+    check = structure.part_check(uri)
+    assert check([first, second])
+    assert structure.explain_part(uri, [first, second]) == []
+    repeated = [first, second, dict(first)]
+    assert not check(repeated)
+    assert [(f.code, f.pointer) for f in structure.explain_part(uri, repeated)] == [("S208", "/2")]
+
+
+def test_repeated_entry_is_placed_on_its_own_line(tmp_path: Path) -> None:
+    """A repeated keyed-list entry is reported on the second entry's line, not the list's."""
+    (tmp_path / "set.yaml").write_text(
+        "apiVersion: cluster.open-cluster-management.io/v1beta2\n"
+        "kind: ManagedClusterSet\n"
+        "metadata:\n"
+        "  name: prod\n"
+        "spec:\n"
+        "  managedNamespaces:\n"
+        "    - name: monitoring\n"
+        "    - name: logging\n"
+        "    - name: monitoring\n"
+        "    - name: tracing\n"
+    )
+    found = validation.validate(source.load_directory(tmp_path))
+    assert [(p.code, p.pointer, p.line) for p in found] == [
+        ("S208", "/spec/managedNamespaces/2", 9)
+    ]

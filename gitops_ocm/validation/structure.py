@@ -32,6 +32,8 @@ NOT_IN_ENUM = "S204"
 PATTERN_MISMATCH = "S205"
 OUT_OF_LIMITS = "S206"
 OTHER = "S207"
+DUPLICATE_ENTRY = "S208"
+LIST_MAP_KEYS = "x-kubernetes-list-map-keys"
 
 if TYPE_CHECKING:  # jsonschema costs ~85 ms to import: only invalid documents need it.
     import jsonschema
@@ -101,11 +103,41 @@ def validator(kind: str) -> jsonschema.Draft202012Validator | None:
     name = schema_files().get(kind)
     if name is None:
         return None
-    import jsonschema
-
-    return jsonschema.Draft202012Validator(
+    return _validator_class()(
         _documents()[name], registry=_registry(), format_checker=_format_checker()
     )
+
+
+@functools.cache
+def _validator_class() -> type[jsonschema.Draft202012Validator]:
+    """Return draft 2020-12 plus ``x-kubernetes-list-map-keys`` (unique entries by key)."""
+    import jsonschema.validators
+
+    extended: type[jsonschema.Draft202012Validator] = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, {LIST_MAP_KEYS: _unique_by_keys}
+    )
+    return extended
+
+
+def _unique_by_keys(
+    validator: Any, keys: list[str], instance: Any, schema: Mapping[str, Any]
+) -> Iterator[jsonschema.exceptions.ValidationError]:
+    """Yield an error at each entry whose keys repeat an earlier entry's."""
+    import jsonschema.exceptions
+
+    if not isinstance(instance, list):
+        return
+    seen: dict[str, int] = {}
+    for i, item in enumerate(instance):
+        key = compiled.list_key(item, tuple(keys))
+        if key is None:
+            continue
+        if key in seen:
+            names = " and ".join(repr(k) for k in keys)
+            message = f"repeats entry {seen[key]}: entries must differ in {names}"
+            yield jsonschema.exceptions.ValidationError(message, path=[i], instance=item)
+        else:
+            seen[key] = i
 
 
 @functools.cache
@@ -159,9 +191,7 @@ def part_check(uri: str) -> compiled.Check:
 
 def explain_part(uri: str, value: Any) -> list[problems.Finding]:
     """Return ``jsonschema``'s findings for ``value`` against one schema part (tests use both)."""
-    import jsonschema
-
-    checker = jsonschema.Draft202012Validator(
+    checker = _validator_class()(
         {"$ref": uri}, registry=_registry(), format_checker=_format_checker()
     )
     return _findings(checker, value)
@@ -281,6 +311,10 @@ def _single(
         return problems.Finding(OUT_OF_LIMITS, ptr, f"{name} {_limit(keyword, value)}", got)
     if keyword == "uniqueItems":
         return problems.Finding(OUT_OF_LIMITS, ptr, f"{name} must not contain duplicates", got)
+    if keyword == LIST_MAP_KEYS:
+        keys = [error.instance.get(k) for k in value] if isinstance(error.instance, dict) else []
+        got = problems.describe(keys[0] if len(keys) == 1 else keys)
+        return problems.Finding(DUPLICATE_ENTRY, ptr, f"{name} {error.message}", got)
     if keyword == "const":
         return problems.Finding(OTHER, ptr, f"{name} must be {value!r}", got)
     if keyword == "oneOf":
