@@ -340,3 +340,74 @@ def test_repeated_entry_is_placed_on_its_own_line(tmp_path: Path) -> None:
     assert [(p.code, p.pointer, p.line) for p in found] == [
         ("S208", "/spec/managedNamespaces/2", 9)
     ]
+
+
+TAINTED = """\
+apiVersion: cluster.open-cluster-management.io/v1
+kind: ManagedCluster
+metadata:
+  name: c1
+spec:
+  taints:
+    - key: {key}
+      value: {value}
+      effect: {effect}
+"""
+SPREAD = """\
+apiVersion: cluster.open-cluster-management.io/v1beta1
+kind: Placement
+metadata:
+  name: p1
+  namespace: apps
+spec:
+  spreadPolicy:
+    spreadConstraints: {constraints}
+"""
+BINDING = """\
+apiVersion: policy.open-cluster-management.io/v1
+kind: PlacementBinding
+metadata:
+  name: b1
+  namespace: apps
+placementRef:
+  apiGroup: cluster.open-cluster-management.io
+  kind: Placement
+  name: p1
+subjects: {subjects}
+"""
+_C = {"topologyKey": "zone", "topologyKeyType": "Label"}
+_S = {"apiGroup": "policy.open-cluster-management.io", "kind": "Policy", "name": "x"}
+_T = {"key": "gpu", "value": "a", "effect": "NoSelect"}
+
+EDGE_DOCUMENTS = [
+    ("maxLength", TAINTED, _T, {"value": "v" * 1024}, {"value": "v" * 1025}, "S206", 8),
+    ("pattern", TAINTED, _T, {"key": "a.b/c"}, {"key": "-gpu"}, "S205", 7),
+    ("enum", TAINTED, _T, {"effect": "NoSelectIfNew"}, {"effect": "NoSchedule"}, "S204", 9),
+    ("maxItems", SPREAD, {}, {"constraints": [_C] * 8}, {"constraints": [_C] * 9}, "S206", 8),
+    ("minItems", BINDING, {}, {"subjects": [_S]}, {"subjects": []}, "S206", 10),
+]
+
+
+@pytest.mark.parametrize(
+    ("template", "base", "inside", "outside", "code", "line"),
+    [c[1:] for c in EDGE_DOCUMENTS],
+    ids=[c[0] for c in EDGE_DOCUMENTS],
+)
+def test_document_edges_by_keyword(
+    template: str,
+    base: dict[str, Any],
+    inside: dict[str, Any],
+    outside: dict[str, Any],
+    code: str,
+    line: int,
+    tmp_path: Path,
+) -> None:
+    """Each keyword class in a whole document: inside is valid, outside is its code on its line."""
+    for name, values, expected in (("in", inside, []), ("out", outside, [(code, line)])):
+        folder = tmp_path / name
+        folder.mkdir()
+        fields = {k: json.dumps(v) for k, v in {**base, **values}.items()}
+        (folder / "doc.yaml").write_text(template.format(**fields))
+        found = validation.validate(source.load_directory(folder))
+        structural = [(p.code, p.line) for p in found if p.code.startswith("S")]
+        assert structural == expected, [p.render() for p in found]
