@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import yaml
 
 from gitops_ocm import source, validation
 from gitops_ocm.problems import Problem, Severity
+from gitops_ocm.validation import works
 
 Fleet = dict[str, list[dict[str, Any]]]
 
@@ -188,6 +190,35 @@ def _dup_cluster(fleet: Fleet, _: Any) -> None:
     fleet["other.yaml"] = [copy.deepcopy(fleet["clusters.yaml"][0])]
 
 
+_CONFIG = "policy.yaml#0/spec/policy-templates/0/objectDefinition/spec"
+_OBJECT = f"{_CONFIG}/object-templates/0/objectDefinition"
+
+
+def _no_remediation(fleet: Fleet, _: Any) -> None:
+    policy = fleet["policy.yaml"][0]["spec"]
+    del policy["remediationAction"]
+    del policy["policy-templates"][0]["objectDefinition"]["spec"]["remediationAction"]
+
+
+def _secret_feedback(fleet: Fleet, path: Any) -> None:
+    spec = fleet["work.yaml"][0]["spec"]
+    spec["workload"]["manifests"].append(
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "web"}}
+    )
+    spec["manifestConfigs"] = [
+        {
+            "resourceIdentifier": {"resource": "secrets", "name": "db", "namespace": "web"},
+            "feedbackRules": [{"type": "JSONPaths", "jsonPaths": [{"name": "v", "path": path}]}],
+        }
+    ]
+
+
+def _raw_templates(fleet: Fleet, value: Any) -> None:
+    config = fleet["policy.yaml"][0]["spec"]["policy-templates"][0]["objectDefinition"]["spec"]
+    del config["object-templates"]
+    config["object-templates-raw"] = value
+
+
 CASES: list[tuple[str, Callable[[Fleet, Any], None], Any, str, str]] = [
     ("duplicate-identity", _dup_cluster, None, "M301", "/metadata/name"),
     ("unknown-kind", _set("sets.yaml#0/kind"), "ClusterSet", "M302", "/kind"),
@@ -341,6 +372,143 @@ CASES: list[tuple[str, Callable[[Fleet, Any], None], Any, str, str]] = [
         "M326",
         "/spec/prioritizerPolicy/configurations/0/scoreCoordinate/builtIn",
     ),
+    (
+        "unknown-prioritizer-last-weight-wins",
+        _set("placement.yaml#0/spec/prioritizerPolicy"),
+        {
+            "configurations": [
+                {"scoreCoordinate": {"builtIn": "Spread"}, "weight": 0},
+                {"scoreCoordinate": {"builtIn": "Spread"}, "weight": 2},
+            ]
+        },
+        "M326",
+        "/spec/prioritizerPolicy/configurations/1/scoreCoordinate/builtIn",
+    ),
+    (
+        "addon-prioritizer-without-addon",
+        _set("placement.yaml#0/spec/prioritizerPolicy"),
+        {"mode": "Exact", "configurations": [{"scoreCoordinate": {"type": "AddOn"}}]},
+        "M326",
+        "/spec/prioritizerPolicy/configurations/0/scoreCoordinate",
+    ),
+    (
+        "work-with-empty-manifests",
+        _set("work.yaml#0/spec/workload/manifests"),
+        [],
+        "M328",
+        "/spec/workload/manifests",
+    ),
+    ("work-without-workload", _set("work.yaml#0/spec"), {}, "M328", "/spec"),
+    (
+        "mwrs-with-empty-manifests",
+        _set("work.yaml#1/spec/manifestWorkTemplate/workload"),
+        {},
+        "M328",
+        "/spec/manifestWorkTemplate/workload",
+    ),
+    (
+        "executor-without-serviceaccount",
+        _set("work.yaml#0/spec/executor"),
+        {"subject": {"type": "ServiceAccount"}},
+        "M329",
+        "/spec/executor/subject",
+    ),
+    (
+        "client-config-not-https",
+        _set("clusters.yaml#0/spec/managedClusterClientConfigs"),
+        [{"url": "http://api.c1.example.com:6443"}],
+        "M330",
+        "/spec/managedClusterClientConfigs/0/url",
+    ),
+    (
+        "client-config-bad-port",
+        _set("clusters.yaml#0/spec/managedClusterClientConfigs"),
+        [{"url": "https://api.c1.example.com:port"}],
+        "M330",
+        "/spec/managedClusterClientConfigs/0/url",
+    ),
+    (
+        "unknown-prioritizer-mode",
+        _set("placement.yaml#0/spec/prioritizerPolicy"),
+        {"mode": "Sum"},
+        "M331",
+        "/spec/prioritizerPolicy/mode",
+    ),
+    (
+        "hub-template",
+        _set(f"{_OBJECT}/metadata/name"),
+        '{{hub fromConfigMap "apps" "names" "web" hub}}',
+        "M332",
+        "/spec/policy-templates/0/objectDefinition/spec/object-templates/0/objectDefinition"
+        "/metadata/name",
+    ),
+    (
+        "managed-cluster-template",
+        _set(f"{_OBJECT}/metadata/labels"),
+        {"owner": '{{ fromSecret "apps" "s" "owner" }}'},
+        "M332",
+        "/spec/policy-templates/0/objectDefinition/spec/object-templates/0/objectDefinition"
+        "/metadata/labels/owner",
+    ),
+    (
+        "object-templates-raw",
+        _raw_templates,
+        "{{ range $i := until 2 }}- complianceType: musthave{{ end }}",
+        "M332",
+        "/spec/policy-templates/0/objectDefinition/spec/object-templates-raw",
+    ),
+    (
+        "policy-remediation-both-unset",
+        _no_remediation,
+        None,
+        "M335",
+        "/spec/policy-templates/0/objectDefinition/spec",
+    ),
+    (
+        "policyset-exclusion-not-a-member",
+        _set("policy.yaml#2/spec/exclusions"),
+        [{"policyName": "other", "clusterNames": ["c1"]}],
+        "M336",
+        "/spec/exclusions/0/policyName",
+    ),
+    (
+        "policyset-exclusion-twice",
+        _set("policy.yaml#2/spec/exclusions"),
+        [
+            {"policyName": "pol", "clusterNames": ["c1"]},
+            {"policyName": "pol", "clusterNames": ["c2"]},
+        ],
+        "M336",
+        "/spec/exclusions/1/policyName",
+    ),
+    (
+        "group-claim-selector",
+        _set("placement.yaml#0/spec/decisionStrategy"),
+        {
+            "groupStrategy": {
+                "decisionGroups": [
+                    {
+                        "groupName": "canary",
+                        "groupClusterSelector": {
+                            "claimSelector": {
+                                "matchExpressions": [{"key": "region", "operator": "In"}]
+                            }
+                        },
+                    }
+                ]
+            }
+        },
+        "M311",
+        "/spec/decisionStrategy/groupStrategy/decisionGroups/0/groupClusterSelector"
+        "/claimSelector/matchExpressions/0/values",
+    ),
+    (
+        "cel-does-not-compile",
+        _set("placement.yaml#0/spec/predicates/0/requiredClusterSelector/celSelector"),
+        {"celExpressions": ['managedCluster.metadata.labels["a"] ==']},
+        "M334",
+        "/spec/predicates/0/requiredClusterSelector/celSelector/celExpressions/0",
+    ),
 ]
 
 
@@ -382,8 +550,19 @@ def test_meaning_rule(
             ],
             "M325",
         ),
+        (_secret_feedback, ".data.password", "M333"),
+        (_secret_feedback, "{.stringData}", "M333"),
+        (_secret_feedback, "..password", "M333"),
+        (_secret_feedback, ".", "M333"),
     ],
-    ids=["unbound-clusterset", "unknown-dependency"],
+    ids=[
+        "unbound-clusterset",
+        "unknown-dependency",
+        "secret-feedback-data",
+        "secret-feedback-stringdata",
+        "secret-feedback-recursive",
+        "secret-feedback-whole-object",
+    ],
 )
 def test_warnings_do_not_invalidate(
     mutate: Callable[[Fleet, Any], None], value: Any, code: str, tmp_path: Path
@@ -408,3 +587,83 @@ def test_builtin_sets_need_no_declaration(tmp_path: Path) -> None:
             }
         )
     assert check(tmp_path, fleet) == []
+
+
+ACCEPTED_BY_OCM = [
+    (
+        "unknown-prioritizer-weight-0",
+        _set("placement.yaml#0/spec/prioritizerPolicy"),
+        {"configurations": [{"scoreCoordinate": {"builtIn": "Spread"}, "weight": 0}]},
+    ),
+    (
+        "unknown-prioritizer-last-weight-0",
+        _set("placement.yaml#0/spec/prioritizerPolicy"),
+        {
+            "configurations": [
+                {"scoreCoordinate": {"builtIn": "Spread"}, "weight": 3},
+                {"scoreCoordinate": {"builtIn": "Spread"}, "weight": 0},
+            ]
+        },
+    ),
+    (
+        "addon-without-addon-weight-0",
+        _set("placement.yaml#0/spec/prioritizerPolicy"),
+        {"configurations": [{"scoreCoordinate": {"type": "AddOn"}, "weight": 0}]},
+    ),
+    ("empty-mode-is-additive", _set("placement.yaml#0/spec/prioritizerPolicy"), {"mode": ""}),
+    (
+        "secret-feedback-on-status",
+        _secret_feedback,
+        ".status.phase",
+    ),
+    (
+        "template-braces-in-a-work",
+        _set("work.yaml#0/spec/workload/manifests/0/metadata/annotations"),
+        {"note": "{{ literal in a ManifestWork: OCM applies it as text }}"},
+    ),
+    (
+        "remediation-on-the-policy-only",
+        _set("policy.yaml#0/spec/policy-templates/0/objectDefinition/spec/remediationAction"),
+        "inform",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "value"), [c[1:] for c in ACCEPTED_BY_OCM], ids=[c[0] for c in ACCEPTED_BY_OCM]
+)
+def test_values_ocm_accepts_are_no_problem(
+    mutate: Callable[[Fleet, Any], None], value: Any, tmp_path: Path
+) -> None:
+    """What OCM accepts and ignores (a prioritizer of weight 0, ...) is not a problem."""
+    fleet = base()
+    mutate(fleet, value)
+    assert [p.render() for p in check(tmp_path, fleet)] == []
+
+
+def test_duplicate_manifest_is_reported_on_the_second_manifest(tmp_path: Path) -> None:
+    """M317 lands on the second of two equal manifests, not on the list or the first one."""
+    fleet = base()
+    manifests = fleet["work.yaml"][0]["spec"]["workload"]["manifests"]
+    manifests.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})
+    manifests.append(copy.deepcopy(manifests[0]))
+    manifests.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "y"}})
+    found = [p for p in check(tmp_path, fleet) if p.code == "M317"]
+    lines = (tmp_path / "work.yaml").read_text().splitlines()
+    second = [i for i, text in enumerate(lines, 1) if text.strip() == "name: web"][1]
+    assert [(p.pointer, p.line) for p in found] == [
+        ("/spec/workload/manifests/2/metadata/name", second)
+    ]
+
+
+@pytest.mark.parametrize(("extra", "refused"), [(0, False), (1, True)], ids=["at-limit", "over"])
+def test_manifest_size_limit_edge(extra: int, refused: bool, tmp_path: Path) -> None:
+    """The limit is on the sum of the manifests' JSON sizes: 500 KiB is valid, a byte more not."""
+    fleet = base()
+    manifests = fleet["work.yaml"][0]["spec"]["workload"]["manifests"]
+    manifests.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big"}})
+    size = sum(len(json.dumps(m, separators=(",", ":"))) for m in manifests)
+    padding = works.MANIFEST_LIMIT - size - len(',"data":{"x":""}') + extra
+    manifests[-1]["data"] = {"x": "a" * padding}
+    found = [p.code for p in check(tmp_path, fleet)]
+    assert ("M318" in found) is refused, found

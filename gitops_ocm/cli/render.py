@@ -12,9 +12,9 @@ import json
 import sys
 from typing import Any
 
-from gitops_ocm import treeio
+from gitops_ocm import treeio, validation
 from gitops_ocm.cli import inputs, output
-from gitops_ocm.problems import has_errors
+from gitops_ocm.problems import Severity, has_errors
 from gitops_ocm.render import hub
 
 
@@ -27,13 +27,21 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Render and write the tree; 0 on success, 1 when the desired state is invalid."""
+    """Render and write the tree; 0 on success, 1 when the desired state is invalid.
+
+    Placements OCM would call Misconfigured are the one exception: the tree is
+    still written, so their status shows ``PlacementMisconfigured``, and the exit
+    code is 1 because the commit is invalid (docs/problem-codes.md).
+    """
     loaded = inputs.load(args)
-    if inputs.refuse_if_invalid(loaded.snapshot):
-        return 1
+    found = validation.validate(loaded.snapshot)
+    shown = set(validation.misconfigurations(loaded.snapshot))
+    if any(p.severity is Severity.ERROR and p not in shown for p in found):
+        return int(inputs.refuse_if_invalid(loaded.snapshot))
     rendered = hub.render(loaded.snapshot, loaded.clusters(), loaded.previous, loaded.now)
-    if rendered.problems:
-        output.report(list(rendered.problems), "text", out=sys.stderr)
+    reported = [*(found if has_errors(found) else ()), *rendered.problems]
+    if reported:
+        output.report(reported, "text", out=sys.stderr)
     if has_errors(rendered.problems):
         return 1
     tree = rendered.files
@@ -42,4 +50,4 @@ def handle(args: argparse.Namespace) -> int:
         print(json.dumps({"out": args.out, "files": sorted(tree)}, indent=2))
     else:
         print(f"wrote {len(tree)} files to {args.out}")
-    return 0
+    return 1 if has_errors(found) else 0

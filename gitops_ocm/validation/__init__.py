@@ -11,8 +11,18 @@ import weakref
 
 from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.model.yamlfile import Document
-from gitops_ocm.problems import Finding, Problem
-from gitops_ocm.validation import identity, names, refs, rules, structure, works
+from gitops_ocm.problems import Finding, Problem, Severity
+from gitops_ocm.validation import (
+    clusters,
+    identity,
+    names,
+    policies,
+    refs,
+    rules,
+    structure,
+    templates,
+    works,
+)
 
 
 def check_object(obj: Obj) -> list[Finding]:
@@ -25,7 +35,27 @@ def check_object(obj: Obj) -> list[Finding]:
     found.extend(rules.check(obj))
     if obj.kind in ("ManifestWork", "ManifestWorkReplicaSet"):
         found.extend(works.check(obj))
+    elif obj.kind == "ManagedCluster":
+        found.extend(clusters.check(obj))
+    elif obj.kind == "Policy":
+        found.extend(templates.check(obj))
+    if obj.kind in ("Policy", "PolicySet"):
+        found.extend(policies.check(obj))
     return found
+
+
+def misconfigurations(snapshot: Snapshot) -> list[Problem]:
+    """Return the problems that OCM would accept and report as ``PlacementMisconfigured``.
+
+    They make a commit invalid like any error; ``render`` alone still renders
+    them, so the placement's status shows OCM's condition.
+    """
+    return [
+        problem
+        for obj in snapshot.of_kind("Placement")
+        for problem in snapshot.locate_all(obj.doc, rules.placement(obj))
+        if problem.severity is Severity.ERROR
+    ]
 
 
 class Cache:

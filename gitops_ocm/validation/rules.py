@@ -9,7 +9,14 @@ Pure. These fields pass a schema yet make OCM's controllers fail at run time
 * M313 an invalid duration in a rollout strategy (``progressDeadline``, ``minSuccessTime``);
 * M314 an invalid count or percentage (``maxFailures``, ``maxConcurrency``,
   ``clustersPerDecisionGroup``);
-* M326 an unknown built-in prioritizer, or an AddOn score without its coordinates.
+* M326 an unknown built-in prioritizer, or an AddOn score without ``addOn``, when its
+  weight is not 0 (OCM ignores a prioritizer of weight 0);
+* M331 a ``prioritizerPolicy.mode`` other than Additive or Exact;
+* M334 a CEL expression of a placement predicate that does not compile.
+
+The findings on a Placement (:func:`placement`) are all values OCM's API server
+accepts and its scheduler reports as ``PlacementMisconfigured``; ``render``
+still renders them, to show that condition (docs/problem-codes.md).
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ _ROLLOUT_KINDS = {
 def check(obj: Obj) -> list[Finding]:
     """Return rule findings for one object."""
     if obj.kind == "Placement":
-        return _placement(obj.spec)
+        return placement(obj)
     if obj.kind == "ManagedClusterSet":
         selector = (obj.spec.get("clusterSelector") or {}).get("labelSelector")
         return labelselector.check(selector, "/spec/clusterSelector/labelSelector")
@@ -53,23 +60,43 @@ def check(obj: Obj) -> list[Finding]:
     return []
 
 
-def _placement(spec: dict[str, Any]) -> list[Finding]:
+def placement(obj: Obj) -> list[Finding]:
+    """Return the findings on one Placement: each would make it ``PlacementMisconfigured``."""
+    spec = obj.spec
     found: list[Finding] = []
     for i, predicate in enumerate(spec.get("predicates") or []):
         selector = (predicate or {}).get("requiredClusterSelector") or {}
         at = f"/spec/predicates/{i}/requiredClusterSelector"
         found.extend(labelselector.check(selector.get("labelSelector"), f"{at}/labelSelector"))
-        claims = selector.get("claimSelector") or {}
-        for j, expr in enumerate(claims.get("matchExpressions") or []):
-            found.extend(
-                labelselector.check_requirement(
-                    expr, f"{at}/claimSelector/matchExpressions/{j}", values_are_labels=False
-                )
-            )
+        found.extend(_claims(selector.get("claimSelector"), f"{at}/claimSelector"))
+        found.extend(_cel(selector.get("celSelector"), f"{at}/celSelector/celExpressions"))
     for i, toleration in enumerate(spec.get("tolerations") or []):
         found.extend(_toleration(toleration, f"/spec/tolerations/{i}"))
     found.extend(_prioritizers(spec.get("prioritizerPolicy") or {}))
     found.extend(_groups((spec.get("decisionStrategy") or {}).get("groupStrategy") or {}))
+    return found
+
+
+def _cel(selector: Any, at: str) -> list[Finding]:
+    """Return M334 for each CEL expression that does not compile (OCM: Misconfigured)."""
+    expressions = selector.get("celExpressions") if isinstance(selector, dict) else None
+    if not isinstance(expressions, list) or not expressions:
+        return []
+    from gitops_ocm.placement import cel  # celpy costs ~0.2 s to import: only when used
+
+    found = []
+    for k, text in enumerate(expressions):
+        if isinstance(text, str):
+            _program, error = cel.compile_expression(text)
+            if error is not None:
+                found.append(
+                    Finding(
+                        "M334",
+                        f"{at}/{k}",
+                        f"{error}; OCM marks the placement Misconfigured",
+                        problems.describe(text),
+                    )
+                )
     return found
 
 
@@ -101,29 +128,72 @@ def _toleration(toleration: Any, at: str) -> list[Finding]:
 
 
 def _prioritizers(policy: dict[str, Any]) -> list[Finding]:
-    found = []
-    for i, config in enumerate(policy.get("configurations") or []):
-        coordinate = (config or {}).get("scoreCoordinate") or {}
-        at = f"/spec/prioritizerPolicy/configurations/{i}/scoreCoordinate"
-        kind = coordinate.get("type") or "BuiltIn"
-        if kind == "BuiltIn" and coordinate.get("builtIn") not in BUILTIN_PRIORITIZERS:
-            found.append(
-                Finding(
-                    "M326",
-                    f"{at}/builtIn",
-                    f"built-in prioritizer must be one of {', '.join(BUILTIN_PRIORITIZERS)}",
-                    problems.describe(coordinate.get("builtIn")),
-                )
+    """Return what makes OCM's scheduler call the prioritizer policy Misconfigured.
+
+    As OCM's ``getWeights``: a mode other than Additive or Exact; then each
+    coordinate's weight is the last configuration's for it, and only a coordinate
+    with a non-zero weight is instantiated, so only then is an unknown built-in
+    name or an AddOn coordinate without ``addOn`` an error (weight 0: ignored).
+    """
+    at = "/spec/prioritizerPolicy"
+    mode = policy.get("mode") or "Additive"
+    if mode not in ("Additive", "Exact"):
+        return [
+            Finding(
+                "M331",
+                f"{at}/mode",
+                "prioritizer policy mode must be Additive or Exact; OCM marks the placement "
+                "Misconfigured",
+                problems.describe(mode),
             )
-        elif kind == "AddOn":
-            addon = coordinate.get("addOn") or {}
-            if not addon.get("resourceName") or not addon.get("scoreName"):
-                found.append(
-                    Finding(
-                        "M326", f"{at}/addOn", "an AddOn score needs resourceName and scoreName"
-                    )
-                )
+        ]
+    last: dict[tuple[str, str, str, str, bool], tuple[int, Any, dict[str, Any]]] = {}
+    for i, config in enumerate(policy.get("configurations") or []):
+        coordinate = config.get("scoreCoordinate") if isinstance(config, dict) else None
+        if isinstance(coordinate, dict):
+            last[_coordinate_key(coordinate)] = (i, config.get("weight", 1), coordinate)
+    found = []
+    for i, weight, coordinate in last.values():
+        if weight != 0:
+            found.extend(_coordinate(coordinate, f"{at}/configurations/{i}/scoreCoordinate"))
     return found
+
+
+def _coordinate_key(coordinate: dict[str, Any]) -> tuple[str, str, str, str, bool]:
+    """Return what makes two score coordinates the same prioritizer (a later one wins)."""
+    addon = coordinate.get("addOn")
+    addon_map = addon if isinstance(addon, dict) else {}
+    return (
+        str(coordinate.get("type") or "BuiltIn"),
+        str(coordinate.get("builtIn") or ""),
+        str(addon_map.get("resourceName") or ""),
+        str(addon_map.get("scoreName") or ""),
+        isinstance(addon, dict),
+    )
+
+
+def _coordinate(coordinate: dict[str, Any], at: str) -> list[Finding]:
+    kind = coordinate.get("type") or "BuiltIn"
+    if kind == "BuiltIn" and coordinate.get("builtIn") not in BUILTIN_PRIORITIZERS:
+        return [
+            Finding(
+                "M326",
+                f"{at}/builtIn",
+                f"built-in prioritizer must be one of {', '.join(BUILTIN_PRIORITIZERS)} "
+                "(or have weight 0); OCM marks the placement Misconfigured",
+                problems.describe(coordinate.get("builtIn")),
+            )
+        ]
+    if kind == "AddOn" and not isinstance(coordinate.get("addOn"), dict):
+        return [
+            Finding(
+                "M326",
+                at,
+                "an AddOn score needs addOn (resourceName and scoreName); OCM marks the "
+                "placement Misconfigured",
+            )
+        ]
+    return []
 
 
 def _groups(strategy: dict[str, Any]) -> list[Finding]:
@@ -143,6 +213,20 @@ def _groups(strategy: dict[str, Any]) -> list[Finding]:
         selector = (group or {}).get("groupClusterSelector") or {}
         where = f"{at}/decisionGroups/{i}/groupClusterSelector"
         found.extend(labelselector.check(selector.get("labelSelector"), f"{where}/labelSelector"))
+        found.extend(_claims(selector.get("claimSelector"), f"{where}/claimSelector"))
+    return found
+
+
+def _claims(selector: Any, at: str) -> list[Finding]:
+    """Return M311 for each invalid requirement of a claim selector."""
+    found: list[Finding] = []
+    expressions = selector.get("matchExpressions") if isinstance(selector, dict) else None
+    for j, expr in enumerate(expressions if isinstance(expressions, list) else []):
+        found.extend(
+            labelselector.check_requirement(
+                expr, f"{at}/matchExpressions/{j}", values_are_labels=False
+            )
+        )
     return found
 
 

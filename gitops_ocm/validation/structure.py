@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_ocm import problems
 from gitops_ocm.model import kinds
-from gitops_ocm.validation import compiled
+from gitops_ocm.validation import compiled, formats
 
 UNKNOWN_FIELD = "S201"
 MISSING_FIELD = "S202"
@@ -32,6 +32,8 @@ NOT_IN_ENUM = "S204"
 PATTERN_MISMATCH = "S205"
 OUT_OF_LIMITS = "S206"
 OTHER = "S207"
+DUPLICATE_ENTRY = "S208"
+LIST_MAP_KEYS = "x-kubernetes-list-map-keys"
 
 if TYPE_CHECKING:  # jsonschema costs ~85 ms to import: only invalid documents need it.
     import jsonschema
@@ -101,9 +103,52 @@ def validator(kind: str) -> jsonschema.Draft202012Validator | None:
     name = schema_files().get(kind)
     if name is None:
         return None
+    return _validator_class()(
+        _documents()[name], registry=_registry(), format_checker=_format_checker()
+    )
+
+
+@functools.cache
+def _validator_class() -> type[jsonschema.Draft202012Validator]:
+    """Return draft 2020-12 plus ``x-kubernetes-list-map-keys`` (unique entries by key)."""
+    import jsonschema.validators
+
+    extended: type[jsonschema.Draft202012Validator] = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, {LIST_MAP_KEYS: _unique_by_keys}
+    )
+    return extended
+
+
+def _unique_by_keys(
+    validator: Any, keys: list[str], instance: Any, schema: Mapping[str, Any]
+) -> Iterator[jsonschema.exceptions.ValidationError]:
+    """Yield an error at each entry whose keys repeat an earlier entry's."""
+    import jsonschema.exceptions
+
+    if not isinstance(instance, list):
+        return
+    seen: dict[str, int] = {}
+    for i, item in enumerate(instance):
+        key = compiled.list_key(item, tuple(keys))
+        if key is None:
+            continue
+        if key in seen:
+            names = " and ".join(repr(k) for k in keys)
+            message = f"repeats entry {seen[key]}: entries must differ in {names}"
+            yield jsonschema.exceptions.ValidationError(message, path=[i], instance=item)
+        else:
+            seen[key] = i
+
+
+@functools.cache
+def _format_checker() -> jsonschema.FormatChecker:
+    """Return a checker for exactly the formats of formats.py (the compiled check uses them too)."""
     import jsonschema
 
-    return jsonschema.Draft202012Validator(_documents()[name], registry=_registry())
+    checker = jsonschema.FormatChecker(formats=())
+    for name, check in formats.CHECKS.items():
+        checker.checks(name)(check)
+    return checker
 
 
 @functools.cache
@@ -136,8 +181,26 @@ def check(kind: str, body: dict[str, Any]) -> list[problems.Finding]:
         return []
     checker = validator(kind)
     assert checker is not None
+    return _findings(checker, body)
+
+
+def part_check(uri: str) -> compiled.Check:
+    """Return the compiled yes/no check of one schema part (``$id#/json/pointer``)."""
+    return _compiler().compile(uri)
+
+
+def explain_part(uri: str, value: Any) -> list[problems.Finding]:
+    """Return ``jsonschema``'s findings for ``value`` against one schema part (tests use both)."""
+    checker = _validator_class()(
+        {"$ref": uri}, registry=_registry(), format_checker=_format_checker()
+    )
+    return _findings(checker, value)
+
+
+def _findings(checker: jsonschema.Draft202012Validator, value: Any) -> list[problems.Finding]:
+    """Return every finding of ``checker`` on ``value``, each once, sorted by place."""
     found: dict[tuple[str, str, str], problems.Finding] = {}
-    for error in checker.iter_errors(body):
+    for error in checker.iter_errors(value):
         for finding in _explain(error):
             found.setdefault((finding.pointer, finding.code, finding.message), finding)
     # A value of the wrong type also fails its enum, pattern or limits: say it once.
@@ -234,9 +297,12 @@ def _single(
     if keyword == "enum":
         allowed = ", ".join(str(v) for v in value)
         return problems.Finding(NOT_IN_ENUM, ptr, f"{name} must be one of: {allowed}", got)
-    if keyword in ("pattern", "format"):
-        what = "match pattern" if keyword == "pattern" else "be a valid"
-        return problems.Finding(PATTERN_MISMATCH, ptr, f"{name} must {what} {value}", got)
+    if keyword == "pattern":
+        return problems.Finding(PATTERN_MISMATCH, ptr, f"{name} must match pattern {value}", got)
+    if keyword == "format":
+        code = OUT_OF_LIMITS if value in formats.INT_RANGES else PATTERN_MISMATCH
+        what = formats.WHAT.get(str(value), f"a valid {value}")
+        return problems.Finding(code, ptr, f"{name} must be {what} (format {value})", got)
     if keyword == "maxLength" and value == 0:
         return problems.Finding(OUT_OF_LIMITS, ptr, f"{name} must be empty here", got)
     if keyword in ("minLength", "minItems", "minProperties") and value == 1:
@@ -245,6 +311,10 @@ def _single(
         return problems.Finding(OUT_OF_LIMITS, ptr, f"{name} {_limit(keyword, value)}", got)
     if keyword == "uniqueItems":
         return problems.Finding(OUT_OF_LIMITS, ptr, f"{name} must not contain duplicates", got)
+    if keyword == LIST_MAP_KEYS:
+        keys = [error.instance.get(k) for k in value] if isinstance(error.instance, dict) else []
+        got = problems.describe(keys[0] if len(keys) == 1 else keys)
+        return problems.Finding(DUPLICATE_ENTRY, ptr, f"{name} {error.message}", got)
     if keyword == "const":
         return problems.Finding(OTHER, ptr, f"{name} must be {value!r}", got)
     if keyword == "oneOf":

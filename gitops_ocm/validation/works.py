@@ -8,12 +8,19 @@ merge instead of at apply time. Codes:
 * M317 two manifests of one work are the same object (apiVersion, kind, namespace, name);
 * M318 the manifests of one work serialize to more than 500 KiB (OCM's default limit);
 * M321 a manifest has no ``apiVersion`` or ``kind``;
-* M327 (warning) a ``manifestConfigs`` entry names a resource that is not in the work.
+* M327 (warning) a ``manifestConfigs`` entry names a resource that is not in the work;
+* M328 a work has no manifests;
+* M329 an executor subject of type ServiceAccount has no ``serviceAccount``;
+* M333 (warning) a JSONPaths feedback rule on Secrets reads ``data`` or ``stringData``
+  (the value would be copied into the work's status, and so into Git).
+
+The size is OCM's: the sum of each manifest's compact JSON size.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from gitops_ocm import problems
@@ -35,11 +42,16 @@ def check(obj: Obj) -> list[Finding]:
 
 def check_spec(spec: dict[str, Any], at: str) -> list[Finding]:
     """Return findings for one ManifestWorkSpec located at pointer ``at``."""
+    found = _executor(spec.get("executor"), f"{at}/executor")
+    found.extend(_secret_feedback(spec, at))
     workload = spec.get("workload")
     manifests = workload.get("manifests") if isinstance(workload, dict) else None
+    if manifests is None or manifests == []:
+        where = f"{at}/workload" + ("/manifests" if manifests == [] else "")
+        where = where if isinstance(workload, dict) else at
+        found.append(Finding("M328", where, "a work needs at least one manifest"))
     if not isinstance(manifests, list):
-        return []
-    found: list[Finding] = []
+        return found
     seen: dict[tuple[str, str, str, str], int] = {}
     resources: set[tuple[str, str, str]] = set()
     for i, manifest in enumerate(manifests):
@@ -59,7 +71,7 @@ def check_spec(spec: dict[str, Any], at: str) -> list[Finding]:
             )
         seen.setdefault(key, i)
         resources.add((key[0].rpartition("/")[0], key[2], key[3]))
-    size = len(json.dumps(manifests, separators=(",", ":"), default=str))
+    size = sum(len(json.dumps(m, separators=(",", ":"), default=str)) for m in manifests)
     if size > MANIFEST_LIMIT:
         found.append(
             Finding(
@@ -71,6 +83,71 @@ def check_spec(spec: dict[str, Any], at: str) -> list[Finding]:
         )
     found.extend(_configs(spec, at, resources))
     return found
+
+
+def _executor(executor: Any, at: str) -> list[Finding]:
+    """Return M329 when a ServiceAccount subject names no service account."""
+    subject = executor.get("subject") if isinstance(executor, dict) else None
+    if not isinstance(subject, dict) or subject.get("type") != "ServiceAccount":
+        return []
+    if subject.get("serviceAccount") is not None:
+        return []
+    return [
+        Finding(
+            "M329",
+            f"{at}/subject",
+            "an executor subject of type ServiceAccount needs serviceAccount (namespace and name)",
+        )
+    ]
+
+
+def _secret_feedback(spec: dict[str, Any], at: str) -> list[Finding]:
+    """Return M333 warnings for JSONPaths feedback rules that read a Secret's data."""
+    found = []
+    for i, config in enumerate(spec.get("manifestConfigs") or []):
+        if not isinstance(config, dict) or not _is_secret(config.get("resourceIdentifier")):
+            continue
+        for j, rule in enumerate(config.get("feedbackRules") or []):
+            paths = rule.get("jsonPaths") if isinstance(rule, dict) else None
+            for k, path in enumerate(paths if isinstance(paths, list) else []):
+                text = path.get("path") if isinstance(path, dict) else None
+                if isinstance(text, str) and _reads_secret_data(text):
+                    found.append(
+                        Finding(
+                            "M333",
+                            f"{at}/manifestConfigs/{i}/feedbackRules/{j}/jsonPaths/{k}/path",
+                            "this feedback rule copies a Secret's data into the work's status, "
+                            "and so into Git",
+                            problems.describe(text),
+                            Severity.WARNING,
+                        )
+                    )
+    return found
+
+
+def _is_secret(ident: Any) -> bool:
+    """Return whether a resourceIdentifier names core Secrets."""
+    if not isinstance(ident, dict):
+        return False
+    return ident.get("resource") == "secrets" and not ident.get("group")
+
+
+_SECRET_FIELD = re.compile(r"""^(\*|data\b|stringData\b|\[\s*['"]?(\*|data|stringData)\b)""")
+
+
+def _reads_secret_data(path: str) -> bool:
+    """Return whether a JSONPath (evaluated on the whole object) can reach data or stringData.
+
+    That is the whole object (``.``), a recursive descent (``..``), a wildcard, or
+    a path that starts at ``data`` or ``stringData``.
+    """
+    text = path.strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1].strip()
+    text = text.removeprefix("$")
+    if text in ("", ".") or text.startswith(".."):
+        return True
+    return _SECRET_FIELD.match(text.removeprefix(".")) is not None
 
 
 def _key(manifest: dict[str, Any]) -> tuple[str, str, str, str]:
