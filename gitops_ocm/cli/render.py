@@ -34,7 +34,7 @@ def handle(args: argparse.Namespace) -> int:
     code is 1 because the commit is invalid (docs/problem-codes.md).
     """
     loaded = inputs.load(args)
-    found = validation.validate(loaded.snapshot)
+    found = inputs.checked(loaded.snapshot)
     shown = set(validation.misconfigurations(loaded.snapshot))
     if any(p.severity is Severity.ERROR and p not in shown for p in found):
         return int(inputs.refuse_if_invalid(loaded.snapshot))
