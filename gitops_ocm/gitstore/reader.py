@@ -427,3 +427,47 @@ def branch_tip(repo: pygit2.Repository, commit_id: str) -> BranchTip:
     """Return the :class:`BranchTip` of a commit (its tree and commit time)."""
     commit = repo[commit_id].peel(pygit2.Commit)
     return BranchTip(str(commit.id), str(commit.tree_id), commit.commit_time)
+
+
+_KINDS = {
+    pygit2.enums.FileMode.TREE: "tree",
+    pygit2.enums.FileMode.BLOB: "blob",
+    pygit2.enums.FileMode.BLOB_EXECUTABLE: "blob",
+    pygit2.enums.FileMode.LINK: "link",
+    pygit2.enums.FileMode.COMMIT: "commit",
+}
+
+
+def untrusted_listing(
+    repo: pygit2.Repository, tree_id: str, limit: int, depth: int = 3
+) -> tuple[list[tuple[str, str, str, int]], bool]:
+    """List a tree someone else wrote: (path, kind, object id, size) of each entry.
+
+    Bounded: at most ``limit`` entries (True in the result when there were
+    more) and ``depth`` levels; blob sizes come from the object headers, so a
+    huge blob is never read. Names are decoded leniently (undecodable bytes
+    escaped), never trusted: the caller checks them. Kinds are "tree", "blob",
+    "link" (symlink), "commit" (submodule) or "other".
+    """
+    out: list[tuple[str, str, str, int]] = []
+    pending = [("", tree_id, 1)]
+    while pending:
+        prefix, folder, level = pending.pop()
+        tree = repo.get(folder)
+        if not isinstance(tree, pygit2.Tree):
+            continue
+        for item in tree:
+            if len(out) >= limit:
+                return out, True
+            name = (item.raw_name or b"").decode("utf-8", errors="backslashreplace")
+            kind = _KINDS.get(item.filemode, "other")
+            size = 0
+            if kind == "blob":
+                try:
+                    size = repo.odb.read_header(item.id)[1]
+                except (KeyError, ValueError, pygit2.GitError):
+                    kind = "other"
+            out.append((prefix + name, kind, str(item.id), size))
+            if kind == "tree" and level < depth:
+                pending.append((f"{prefix}{name}/", str(item.id), level + 1))
+    return out, False

@@ -11,6 +11,17 @@ PolicySets (``policysets/<ns>/<name>.yaml``),
 ``controller.yaml`` and the README. A fold is skipped when its inputs (hub tip,
 report tips, controller.yaml) are unchanged and no lease has expired since.
 
+Reports are untrusted input. A branch is read only when it is
+``ocm/reports/<cluster name>``; each new tip is checked by
+:mod:`gitops_ocm.status.intake` (layout, entries, sizes, every file within the
+YAML limits, kinds, names, times) before anything of it is folded. A refused
+tip is quarantined: the cluster keeps its last good report, the folder the
+last fold wrote for it in ``ocm/status`` (the same after a restart), which goes
+Unknown when its lease runs out as any other, and the problems are written to
+``controller.yaml`` (``status.reportProblems``) and the README. A report's
+times count from when the controller first saw its commit, never later, so
+a lease dated in the future cannot keep a cluster available.
+
 Everything is read by tree id and only where it changed: hub cluster and
 placement folders, report trees (by branch tip), the previous status files'
 blob ids. Writing, when the status tip is the last fold's tree (but for root
@@ -23,16 +34,17 @@ is the same either way (``tests/status/test_fold_incremental.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gitops_ocm import errors
+from gitops_ocm import errors, problems
 from gitops_ocm.gitstore import layout, reader, refs, remote, writer
 from gitops_ocm.hub import report, trees
 from gitops_ocm.status import cache as fold_cache
-from gitops_ocm.status import compliance, hubindex, incremental, views
+from gitops_ocm.status import compliance, hubindex, incremental, intake, views
 
 STATUS_BRANCH = "ocm/status"
 HUB_BRANCH = "ocm/hub"
@@ -70,19 +82,25 @@ class StatusFolder:
         self._branch_tips: dict[str, reader.BranchTip] = {}
         self._hub: HubView | None = None  # hub tip, what the fold reads of it, accepted clusters
         self._blob_ids: dict[str, tuple[bytes, bytes]] = {}  # path -> (content, id) last written
+        self._checked: dict[str, list[problems.Problem]] = {}  # report commit -> its problems
+        self._seen: dict[str, int] = {}  # report commit -> when this controller first saw it
+        self.report_problems: list[problems.Problem] = []  # of the last fold's inputs
 
     def fold(self, now: datetime.datetime) -> str | None:
         """Fold if anything changed; return the new ocm/status commit, or None."""
         repo = self.store.repo
         hub_tip = refs.read_tip(repo, refs.branch_ref(HUB_BRANCH))
         status_tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH))
-        tips = self._tips()
+        tips, found = self._admitted(self._tips(now), status_tip)
+        self.report_problems = found
         previous = self._status_files(status_tip)
-        controller_yaml = previous.get(report.PATH) if previous is not None else None
+        written = previous.get(report.PATH) if previous is not None else None
+        controller_yaml = report.with_reports(written, found)
         inputs = (
             hub_tip.id,
             tuple(sorted((c, t.commit) for c, t in tips.items())),
-            controller_yaml,
+            written,
+            tuple(found),
             tuple(sorted((k, tuple(v)) for k, v in self.policy_sets.items())),
             tuple(sorted((k, tuple(v)) for k, v in self.replica_sets.items())),
         )
@@ -118,15 +136,81 @@ class StatusFolder:
         self._last = inputs
         return result.commit if result.created else None
 
-    def _tips(self) -> dict[str, reader.BranchTip]:
-        """The report branch tips, reading only commits not seen at the last fold."""
-        known = self._branch_tips
-        self._branch_tips = {}
-        out = {}
-        for cluster, commit in reader.branch_targets(self.store.repo, REPORTS).items():
-            found = known.get(commit) or reader.branch_tip(self.store.repo, commit)
+    def _tips(self, now: datetime.datetime) -> dict[str, reader.BranchTip | problems.Problem]:
+        """The report branch tips, reading only commits not seen at the last fold.
+
+        A tip's time is its commit time, or when the controller first saw it if
+        that is earlier (a commit dated in the future). A branch no cluster can
+        own is an R501 problem instead.
+        """
+        known, seen = self._branch_tips, self._seen
+        self._branch_tips, self._seen = {}, {}
+        out: dict[str, reader.BranchTip | problems.Problem] = {}
+        for branch, commit in reader.branch_targets(self.store.repo, REPORTS).items():
+            cluster = intake.cluster_of(branch)
+            if cluster is None:
+                out[branch] = intake.branch_problem(f"{REPORTS}/{branch}")
+                continue
+            first = self._seen[commit] = seen.get(commit, int(now.timestamp()))
+            found = known.get(commit)
+            if found is None:
+                found = reader.branch_tip(self.store.repo, commit)
+                found = dataclasses.replace(found, time=min(found.time, first))
             out[cluster] = self._branch_tips[commit] = found
         return out
+
+    def _admitted(
+        self, tips: Mapping[str, reader.BranchTip | problems.Problem], status: refs.Tip
+    ) -> tuple[dict[str, reader.BranchTip], list[problems.Problem]]:
+        """The tips to fold, a refused one replaced by its cluster's last good report."""
+        checked, self._checked = self._checked, {}
+        found: list[problems.Problem] = []
+        out: dict[str, reader.BranchTip] = {}
+        for cluster, tip in tips.items():
+            if isinstance(tip, problems.Problem):
+                found.append(tip)
+                continue
+            seen = checked.get(tip.commit)
+            if seen is None:
+                seen = self._check(cluster, tip)
+            self._checked[tip.commit] = seen
+            found.extend(seen)
+            if not problems.has_errors(seen):
+                out[cluster] = tip
+                continue
+            good = self._last_folded(cluster, status)
+            if good is not None:
+                out[cluster] = good
+        return out, sorted(found)
+
+    def _check(self, cluster: str, tip: reader.BranchTip) -> list[problems.Problem]:
+        """Everything :mod:`intake` finds in one report tip (its files read only if listed well)."""
+        repo = self.store.repo
+        listing, truncated = reader.untrusted_listing(repo, tip.tree, intake.MAX_ENTRIES)
+        entries = [intake.Entry(path, kind, size) for path, kind, _, size in listing]
+        found = intake.check_listing(cluster, entries, truncated)
+        if problems.has_errors(found):
+            return found
+        observed = datetime.datetime.fromtimestamp(self._seen[tip.commit], datetime.UTC)
+        for path, kind, oid, _ in listing:
+            if kind == "blob":
+                data = reader.read_blob(repo, oid)
+                found.extend(intake.check_file(cluster, path, data, observed))
+        return found
+
+    def _last_folded(self, cluster: str, status: refs.Tip) -> reader.BranchTip | None:
+        """The cluster's folder in ``ocm/status``, as its last good report (None: there is none)."""
+        if status.id is None:
+            return None
+        tree = reader.folder_ids(self.store.repo, status.id, "clusters").get(f"clusters/{cluster}")
+        if tree is None:
+            return None
+        listing, truncated = reader.untrusted_listing(self.store.repo, tree, intake.MAX_ENTRIES)
+        entries = [intake.Entry(path, kind, size) for path, kind, _, size in listing]
+        if problems.has_errors(intake.check_listing(cluster, entries, truncated)):
+            return None
+        when = reader.branch_tip(self.store.repo, status.id).time
+        return reader.BranchTip(f"status:{tree}", tree, when)
 
     def _write(
         self, folded: views.Folded, tip: refs.Tip, reports: int, hub_tip: str | None
@@ -287,7 +371,10 @@ class StatusFolder:
         walker = self.report_walkers.setdefault(cluster, reader.TreeWalker(self.store.repo))
         blobs = walker.files(tip.tree)
         when = datetime.datetime.fromtimestamp(tip.time, datetime.UTC)
-        return views.Report(cluster, tip.tree, _lazy(self.store.repo, blobs), blobs, when)
+        seen = self._seen.get(tip.commit)
+        observed = None if seen is None else datetime.datetime.fromtimestamp(seen, datetime.UTC)
+        files = _lazy(self.store.repo, blobs)
+        return views.Report(cluster, tip.tree, files, blobs, when, observed)
 
     def _hub_clusters_view(
         self, hub_tip: str | None

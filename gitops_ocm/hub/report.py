@@ -3,6 +3,11 @@
 Pure. The ``SourceValid`` condition follows Kubernetes' condition rules: its
 ``lastTransitionTime`` moves only when its status flips, so an unchanged
 outcome renders byte-identical bytes and makes no commit.
+
+Two writers share the file: the controller's pass writes the source's
+validity (:func:`render`), the status fold writes the refused and clamped
+reports (:func:`with_reports`, under ``status.reportProblems``). Each keeps
+the other's part as it found it.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ def render(
         "problemCount": {"errors": len(errors), "warnings": len(problems) - len(errors)},
         "problems": [_problem(p, source_commit) for p in list(problems)[:MAX_LISTED]],
     }
+    status.update(_reports_part(_body(previous)))
     body = {
         "apiVersion": API_VERSION,
         "kind": "ControllerStatus",
@@ -59,6 +65,47 @@ def render(
         "status": status,
     }
     return yamlout.dump(body)
+
+
+REPORT_KEYS = ("reportProblemCount", "reportProblems")
+
+
+def with_reports(previous: bytes | None, problems: Sequence[Problem]) -> bytes | None:
+    """``controller.yaml`` with the fold's report problems (R5xx) in place of the old ones."""
+    body = _body(previous)
+    if not body:
+        if not problems:
+            return previous
+        body = {"apiVersion": API_VERSION, "kind": "ControllerStatus"}
+        body["metadata"] = {"name": "controller"}
+    status = body.setdefault("status", {})
+    if not isinstance(status, dict):
+        status = body["status"] = {}
+    for key in REPORT_KEYS:
+        status.pop(key, None)
+    if problems:
+        errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+        status["reportProblemCount"] = {"errors": errors, "warnings": len(problems) - errors}
+        status["reportProblems"] = [p.to_dict() for p in list(problems)[:MAX_LISTED]]
+    data = yamlout.dump(body)
+    return previous if data == previous else data
+
+
+def _reports_part(body: dict[str, Any]) -> dict[str, Any]:
+    status = body.get("status")
+    if not isinstance(status, dict):
+        return {}
+    return {key: status[key] for key in REPORT_KEYS if key in status}
+
+
+def _body(data: bytes | None) -> dict[str, Any]:
+    if not data:
+        return {}
+    try:
+        body = yamlout.load(data)
+    except yamlout.Unreadable:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _problem(problem: Problem, commit: str) -> dict[str, Any]:

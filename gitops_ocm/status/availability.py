@@ -4,7 +4,9 @@ Pure; ``now`` is a parameter. OCM's hub sets ``ManagedClusterConditionAvailable`
 to Unknown (reason ``ManagedClusterLeaseUpdateStopped``) when
 ``now >= renewTime + 5 x leaseDurationSeconds`` (0 or absent: 60 s). A report
 without ``lease.yaml`` is never "expired"; a lease whose renewTime cannot be
-read counts from the report's commit time. Otherwise the cluster's own
+read counts from the report's commit time. A renewTime later than when the
+controller first saw the report is taken as that moment (a report is
+untrusted: a lease dated 2099 must not keep a cluster available). Otherwise the cluster's own
 condition stands. The built-in taints the scheduler uses
 (``cluster.open-cluster-management.io/unreachable`` for missing or Unknown,
 ``.../unavailable`` for False) are derived from this condition by
@@ -29,14 +31,17 @@ def availability(
     report: views.Report, now: datetime.datetime, cache: FoldCache | None = None
 ) -> views.Availability:
     """Return (status, reason, expires_at) for one report at ``now``."""
-    return of_digest(digest(report, cache), report.commit_time, now)
+    return of_digest(digest(report, cache), report.commit_time, now, report.observed)
 
 
 def of_digest(
-    found: views.ReportDigest, commit_time: datetime.datetime | None, now: datetime.datetime
+    found: views.ReportDigest,
+    commit_time: datetime.datetime | None,
+    now: datetime.datetime,
+    observed: datetime.datetime | None = None,
 ) -> views.Availability:
-    """Availability from an already-read report."""
-    expires = expiry(found.lease, commit_time)
+    """Availability from an already-read report (first seen by the controller at ``observed``)."""
+    expires = expiry(found.lease, commit_time, observed)
     if expires is not None and now >= expires:
         return views.Availability("Unknown", views.LEASE_STOPPED, expires)
     cond = found.cluster.get(inventory.AVAILABLE) if found.cluster else None
@@ -51,14 +56,21 @@ def no_report() -> views.Availability:
 
 
 def expiry(
-    lease: scan.LeaseDigest | None, commit_time: datetime.datetime | None
+    lease: scan.LeaseDigest | None,
+    commit_time: datetime.datetime | None,
+    observed: datetime.datetime | None = None,
 ) -> datetime.datetime | None:
-    """When the lease expires: renewTime (or the commit time) + 5 x leaseDurationSeconds."""
+    """When the lease expires: renewTime (or the commit time) + 5 x leaseDurationSeconds.
+
+    The renewal counts no later than ``observed``, when the controller first saw it.
+    """
     if lease is None:
         return None
     renewed = lease.renew_time or commit_time
     if renewed is None:
         return None
+    if observed is not None and renewed > observed:
+        renewed = observed
     return renewed + datetime.timedelta(seconds=GRACE_FACTOR * lease.seconds)
 
 

@@ -276,7 +276,7 @@ class Folder:
         if report is None or found is None:
             state = availability.no_report()
         else:
-            state = availability.of_digest(found, report.commit_time, now)
+            state = availability.of_digest(found, report.commit_time, now, report.observed)
 
         expires = state.expires_at
         cluster = views.ClusterState(

@@ -120,6 +120,7 @@ def _glance(page: Page) -> str:
 def _problems(page: Page) -> str:
     sections = [
         ("Source", _source_problems(page.controller)),
+        ("Reports", _report_problems(page.controller)),
         ("Clusters", [_cluster_problem(c) for c in page.clusters if _facts(c).bad]),
         ("Works", list(_work_problems(page.clusters))),
         (
@@ -154,6 +155,21 @@ def _source_problems(controller: Mapping[str, Any] | None) -> list[str]:
             f"{text(item.get('message', ''))} ({text(item.get('code', ''))})"
         )
     return ["\n".join(lines[: MAX_PROBLEMS + 1])]
+
+
+def _report_problems(controller: Mapping[str, Any] | None) -> list[str]:
+    """Refused (quarantined) and clamped reports, as the fold lists them in controller.yaml."""
+    status = _mapping((controller or {}).get("status"))
+    lines = []
+    for problem in status.get("reportProblems") or []:
+        item = _mapping(problem)
+        where = f"{item.get('file')}:{item.get('line')}"
+        kept = "" if item.get("severity") == "warning" else " (report refused, last good kept)"
+        lines.append(
+            f"- `{_code(where)}`: {text(item.get('message', ''))}"
+            f" ({text(item.get('code', ''))}){kept}"
+        )
+    return lines
 
 
 def _cluster_bad(cluster: views.ClusterState) -> bool:

@@ -33,6 +33,8 @@ class Report:
     files: Mapping[str, bytes]
     blobs: Mapping[str, str]
     commit_time: datetime.datetime | None
+    observed: datetime.datetime | None = None
+    """When the controller first saw this report: no time in it counts as later."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -127,7 +127,8 @@ class World:
             files[f"manifestworks/{work}.yaml"] = work_report(work, blob, CONDITIONS[kind])
         for policy, compliant in state["compliance"].items():
             status = {"compliant": compliant} if compliant else {}
-            files[f"policies/{policy}.yaml"] = yamlout.dump({"kind": "Policy", "status": status})
+            body = {"apiVersion": "policy.open-cluster-management.io/v1", "kind": "Policy"}
+            files[f"policies/{policy}.yaml"] = yamlout.dump({**body, "status": status})
         return files
 
     def commit(self, ref: str, files: dict[str, bytes]) -> None:
