@@ -1,8 +1,11 @@
-"""The spoke-side CRDs the agent relies on: AppliedManifestWork and ClusterClaim.
+"""The spoke-side CRDs the agent relies on: AppliedManifestWork, ClusterClaim, AddOnPlacementScore.
 
 I/O (through the Cluster interface). OCM's klusterlet installs these; our agent
 installs them itself when the cluster does not serve them yet, so that a bare
-cluster (or the in-memory one) can hold the inventory and the claims. The
+cluster (or the in-memory one) can hold the inventory, the claims and the
+add-on scores (in OCM an add-on writes AddOnPlacementScores to its cluster's
+namespace on the hub; here it writes them on its own cluster and the agent
+reports them, as it does claims). The
 schemas preserve unknown fields: we add a ``kind`` to ``appliedResources``
 entries (see docs/agent.md).
 """
@@ -19,17 +22,19 @@ AMW_API_VERSION = "work.open-cluster-management.io/v1"
 AMW_KIND = "AppliedManifestWork"
 CLAIM_API_VERSION = "cluster.open-cluster-management.io/v1alpha1"
 CLAIM_KIND = "ClusterClaim"
+SCORE_API_VERSION = "cluster.open-cluster-management.io/v1alpha1"
+SCORE_KIND = "AddOnPlacementScore"
 _OPEN = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 
 
-def _crd(group: str, version: str, kind: str, plural: str) -> Obj:
+def _crd(group: str, version: str, kind: str, plural: str, scope: str = "Cluster") -> Obj:
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
         "metadata": {"name": f"{plural}.{group}"},
         "spec": {
             "group": group,
-            "scope": "Cluster",
+            "scope": scope,
             "names": {
                 "kind": kind,
                 "plural": plural,
@@ -59,6 +64,17 @@ DEFINITIONS = (
         CLAIM_API_VERSION,
         CLAIM_KIND,
         _crd("cluster.open-cluster-management.io", "v1alpha1", CLAIM_KIND, "clusterclaims"),
+    ),
+    (
+        SCORE_API_VERSION,
+        SCORE_KIND,
+        _crd(
+            "cluster.open-cluster-management.io",
+            "v1alpha1",
+            SCORE_KIND,
+            "addonplacementscores",
+            "Namespaced",
+        ),
     ),
 )
 

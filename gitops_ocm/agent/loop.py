@@ -190,6 +190,7 @@ class Agent:
             now=_rfc3339(now),
         )
         files = {"cluster.yaml": yamlout.dump(body)}
+        files |= _score_files(observed) if healthy else _kept_scores(previous)
         if accepted and found is not None:
             seconds = clusterstatus.lease_seconds(found.cluster_spec())
             last = _load(previous.get("lease.yaml"))
@@ -342,7 +343,7 @@ class Agent:
 
 
 def _observe(cluster: kube.Cluster) -> tuple[Obj, str]:
-    """Read version, nodes and claims; return them and "" or the reason the API failed."""
+    """Read version, nodes, claims and scores; return them and "" or why the API failed."""
     try:
         version = cluster.server_version()
         nodes = cluster.list("v1", "Node")
@@ -352,13 +353,30 @@ def _observe(cluster: kube.Cluster) -> tuple[Obj, str]:
         claims = cluster.list(crds.CLAIM_API_VERSION, crds.CLAIM_KIND)
     except errors.GitopsOcmError:
         claims = []
+    try:
+        scores = cluster.list(crds.SCORE_API_VERSION, crds.SCORE_KIND)
+    except errors.GitopsOcmError:
+        scores = []
     observed: Obj = {
         "version": {"kubernetes": version},
         "clusterClaims": clusterstatus.cluster_claims(claims, version),
         "capacity": clusterstatus.sum_resources(nodes, "capacity", schedulable_only=False),
         "allocatable": clusterstatus.sum_resources(nodes, "allocatable", schedulable_only=True),
+        "addOnPlacementScores": clusterstatus.addon_scores(scores),
     }
     return observed, ""
+
+
+def _score_files(observed: Obj) -> dict[str, bytes]:
+    """The AddOnPlacementScore files of the report."""
+    found = observed.get("addOnPlacementScores") or {}
+    return {path: yamlout.dump(body) for path, body in found.items()}
+
+
+def _kept_scores(previous: dict[str, bytes]) -> dict[str, bytes]:
+    """The last reported AddOnPlacementScore files (the cluster's API did not answer)."""
+    prefix = f"{clusterstatus.SCORES_FOLDER}/"
+    return {path: data for path, data in previous.items() if path.startswith(prefix)}
 
 
 def _describe(exc: Exception) -> str:
