@@ -26,13 +26,11 @@ from typing import Any
 
 from gitops_ocm import errors, problems, source, validation
 from gitops_ocm.cli import inputs
-from gitops_ocm.gitstore import message, reader
+from gitops_ocm.gitstore import reader
 from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.placement import history, inventory
-from gitops_ocm.plan import compare, freshness, report, why
+from gitops_ocm.plan import compare, report, why
 from gitops_ocm.render import hub, placements
-
-STATUS_FILES = ("cluster.yaml", "lease.yaml", "addonplacementscores/")
 
 
 def register(sub: Any) -> None:
@@ -87,14 +85,11 @@ def run(args: argparse.Namespace) -> int:
     head = _load(repo, args.head)
     base = _load(repo, args.base)
     found = validation.validate(head)
-    status, fresh, notes = _status(repo, args.status_ref, base, head, now)
-    hub_branch = _branch(repo, args.hub_ref, lambda path: True)
-    previous = hub_branch.files if hub_branch else {}
-    notes.append(
-        hub_branch.where
-        if hub_branch
-        else f"no {args.hub_ref} branch: earlier decisions from a first render of the base"
-    )
+    read = inputs.from_branches(repo, (base, head), now, args.status_ref, args.hub_ref)
+    status, hub_branch, previous = read.status, read.hub, read.previous
+    notes = list(read.notes)
+    if hub_branch is None:
+        notes.append(f"no {args.hub_ref} branch: earlier decisions from a first render of the base")
     revisions = (base.revision or args.base, head.revision or args.head)
     plan = None
     if not problems.has_errors(found):
@@ -114,13 +109,13 @@ def run(args: argparse.Namespace) -> int:
         new = _render(head, status, head_previous, now)
         found = sorted([*found, *new.tree.problems])
         plan = compare.compare(old, new.side(now))
-    header = report.Header(*revisions, tuple(found), tuple(notes), fresh)
+    header = report.Header(*revisions, tuple(found), tuple(notes), read.fresh)
     print(report.render(args.output, header, plan, args.limit), end="")
     return 1 if problems.has_errors(found) else 0
 
 
 def _last_good(
-    repo: Any, base_rev: str, hub_ref: str, hub_branch: _Branch | None
+    repo: Any, base_rev: str, hub_ref: str, hub_branch: inputs.Branch | None
 ) -> tuple[Snapshot | None, str]:
     """The commit ``hub_ref`` was rendered from (trailer Source-Commit), when valid.
 
@@ -174,55 +169,3 @@ def _hub_side(files: Mapping[str, bytes]) -> compare.Side:
     past = history.from_tree(files)
     decided = {key: tuple(sorted(p.decisions)) for key, p in past.placements.items()}
     return compare.Side(files, decided)
-
-
-def _status(
-    repo: Any, ref: str, base: Snapshot, head: Snapshot, now: datetime.datetime
-) -> tuple[dict[str, bytes], freshness.Freshness, list[str]]:
-    """The status tree both sides are scheduled against, how fresh it is, and a note."""
-
-    def wanted(path: str) -> bool:
-        parts = path.split("/", 2)
-        return len(parts) == 3 and parts[0] == "clusters" and parts[2].startswith(STATUS_FILES)
-
-    found = _branch(repo, ref, wanted)
-    if found is not None:
-        fresh = freshness.of_status(found.files, found.name, found.commit, found.written, now)
-        return found.files, fresh, [f"availability, claims and scores: {found.where}"]
-    assumed = {**hub.assume_available(base, now), **hub.assume_available(head, now)}
-    return (
-        assumed,
-        freshness.Freshness(),
-        [f"no {ref} branch: every accepted cluster assumed available"],
-    )
-
-
-@dataclasses.dataclass(frozen=True)
-class _Branch:
-    """The files of a branch tip that a filter kept, and the tip's commit."""
-
-    files: dict[str, bytes]
-    name: str  # "heads/<ref>" or "remotes/origin/<ref>"
-    commit: str
-    written: datetime.datetime
-    trailers: Mapping[str, str]
-
-    @property
-    def where(self) -> str:
-        """Return ``<name> at <short commit>`` for notes."""
-        return f"{self.name} at {self.commit[:12]}"
-
-
-def _branch(repo: Any, ref: str, wanted: Any) -> _Branch | None:
-    """Read a branch (local, else origin's) keeping the paths ``wanted`` accepts."""
-    for name in (f"refs/heads/{ref}", f"refs/remotes/origin/{ref}"):
-        try:
-            tree = reader.lazy_tree(repo, name)
-            tip = reader.resolve(repo, name)
-        except errors.InvalidInput:
-            continue
-        files = {p: tree.read(p) for p in tree.blobs if wanted(p)}
-        written = datetime.datetime.fromtimestamp(tip.commit_time, datetime.UTC)
-        trailers = message.parse_trailers(tip.message)
-        return _Branch(files, name.removeprefix("refs/"), str(tip.id), written, trailers)
-    return None
