@@ -178,12 +178,20 @@ def from_branches(
         fresh = freshness.of_status(status, found.name, found.commit, found.written, now)
         notes = [f"availability, claims and scores: {found.where}"]
     else:
-        status = {}
-        for snap in snapshots:
-            status.update(hub.assume_available(snap, now))
-        fresh = freshness.Freshness()
-        notes = [f"no {status_ref} branch: every accepted cluster assumed available"]
+        assumed = from_assumed(*snapshots, now=now, why=f"no {status_ref} branch")
+        status, fresh, notes = assumed.status, assumed.fresh, list(assumed.notes)
     hub_branch = read_branch(repo, hub_ref, lambda path: True)
     if hub_branch is not None:
         notes.append(hub_branch.where)
     return FromBranches(status, fresh, hub_branch, tuple(notes))
+
+
+def from_assumed(
+    *snapshots: snapshot_mod.Snapshot, now: datetime.datetime, why: str = "not a repository"
+) -> FromBranches:
+    """Every accepted cluster of ``snapshots`` reporting Available, and no previous tree."""
+    status: dict[str, bytes] = {}
+    for snap in snapshots:
+        status.update(hub.assume_available(snap, now))
+    note = f"{why}: every accepted cluster assumed available"
+    return FromBranches(status, freshness.Freshness(), None, (note,))
