@@ -51,6 +51,14 @@ spec:
       manifests:
       - {apiVersion: v1, kind: ConfigMap, metadata: {name: hello, namespace: default}}
 """
+SCORE = """\
+apiVersion: cluster.open-cluster-management.io/v1alpha1
+kind: AddOnPlacementScore
+metadata: {name: gpu}
+status:
+  scores: [{name: free, value: 40}]
+  validUntil: "2024-01-01T13:00:00Z"
+"""
 NOW = "2024-01-01T12:00:00Z"
 WHEN = 1_704_100_000  # 2024-01-01T09:06:40Z
 
@@ -63,6 +71,7 @@ def origin(bare_repo: Path) -> Path:
     status = {
         "clusters/a/cluster.yaml": REPORT.format(name="a", status="True", reason="Available"),
         "clusters/b/cluster.yaml": REPORT.format(name="b", status="False", reason="Broken"),
+        "clusters/a/addonplacementscores/gpu.yaml": SCORE,
     }
     encoded = {path: text.encode() for path, text in status.items()}
     commit_branch(bare_repo, "ocm/status", encoded, "status", WHEN)
@@ -137,3 +146,15 @@ def test_status_reads_origin_status_in_a_clone(
     rows = {r["CLUSTER"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["a"]["AVAILABLE"] == "True"
     assert rows["b"]["AVAILABLE"] == "False"
+
+
+def test_status_cluster_detail_shows_addon_scores(
+    origin: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """status --cluster lists the AddOnPlacementScores that reached ocm/status."""
+    work = clone(origin, tmp_path / "work")
+    assert main(["status", "--repo", str(work), "--cluster", "a", "-o", "json"]) == 0
+    detail = json.loads(capsys.readouterr().out)
+    assert detail["addOnPlacementScores"] == {
+        "gpu": {"scores": {"free": 40}, "validUntil": "2024-01-01T13:00:00Z"}
+    }
