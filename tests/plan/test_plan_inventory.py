@@ -58,16 +58,22 @@ def healthy_status(repo: Path, rev: str) -> dict[str, bytes]:
     return hub.assume_available(source.load_revision(str(repo), rev), T0)
 
 
+def good_main_and_hub(repo: Path, trailer: bool) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Commit the example fleet and its ocm/hub as rendered at T0 with every cluster healthy."""
+    files = example_files()
+    good = commit_files(repo, files, "good")
+    healthy = healthy_status(repo, "main")
+    snap = source.load_revision(str(repo), "main")
+    tree = hub.render(snap, inventory.build(snap, healthy, T0, {}), {}, T0).files
+    text = message.format_message("hub: reconcile", {"Source-Commit": good} if trailer else {})
+    commit_branch(repo, "ocm/hub", dict(tree), text, int(T0.timestamp()))
+    return files, healthy
+
+
 @pytest.fixture
 def drifted(bare_repo: Path) -> tuple[Path, dict[str, str]]:
     """ocm/hub rendered from a good main at T0; then eu-prod-2 went unavailable and main broke."""
-    files = example_files()
-    good = commit_files(bare_repo, files, "good")
-    healthy = healthy_status(bare_repo, "main")
-    snap = source.load_revision(str(bare_repo), "main")
-    tree = hub.render(snap, inventory.build(snap, healthy, T0, {}), {}, T0).files
-    text = message.format_message("hub: reconcile", {"Source-Commit": good})
-    commit_branch(bare_repo, "ocm/hub", dict(tree), text, int(T0.timestamp()))
+    files, healthy = good_main_and_hub(bare_repo, trailer=True)
     status = {**healthy, "clusters/eu-prod-2/cluster.yaml": UNAVAILABLE.encode()}
     commit_branch(bare_repo, "ocm/status", status, "status", int(T0.timestamp()) + 600)
     commit_files(bare_repo, {**files, "placements/broken.yaml": BAD_PLACEMENT}, "broken")
@@ -95,12 +101,7 @@ def test_invalid_base_without_a_source_commit_falls_back_to_the_hub_tree(
     bare_repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Without a readable Source-Commit the stored hub tree stands for the base, as a note says."""
-    files = example_files()
-    commit_files(bare_repo, files, "good")
-    healthy = healthy_status(bare_repo, "main")
-    snap = source.load_revision(str(bare_repo), "main")
-    tree = hub.render(snap, inventory.build(snap, healthy, T0, {}), {}, T0).files
-    commit_branch(bare_repo, "ocm/hub", dict(tree), "hub without trailer", int(T0.timestamp()))
+    files, _ = good_main_and_hub(bare_repo, trailer=False)
     commit_files(bare_repo, {**files, "placements/broken.yaml": BAD_PLACEMENT}, "broken")
     commit_files(bare_repo, files, "fix")
     assert main([*plan(bare_repo, "main"), "--output", "json"]) == 0
