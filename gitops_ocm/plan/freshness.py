@@ -54,7 +54,10 @@ def of_status(
         parts = path.split("/")
         if len(parts) != 3 or parts[0] != "clusters" or parts[2] != "lease.yaml":
             continue
-        lease = scan.lease(files[path])
+        try:
+            lease = scan.lease(files[path])
+        except Exception:  # a malformed lease counts as none, as a malformed report does
+            continue
         ends = availability.expiry(lease, written)
         if ends is not None and now >= ends:
             expired.append(ExpiredLease(parts[1], lease.renew_time))

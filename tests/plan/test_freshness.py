@@ -36,13 +36,14 @@ def _lease(renewed: str | None, seconds: int = 60) -> bytes:
 
 
 def test_expired_leases_follow_the_grace_period() -> None:
-    """A lease expires 5 x its duration after renewTime, or after the commit when unreadable."""
+    """A lease expires 5 x its duration after renewTime (else the commit); a torn one is skipped."""
     files = {
         "clusters/fresh/lease.yaml": _lease("2026-01-01T12:01:00Z"),
         "clusters/late/lease.yaml": _lease("2026-01-01T11:50:00Z"),
         "clusters/long/lease.yaml": _lease("2026-01-01T11:50:00Z", seconds=600),
         "clusters/none/lease.yaml": _lease(None),
         "clusters/none/cluster.yaml": b"kind: ManagedCluster\n",
+        "clusters/torn/lease.yaml": b"spec: [unclosed\n",
     }
     now = WRITTEN + datetime.timedelta(minutes=5)
     got = freshness.of_status(files, "heads/ocm/status", "a" * 40, WRITTEN, now)
