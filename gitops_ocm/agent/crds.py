@@ -65,6 +65,8 @@ DEFINITIONS = (
         CLAIM_KIND,
         _crd("cluster.open-cluster-management.io", "v1alpha1", CLAIM_KIND, "clusterclaims"),
     ),
+)
+OPTIONAL = (
     (
         SCORE_API_VERSION,
         SCORE_KIND,
@@ -77,10 +79,11 @@ DEFINITIONS = (
         ),
     ),
 )
+"""Installed when possible: without it the cluster simply reports no add-on scores."""
 
 
 def ensure(cluster: kube.Cluster) -> None:
-    """Create the CRDs the cluster does not serve yet."""
+    """Create the CRDs the cluster does not serve yet (the optional ones when allowed)."""
     for api_version, kind, crd in DEFINITIONS:
         if cluster.resource_for(api_version, kind) is not None:
             continue
@@ -90,3 +93,9 @@ def ensure(cluster: kube.Cluster) -> None:
             continue
         except errors.GitopsOcmError as exc:
             raise errors.Transient(f"cannot install the {kind} CRD: {exc}") from exc
+    for api_version, kind, crd in OPTIONAL:
+        try:
+            if cluster.resource_for(api_version, kind) is None:
+                cluster.create(crd)
+        except errors.GitopsOcmError:
+            continue  # e.g. no right to create CRDs (AlreadyExists included): nothing to list

@@ -8,7 +8,7 @@ from typing import Any
 from kubekit import agent, at, new_hub
 
 from gitops_ocm.agent import clusterstatus
-from gitops_ocm.kube import memory
+from gitops_ocm.kube import cluster, memory
 
 API = "cluster.open-cluster-management.io/v1alpha1"
 
@@ -92,3 +92,26 @@ def test_agent_reports_scores_and_drops_deleted_ones(tmp_path: Path) -> None:
     assert [p for p in hub.report("c1") if p.startswith("addonplacementscores/")] == [
         "addonplacementscores/gpu.yaml"
     ]
+
+
+class NoCrdRights(memory.MemoryCluster):
+    """A cluster that refuses to create the AddOnPlacementScore CRD (no RBAC for it)."""
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Refuse the optional CRD, create anything else."""
+        if obj.get("kind") == "CustomResourceDefinition" and "addonplacement" in str(obj):
+            raise cluster.Forbidden("customresourcedefinitions is forbidden")
+        return super().create(obj)
+
+
+def test_cluster_without_the_score_crd_stays_available(tmp_path: Path) -> None:
+    """Failing to install the optional score CRD leaves the cluster Available, with no scores."""
+    hub = new_hub(tmp_path)
+    hub.publish({"c1": {}})
+    one = agent(hub, tmp_path, kube=NoCrdRights())
+    result = one.run_once(at(0))
+    assert not result.errors
+    report = hub.report("c1")
+    conditions = {c["type"]: c["status"] for c in report["cluster.yaml"]["status"]["conditions"]}
+    assert conditions["ManagedClusterConditionAvailable"] == "True"
+    assert not any(p.startswith("addonplacementscores/") for p in report)
