@@ -190,7 +190,8 @@ class Agent:
             now=_rfc3339(now),
         )
         files = {"cluster.yaml": yamlout.dump(body)}
-        files |= _score_files(observed) if healthy else _kept_scores(previous)
+        scores = observed.get("addOnPlacementScores") if healthy else None
+        files |= _kept_scores(previous) if scores is None else _score_files(scores)
         if accepted and found is not None:
             seconds = clusterstatus.lease_seconds(found.cluster_spec())
             last = _load(previous.get("lease.yaml"))
@@ -353,28 +354,28 @@ def _observe(cluster: kube.Cluster) -> tuple[Obj, str]:
         claims = cluster.list(crds.CLAIM_API_VERSION, crds.CLAIM_KIND)
     except errors.GitopsOcmError:
         claims = []
+    scores: list[Obj] | None
     try:
         scores = cluster.list(crds.SCORE_API_VERSION, crds.SCORE_KIND)
     except errors.GitopsOcmError:
-        scores = []
+        scores = None  # the last reported ones are kept
     observed: Obj = {
         "version": {"kubernetes": version},
         "clusterClaims": clusterstatus.cluster_claims(claims, version),
         "capacity": clusterstatus.sum_resources(nodes, "capacity", schedulable_only=False),
         "allocatable": clusterstatus.sum_resources(nodes, "allocatable", schedulable_only=True),
-        "addOnPlacementScores": clusterstatus.addon_scores(scores),
+        "addOnPlacementScores": None if scores is None else clusterstatus.addon_scores(scores),
     }
     return observed, ""
 
 
-def _score_files(observed: Obj) -> dict[str, bytes]:
+def _score_files(found: dict[str, Obj]) -> dict[str, bytes]:
     """The AddOnPlacementScore files of the report."""
-    found = observed.get("addOnPlacementScores") or {}
     return {path: yamlout.dump(body) for path, body in found.items()}
 
 
 def _kept_scores(previous: dict[str, bytes]) -> dict[str, bytes]:
-    """The last reported AddOnPlacementScore files (the cluster's API did not answer)."""
+    """The last reported AddOnPlacementScore files (the cluster or the list did not answer)."""
     prefix = f"{clusterstatus.SCORES_FOLDER}/"
     return {path: data for path, data in previous.items() if path.startswith(prefix)}
 

@@ -115,3 +115,33 @@ def test_cluster_without_the_score_crd_stays_available(tmp_path: Path) -> None:
     conditions = {c["type"]: c["status"] for c in report["cluster.yaml"]["status"]["conditions"]}
     assert conditions["ManagedClusterConditionAvailable"] == "True"
     assert not any(p.startswith("addonplacementscores/") for p in report)
+
+
+class ScoresUnreadable(memory.MemoryCluster):
+    """A cluster whose AddOnPlacementScore list fails while everything else answers."""
+
+    broken = False
+
+    def list(self, api_version: str, kind: str, *args: Any, **kwargs: Any) -> list[Any]:
+        """Fail the score list when ``broken``."""
+        if self.broken and kind == "AddOnPlacementScore":
+            raise cluster.Unavailable("the server is currently unable to handle the request")
+        return super().list(api_version, kind, *args, **kwargs)
+
+
+def test_a_failed_score_list_keeps_the_last_reported_scores(tmp_path: Path) -> None:
+    """When only the score list fails, the report keeps the scores it had (no flapping)."""
+    hub = new_hub(tmp_path)
+    hub.publish({"c1": {}})
+    kube = ScoresUnreadable()
+    one = agent(hub, tmp_path, kube=kube)
+    one.run_once(at(0))
+    kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "addons"}})
+    created = kube.create({**score("gpu", "addons", [], None), "status": {}})
+    kube.update_status({**created, "status": {"scores": [{"name": "v", "value": 5}]}})
+    one.run_once(at(10))
+    kube.broken = True
+    one.run_once(at(20))
+    assert hub.report("c1")["addonplacementscores/gpu.yaml"]["status"]["scores"] == [
+        {"name": "v", "value": 5}
+    ]
