@@ -170,8 +170,10 @@ def from_branches(
     status_ref: str = "ocm/status",
     hub_ref: str = "ocm/hub",
 ) -> FromBranches:
-    """Read ``status_ref`` (else assume the accepted clusters of ``snapshots`` available)
-    and ``hub_ref``, each local or else origin's."""
+    """Read ``status_ref`` and ``hub_ref``, each the local branch or else origin's.
+
+    Without ``status_ref`` every accepted cluster of ``snapshots`` is assumed available.
+    """
     found = read_branch(repo, status_ref, status_file)
     if found is not None:
         status = found.files
