@@ -3,7 +3,8 @@
 Pure: takes the status tree as a mapping of paths to bytes (read lazily by the
 caller) and returns rows of plain strings. Layout (DESIGN.md section 5):
 ``clusters/<c>/{cluster,lease}.yaml``, ``clusters/<c>/manifestworks/<w>.yaml``,
-``clusters/<c>/policies/<ns>.<name>.yaml``, ``placements/<ns>/<name>.yaml``,
+``clusters/<c>/policies/<ns>.<name>.yaml``,
+``clusters/<c>/addonplacementscores/<name>.yaml``, ``placements/<ns>/<name>.yaml``,
 ``policies/<ns>/<name>.yaml`` and ``controller.yaml``.
 """
 
@@ -147,9 +148,26 @@ def cluster_detail(tree: Mapping[str, bytes], cluster: str) -> dict[str, Any]:
         "allocatable": status.get("allocatable") or {},
         "capacity": status.get("capacity") or {},
         "lease": (_load(tree, f"clusters/{cluster}/lease.yaml").get("spec") or {}),
+        "addOnPlacementScores": _scores(tree, cluster),
         "works": works,
         "policies": policies,
     }
+
+
+def _scores(tree: Mapping[str, bytes], cluster: str) -> dict[str, Any]:
+    """The reported AddOnPlacementScores: ``{name: {scores: {name: value}, validUntil}}``."""
+    out: dict[str, Any] = {}
+    for path in _files(tree, cluster, "addonplacementscores"):
+        status = _load(tree, path).get("status") or {}
+        out[path.rsplit("/", 1)[1][:-5]] = {
+            "scores": {
+                str(s.get("name")): s.get("value")
+                for s in status.get("scores") or []
+                if isinstance(s, dict)
+            },
+            "validUntil": str(status.get("validUntil") or "-"),
+        }
+    return out
 
 
 def work_rows(tree: Mapping[str, bytes], name: str) -> list[Row]:

@@ -6,8 +6,9 @@ taken back; ``ManagedClusterConditionAvailable`` is True when the cluster's API
 answers, False otherwise (then capacity, claims and version keep their last
 values); capacity sums every node, allocatable only schedulable ones; claims
 come from ClusterClaim objects, reserved names first, at most 20 custom ones,
-sorted, and none labelled spoke-only. The Lease is renewed when ``now`` reaches
-``renewTime + leaseDurationSeconds``.
+sorted, and none labelled spoke-only. AddOnPlacementScores found on the cluster
+are reported one file each, by name, with their ``scores`` and ``validUntil``.
+The Lease is renewed when ``now`` reaches ``renewTime + leaseDurationSeconds``.
 """
 
 from __future__ import annotations
@@ -109,6 +110,52 @@ def cluster_claims(claims: Sequence[Obj], version: str = "") -> list[Obj]:
     reserved.sort(key=lambda e: RESERVED_CLAIMS.index(e["name"]))
     custom.sort(key=lambda e: e["name"])
     return reserved + custom[:MAX_CUSTOM_CLAIMS]
+
+
+SCORES_FOLDER = "addonplacementscores"
+
+
+def addon_scores(found: Sequence[Obj]) -> dict[str, Obj]:
+    """The AddOnPlacementScore report files: ``addonplacementscores/<name>.yaml`` each.
+
+    On the hub OCM keeps them in the cluster's namespace, where names are unique;
+    on a managed cluster one name may exist in several namespaces, and then the
+    first namespace in sorted order is reported. Only ``status.scores`` (entries
+    with a string name and an integer value) and ``status.validUntil`` are kept:
+    what the AddOn prioritizer and ``scores()`` read.
+    """
+    out: dict[str, Obj] = {}
+    ordered = sorted(found, key=lambda o: _meta(o, "namespace") + "/" + _meta(o, "name"))
+    for obj in ordered:
+        name = _meta(obj, "name")
+        if not name or f"{SCORES_FOLDER}/{name}.yaml" in out:
+            continue
+        found_status = obj.get("status")
+        status: Obj = found_status if isinstance(found_status, dict) else {}
+        scores = [
+            {"name": s["name"], "value": s["value"]}
+            for s in status.get("scores") or []
+            if isinstance(s, dict)
+            and isinstance(s.get("name"), str)
+            and isinstance(s.get("value"), int)
+            and not isinstance(s.get("value"), bool)
+        ]
+        body: Obj = {"scores": sorted(scores, key=lambda s: str(s["name"]))}
+        if isinstance(status.get("validUntil"), str):
+            body["validUntil"] = status["validUntil"]
+        out[f"{SCORES_FOLDER}/{name}.yaml"] = {
+            "apiVersion": "cluster.open-cluster-management.io/v1alpha1",
+            "kind": "AddOnPlacementScore",
+            "metadata": {"name": name},
+            "status": body,
+        }
+    return out
+
+
+def _meta(obj: Obj, field: str) -> str:
+    meta = obj.get("metadata")
+    value = meta.get(field) if isinstance(meta, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def cluster_report(

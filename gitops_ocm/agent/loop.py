@@ -230,6 +230,8 @@ class Agent:
             now=_rfc3339(now),
         )
         files = {"cluster.yaml": yamlout.dump(body)}
+        scores = observed.get("addOnPlacementScores") if healthy else None
+        files |= _kept_scores(previous) if scores is None else _score_files(scores)
         if accepted and found is not None:
             seconds = clusterstatus.lease_seconds(found.cluster_spec())
             last = _load(previous.get("lease.yaml"))
@@ -382,7 +384,7 @@ class Agent:
 
 
 def _observe(cluster: kube.Cluster) -> tuple[Obj, str]:
-    """Read version, nodes and claims; return them and "" or the reason the API failed."""
+    """Read version, nodes, claims and scores; return them and "" or why the API failed."""
     try:
         version = cluster.server_version()
         nodes = cluster.list("v1", "Node")
@@ -392,11 +394,17 @@ def _observe(cluster: kube.Cluster) -> tuple[Obj, str]:
         claims = cluster.list(crds.CLAIM_API_VERSION, crds.CLAIM_KIND)
     except errors.GitopsOcmError:
         claims = []
+    scores: list[Obj] | None
+    try:
+        scores = cluster.list(crds.SCORE_API_VERSION, crds.SCORE_KIND)
+    except errors.GitopsOcmError:
+        scores = None  # the last reported ones are kept
     observed: Obj = {
         "version": {"kubernetes": version},
         "clusterClaims": clusterstatus.cluster_claims(claims, version),
         "capacity": clusterstatus.sum_resources(nodes, "capacity", schedulable_only=False),
         "allocatable": clusterstatus.sum_resources(nodes, "allocatable", schedulable_only=True),
+        "addOnPlacementScores": None if scores is None else clusterstatus.addon_scores(scores),
     }
     return observed, ""
 
@@ -408,6 +416,17 @@ def _unreachable(cluster: kube.Cluster) -> str:
     except errors.Transient as exc:
         return str(exc) or type(exc).__name__
     return ""
+
+
+def _score_files(found: dict[str, Obj]) -> dict[str, bytes]:
+    """The AddOnPlacementScore files of the report."""
+    return {path: yamlout.dump(body) for path, body in found.items()}
+
+
+def _kept_scores(previous: dict[str, bytes]) -> dict[str, bytes]:
+    """The last reported AddOnPlacementScore files (the cluster or the list did not answer)."""
+    prefix = f"{clusterstatus.SCORES_FOLDER}/"
+    return {path: data for path, data in previous.items() if path.startswith(prefix)}
 
 
 def _describe(exc: Exception) -> str:

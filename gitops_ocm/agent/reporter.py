@@ -1,8 +1,9 @@
 """Committing an agent's report to its own branch ``ocm/reports/<cluster>`` and pushing it.
 
 I/O, through the git store only. The report is a whole tree (cluster.yaml,
-lease.yaml, manifestworks/<name>.yaml, policies/<ns>.<name>.yaml and
-configurationpolicies/<ns>.<name>/<template>.yaml) committed with ``publish_tree``, which
+lease.yaml, addonplacementscores/<name>.yaml, manifestworks/<name>.yaml,
+policies/<ns>.<name>.yaml and configurationpolicies/<ns>.<name>/<template>.yaml)
+committed with ``publish_tree``, which
 writes nothing when the tree equals the tip's: an unchanged cluster makes no
 commit, and the lease is what changes when it is due. Because the tree is
 whole, a file the pass no longer produces (a work or a policy that left the

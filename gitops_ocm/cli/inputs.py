@@ -4,6 +4,12 @@ I/O shell. Reads the desired state (a working tree, or a commit with ``--rev``),
 the previous hub tree (``--previous``), the status tree (``--status``) and the
 time (``--now``, default: the clock, read here and only here), then checks the
 desired state before anything is computed from it.
+
+``plan`` and ``explain`` read the status and the previous hub tree from the
+repository's branches instead (:func:`from_branches`): ``ocm/status`` and
+``ocm/hub``, each the local branch or else ``origin``'s, as an ordinary clone
+or a CI checkout has them; without ``ocm/status`` every accepted cluster is
+assumed available. Both commands thus schedule against the same inventory.
 """
 
 from __future__ import annotations
@@ -12,11 +18,19 @@ import argparse
 import dataclasses
 import datetime
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from gitops_ocm import errors, problems, source, treeio, validation
+from gitops_ocm.gitstore import message, reader
 from gitops_ocm.model import snapshot as snapshot_mod
 from gitops_ocm.placement import inventory
+from gitops_ocm.plan import freshness
+from gitops_ocm.render import hub
+
+STATUS_FILES = ("cluster.yaml", "lease.yaml", "addonplacementscores/")
+"""What scheduling (and the plan's freshness lines) read of ``clusters/<c>/`` in ocm/status."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,3 +129,91 @@ def refuse_if_invalid(snap: snapshot_mod.Snapshot) -> bool:
     for problem in found:
         print(problem.render(), file=sys.stderr)
     return True
+
+
+@dataclasses.dataclass(frozen=True)
+class Branch:
+    """The files of a branch tip that a filter kept, and the tip's commit."""
+
+    files: dict[str, bytes]
+    name: str  # "heads/<ref>" or "remotes/origin/<ref>"
+    commit: str
+    written: datetime.datetime
+    trailers: Mapping[str, str]
+
+    @property
+    def where(self) -> str:
+        """Return ``<name> at <short commit>`` for notes."""
+        return f"{self.name} at {self.commit[:12]}"
+
+
+def read_branch(repo: Any, ref: str, wanted: Callable[[str], bool]) -> Branch | None:
+    """Read a branch (local, else origin's) keeping the paths ``wanted`` accepts."""
+    for name in (f"refs/heads/{ref}", f"refs/remotes/origin/{ref}"):
+        try:
+            tree = reader.lazy_tree(repo, name)
+            tip = reader.resolve(repo, name)
+        except errors.InvalidInput:
+            continue
+        files = {p: tree.read(p) for p in tree.blobs if wanted(p)}
+        written = datetime.datetime.fromtimestamp(tip.commit_time, datetime.UTC)
+        trailers = message.parse_trailers(tip.message)
+        return Branch(files, name.removeprefix("refs/"), str(tip.id), written, trailers)
+    return None
+
+
+def status_file(path: str) -> bool:
+    """Whether a path of ocm/status is one scheduling reads (:data:`STATUS_FILES`)."""
+    parts = path.split("/", 2)
+    return len(parts) == 3 and parts[0] == "clusters" and parts[2].startswith(STATUS_FILES)
+
+
+@dataclasses.dataclass(frozen=True)
+class FromBranches:
+    """The status and previous hub tree read from a repository's branches, and notes on them."""
+
+    status: dict[str, bytes]
+    fresh: freshness.Freshness
+    hub: Branch | None
+    notes: tuple[str, ...]
+
+    @property
+    def previous(self) -> dict[str, bytes]:
+        """Return the ``ocm/hub`` files (empty without the branch)."""
+        return self.hub.files if self.hub else {}
+
+
+def from_branches(
+    repo: Any,
+    snapshots: Sequence[snapshot_mod.Snapshot],
+    now: datetime.datetime,
+    status_ref: str = "ocm/status",
+    hub_ref: str = "ocm/hub",
+) -> FromBranches:
+    """Read ``status_ref`` and ``hub_ref``, each the local branch or else origin's.
+
+    Without ``status_ref`` every accepted cluster of ``snapshots`` is assumed available.
+    """
+    found = read_branch(repo, status_ref, status_file)
+    if found is not None:
+        status = found.files
+        fresh = freshness.of_status(status, found.name, found.commit, found.written, now)
+        notes = [f"availability, claims and scores: {found.where}"]
+    else:
+        assumed = from_assumed(*snapshots, now=now, why=f"no {status_ref} branch")
+        status, fresh, notes = assumed.status, assumed.fresh, list(assumed.notes)
+    hub_branch = read_branch(repo, hub_ref, lambda path: True)
+    if hub_branch is not None:
+        notes.append(hub_branch.where)
+    return FromBranches(status, fresh, hub_branch, tuple(notes))
+
+
+def from_assumed(
+    *snapshots: snapshot_mod.Snapshot, now: datetime.datetime, why: str = "not a repository"
+) -> FromBranches:
+    """Every accepted cluster of ``snapshots`` reporting Available, and no previous tree."""
+    status: dict[str, bytes] = {}
+    for snap in snapshots:
+        status.update(hub.assume_available(snap, now))
+    note = f"{why}: every accepted cluster assumed available"
+    return FromBranches(status, freshness.Freshness(), None, (note,))

@@ -1,15 +1,19 @@
 """``gitops-ocm plan --base REV --head REV [PATH]``: what a change does to each cluster.
 
 I/O shell. Reads both commits of the repository at PATH, the latest
-``ocm/status`` tree for availability, claims, resources and scores (every
-accepted cluster assumed available when there is none) and ``ocm/hub`` as the
-hub tree in force. It renders the base and the head from that same previous
-tree (the base's own render when there is no ``ocm/hub``): Steady and Balance
-then see one history, and every difference is the change's, not the churn of a
-Balance-only placement between two passes. It prints :mod:`gitops_ocm.plan`'s
-comparison. Offline: nothing
-but the repository is read. Exit 0 when the head is valid, 1 when invalid, 2 on
-usage (an unknown revision included).
+``ocm/status`` tree for availability, claims, resources, scores and leases
+(every accepted cluster assumed available when there is none) and ``ocm/hub`` as
+the hub tree in force. Base and head are scheduled against one inventory: the
+same status, the same previous tree (the base's own render when there is no
+``ocm/hub``) and the same time, so Steady and Balance see one history and every
+difference is the change's, not the churn of a Balance-only placement between
+two passes nor status drift. An invalid base is replaced by the commit
+``ocm/hub`` was rendered from (its ``Source-Commit``), rendered the same way;
+only without one does the stored hub tree stand for it. The output says how old
+the status is and whose leases have expired (:mod:`gitops_ocm.plan.freshness`).
+It prints :mod:`gitops_ocm.plan`'s comparison. Offline: nothing but the
+repository is read. Exit 0 when the head is valid, 1 when invalid, 2 on usage
+(an unknown revision included).
 """
 
 from __future__ import annotations
@@ -27,8 +31,6 @@ from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.placement import history, inventory
 from gitops_ocm.plan import compare, report, why
 from gitops_ocm.render import hub, placements
-
-STATUS_FILES = ("cluster.yaml", "addonplacementscores/")
 
 
 def register(sub: Any) -> None:
@@ -83,17 +85,23 @@ def run(args: argparse.Namespace) -> int:
     head = _load(repo, args.head)
     base = _load(repo, args.base)
     found = validation.validate(head)
-    status, notes = _status(repo, args.status_ref, base, head, now)
-    previous, hub_note = _branch_files(repo, args.hub_ref, lambda path: True)
-    notes.append(
-        hub_note or f"no {args.hub_ref} branch: earlier decisions from a first render of the base"
-    )
+    read = inputs.from_branches(repo, (base, head), now, args.status_ref, args.hub_ref)
+    status, hub_branch, previous = read.status, read.hub, read.previous
+    notes = list(read.notes)
+    if hub_branch is None:
+        notes.append(f"no {args.hub_ref} branch: earlier decisions from a first render of the base")
     revisions = (base.revision or args.base, head.revision or args.head)
     plan = None
     if not problems.has_errors(found):
         if problems.has_errors(validation.validate(base)):
-            notes.append(f"base {args.base} is invalid: compared with the {args.hub_ref} tree")
-            old, head_previous = _hub_side(previous), previous
+            stand_in, note = _last_good(repo, args.base, args.hub_ref, hub_branch)
+            notes.append(note)
+            old = (
+                _hub_side(previous)
+                if stand_in is None
+                else _render(stand_in, status, previous, now).side(now)
+            )
+            head_previous = previous
         else:
             if not previous:  # give Steady a history: the base as the controller made it
                 previous = _render(base, status, {}, now).tree.files
@@ -101,9 +109,34 @@ def run(args: argparse.Namespace) -> int:
         new = _render(head, status, head_previous, now)
         found = sorted([*found, *new.tree.problems])
         plan = compare.compare(old, new.side(now))
-    header = report.Header(*revisions, tuple(found), tuple(notes))
+    header = report.Header(*revisions, tuple(found), tuple(notes), read.fresh)
     print(report.render(args.output, header, plan, args.limit), end="")
     return 1 if problems.has_errors(found) else 0
+
+
+def _last_good(
+    repo: Any, base_rev: str, hub_ref: str, hub_branch: inputs.Branch | None
+) -> tuple[Snapshot | None, str]:
+    """The commit ``hub_ref`` was rendered from (trailer Source-Commit), when valid.
+
+    An invalid base is what the controller refused: the hub runs its last good
+    commit. Rendering that commit against the same status, previous tree and
+    time as the head keeps status drift since the hub's last pass out of the plan.
+    """
+    fallback = f"base {base_rev} is invalid: compared with the {hub_ref} tree"
+    source_commit = hub_branch.trailers.get("Source-Commit") if hub_branch else None
+    if not source_commit:
+        return None, fallback
+    try:
+        good = source.load_commit(repo, source_commit)
+    except errors.InvalidInput:
+        return None, f"{fallback} (its source {source_commit[:12]} is not in the repository)"
+    if problems.has_errors(validation.validate(good)):
+        return None, fallback
+    return good, (
+        f"base {base_rev} is invalid: compared with {source_commit[:12]}, "
+        f"the commit {hub_ref} was rendered from"
+    )
 
 
 def _open(path: str) -> Any:
@@ -136,30 +169,3 @@ def _hub_side(files: Mapping[str, bytes]) -> compare.Side:
     past = history.from_tree(files)
     decided = {key: tuple(sorted(p.decisions)) for key, p in past.placements.items()}
     return compare.Side(files, decided)
-
-
-def _status(
-    repo: Any, ref: str, base: Snapshot, head: Snapshot, now: datetime.datetime
-) -> tuple[dict[str, bytes], list[str]]:
-    def wanted(path: str) -> bool:
-        parts = path.split("/", 2)
-        return len(parts) == 3 and parts[0] == "clusters" and parts[2].startswith(STATUS_FILES)
-
-    files, note = _branch_files(repo, ref, wanted)
-    if note is not None:
-        return files, [f"availability, claims and scores: {note}"]
-    assumed = {**hub.assume_available(base, now), **hub.assume_available(head, now)}
-    return assumed, [f"no {ref} branch: every accepted cluster assumed available"]
-
-
-def _branch_files(repo: Any, ref: str, wanted: Any) -> tuple[dict[str, bytes], str | None]:
-    """Read a branch (local, else origin's) keeping the paths ``wanted`` accepts."""
-    for name in (f"refs/heads/{ref}", f"refs/remotes/origin/{ref}"):
-        try:
-            tree = reader.lazy_tree(repo, name)
-            commit = str(reader.resolve(repo, name).id)
-        except errors.InvalidInput:
-            continue
-        files = {p: tree.read(p) for p in tree.blobs if wanted(p)}
-        return files, f"{name.removeprefix('refs/')} at {commit[:12]}"
-    return {}, None

@@ -4,6 +4,8 @@ I/O shell: opens the repository (fetching a remote one into its mirror), reads
 the status tree lazily and prints the tables of :mod:`gitops_ocm.fleetview`.
 Exit 1 when ``--cluster``, ``--work``, ``--placement`` or ``--policy`` names
 nothing in the status tree (almost always a typo), 2 on usage.
+The branch is the local ``ocm/status``, else ``origin/ocm/status``: an ordinary
+clone has only the latter.
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ def _split(value: str, option: str) -> tuple[str, str]:
 def _tree(args: argparse.Namespace) -> trees.LazyFiles:
     store = remote.open_store(args.repo, args.cache_dir)
     store.fetch()
-    tip = refs.read_tip(store.repo, refs.branch_ref(STATUS_BRANCH)).id
+    tip = None
+    for name in (refs.branch_ref(STATUS_BRANCH), f"refs/remotes/origin/{STATUS_BRANCH}"):
+        tip = tip or refs.read_tip(store.repo, name).id
     if tip is None:
         raise errors.InvalidInput(f"{store.display} has no {STATUS_BRANCH} branch yet")
     lazy = reader.lazy_tree(store.repo, tip)

@@ -27,7 +27,8 @@ changed. The earlier filter bitmaps are patched by one bit. Then:
 
 Cases that depend on more than one bit (a misconfigured placement, one whose
 filters did not all run, spread, a tainted cluster that passes the predicates,
-whose tolerations may also set the requeue time) are scheduled in full.
+whose tolerations may also set the requeue time, changed add-on scores of a
+placement ranked by them, whose ``validUntil`` may too) are scheduled in full.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from gitops_ocm.placement import (
     weights,
 )
 from gitops_ocm.placement.filters import predicate
+from gitops_ocm.placement.prioritizers import addon
 
 
 @dataclasses.dataclass(frozen=True)
@@ -227,7 +229,7 @@ def reschedule(
             return None
         if not change.tainted and (not key.by_data or change.before == change.after):
             return None
-    if not _patchable(previous, change, was_feasible or feasible_now):
+    if not _patchable(previous, change, was_feasible or feasible_now) or _scores_moved(key, change):
         return _full(placement, change)
     ctx = plugins.Context(
         placement, change.everyone, change.past, _own(previous), change.now, change.evaluator
@@ -254,6 +256,16 @@ def reschedule(
         record = trace.Trace(scope.candidates, steps, scored=True)
         return dataclasses.replace(previous, scope=scope, trace=record, context=ctx)
     return scheduler.rank(ctx, scope, feasible, weighted, steps, previous.requeue_at, False, known)
+
+
+def _scores_moved(key: Signature, change: Change) -> bool:
+    """Whether the cluster's add-on scores changed for a placement ranked by one.
+
+    Its ``validUntil`` may move the requeue time, which only a full run recomputes.
+    """
+    if change.before.scores == change.after.scores:
+        return False
+    return any(isinstance(item.plugin, addon.AddOn) for item in key.weighted)
 
 
 def _full(placement: spec.PlacementSpec, change: Change) -> scheduler.Outcome:

@@ -35,7 +35,7 @@ from gitops_ocm.placement import (
     weights,
 )
 from gitops_ocm.placement.filters import predicate, taints
-from gitops_ocm.placement.prioritizers import resource
+from gitops_ocm.placement.prioritizers import addon, resource
 
 _EMPTY_TRACE = trace.Trace()
 FILTERS: tuple[plugins.Filter, ...] = (predicate.Predicate(), taints.TaintToleration())
@@ -84,6 +84,9 @@ def schedule(
     problem = problem or spread.misconfiguration(placement.spread)
     if problem is not None:
         return _failed(placement, scope, ctx, problem, steps)
+    for item in weighted:
+        if isinstance(item.plugin, addon.AddOn):
+            requeue = _earliest(requeue, item.plugin.expires(ctx, feasible))
     return rank(ctx, scope, feasible, weighted, tuple(steps), requeue, explain)
 
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from gitops_ocm.plan import compare
+from gitops_ocm.plan import compare, freshness
 from gitops_ocm.problems import Problem, Severity
 
 LIMIT = 60_000
@@ -31,6 +31,7 @@ class Header:
     head: str
     problems: tuple[Problem, ...] = ()
     notes: tuple[str, ...] = ()
+    status: freshness.Freshness = dataclasses.field(default_factory=freshness.Freshness)
 
     @property
     def errors(self) -> int:
@@ -68,6 +69,7 @@ def to_dict(header: Header, plan: compare.Plan | None) -> dict[str, Any]:
         "warnings": len(header.problems) - header.errors,
         "problems": [p.to_dict() for p in header.problems],
         "notes": list(header.notes),
+        "status": freshness.to_dict(header.status),
         "totals": None,
         "placements": [],
         "changes": [],
@@ -125,6 +127,7 @@ def to_text(header: Header, plan: compare.Plan | None) -> str:
     lines = [f"plan {_short(header.base)} -> {_short(header.head)}", f"head: {header.verdict}"]
     lines.extend(f"  {p.render()}" for p in header.problems)
     lines.extend(f"note: {n}" for n in header.notes)
+    lines.extend(freshness.lines(header.status))
     if plan is None:
         return "\n".join(lines) + "\n"
     lines.append(f"totals: {_totals_line(plan.totals)}")
@@ -196,6 +199,7 @@ def to_markdown(header: Header, plan: compare.Plan | None, limit: int = LIMIT) -
     if plan is not None:
         top.extend(_summary_table(plan.totals))
     top.extend(f"_{_md_escape(n)}_\n" for n in header.notes)
+    top.extend(f"_{_md_escape(line)}_\n" for line in freshness.lines(header.status))
     sections = list(_md_sections(header, plan))
     footer_reserve = 400
     body = "\n".join(top)

@@ -1,16 +1,20 @@
 """Replicated policies: root Policies propagated to clusters through bindings.
 
-Pure. Follows OCM's propagator: a policy's clusters are the union of the
-decisions of every non-restricted PlacementBinding whose subjects name it,
-directly or through a PolicySet, minus the PolicySet's exclusions; a disabled
-policy goes nowhere. The replica for cluster ``c`` is published at
+Pure. Follows OCM's propagator: a policy's clusters are the union, over every
+non-restricted PlacementBinding whose subjects name it (directly or through a
+PolicySet), of that binding's decisions; a binding that places the policy only
+through PolicySets first drops the clusters those sets exclude for it, while a
+binding naming the policy itself drops none. So a PolicySet's exclusions apply
+only through that PolicySet. A disabled policy goes nowhere.
+
+The replica for cluster ``c`` is published at
 ``clusters/<c>/policies/<ns>.<name>.yaml`` with the root's spec and the label
 ``policy.open-cluster-management.io/root-policy=<ns>.<name>``. OCM also labels
 the replica with the cluster's name; here the path says it, so that identical
 replicas share one blob. ``bindingOverrides.remediationAction: enforce`` on any
 binding that covers a cluster (restricted ones included, as ``subFilter:
-restricted`` only stops a binding from adding clusters) upgrades that replica
-from inform to enforce.
+restricted`` only stops a binding from adding clusters; its own PolicySet
+exclusions apply) upgrades that replica from inform to enforce.
 """
 
 from __future__ import annotations
@@ -35,29 +39,81 @@ class Coverage:
     enforced: frozenset[str]
 
 
-def _subjects(binding: Obj, sets: dict[tuple[str, str], Obj]) -> set[str]:
-    """Return the policy names a binding places (directly or through PolicySets)."""
-    names: set[str] = set()
+Reach = dict[str, frozenset[str]]
+
+
+def _reach(binding: Obj, sets: dict[tuple[str, str], Obj]) -> Reach:
+    """Return the policies a binding places, each with the clusters excluded on this path.
+
+    A policy named directly by the binding has no exclusions here; one placed only
+    through PolicySets loses the clusters any of those sets excludes for it. So a
+    PolicySet's exclusions never stop another binding from placing the policy.
+    """
+    direct: set[str] = set()
+    through: dict[str, set[str]] = {}
     for subject in binding.body.get("subjects") or []:
         if not isinstance(subject, dict):
             continue
         if subject.get("kind") == "Policy":
-            names.add(str(subject.get("name")))
+            direct.add(str(subject.get("name")))
         elif subject.get("kind") == "PolicySet":
             member = sets.get((binding.namespace, str(subject.get("name"))))
             if member is not None:
-                names.update(str(p) for p in member.spec.get("policies") or [])
-    return names
+                for policy in member.spec.get("policies") or []:
+                    out = through.setdefault(str(policy), set())
+                    out.update(_exclusions(member, str(policy)))
+    reach = {policy: frozenset(excluded) for policy, excluded in through.items()}
+    reach.update((policy, frozenset()) for policy in direct)
+    return reach
 
 
-def _excluded(snapshot: Snapshot, namespace: str, policy: str) -> set[str]:
+def _exclusions(policyset: Obj, policy: str) -> set[str]:
+    """Return the clusters a PolicySet excludes for one of its policies."""
     out: set[str] = set()
-    for policyset in snapshot.of_kind("PolicySet"):
-        if policyset.namespace != namespace:
-            continue
-        for rule in policyset.spec.get("exclusions") or []:
-            if isinstance(rule, dict) and rule.get("policyName") == policy:
-                out.update(str(c) for c in rule.get("clusterNames") or [])
+    for rule in policyset.spec.get("exclusions") or []:
+        if isinstance(rule, dict) and rule.get("policyName") == policy:
+            out.update(str(c) for c in rule.get("clusterNames") or [])
+    return out
+
+
+Route = tuple[tuple[str, str], frozenset[str]]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Paths:
+    """Per root policy: the (placement, excluded clusters) paths that place and that enforce."""
+
+    placing: dict[tuple[str, str], list[Route]]
+    enforcing: dict[tuple[str, str], list[Route]]
+    used: frozenset[tuple[str, str]]
+
+
+def _paths(snapshot: Snapshot) -> _Paths:
+    """Read every PlacementBinding into the paths by which it places or enforces policies."""
+    sets = {(o.namespace, o.name): o for o in snapshot.of_kind("PolicySet")}
+    placing: dict[tuple[str, str], list[Route]] = {}
+    enforcing: dict[tuple[str, str], list[Route]] = {}
+    used: set[tuple[str, str]] = set()
+    for binding in snapshot.of_kind("PlacementBinding"):
+        ref = binding.body.get("placementRef") or {}
+        target = (binding.namespace, str(ref.get("name")))
+        used.add(target)
+        restricted = binding.body.get("subFilter") == "restricted"
+        enforce = (binding.body.get("bindingOverrides") or {}).get("remediationAction")
+        for policy, excluded in sorted(_reach(binding, sets).items()):
+            key = (binding.namespace, policy)
+            if not restricted:
+                placing.setdefault(key, []).append((target, excluded))
+            if str(enforce).lower() == "enforce":
+                enforcing.setdefault(key, []).append((target, excluded))
+    return _Paths(placing, enforcing, frozenset(used))
+
+
+def _over(paths: Sequence[Route], decisions: common.Decisions, accepted: set[str]) -> set[str]:
+    """Return the accepted clusters the paths reach: decisions less the path's exclusions."""
+    out: set[str] = set()
+    for target, excluded in paths:
+        out.update(c for c in decisions.get(target, ()) if c in accepted and c not in excluded)
     return out
 
 
@@ -65,27 +121,15 @@ def coverage(
     snapshot: Snapshot, decisions: common.Decisions, accepted: set[str]
 ) -> dict[tuple[str, str], Coverage]:
     """Return the clusters each root policy reaches, by (namespace, name)."""
-    sets = {(o.namespace, o.name): o for o in snapshot.of_kind("PolicySet")}
-    placed: dict[tuple[str, str], set[str]] = {}
-    overrides: dict[tuple[str, str], set[str]] = {}
-    for binding in snapshot.of_kind("PlacementBinding"):
-        ref = binding.body.get("placementRef") or {}
-        chosen = set(decisions.get((binding.namespace, str(ref.get("name"))), ())) & accepted
-        restricted = binding.body.get("subFilter") == "restricted"
-        enforce = (binding.body.get("bindingOverrides") or {}).get("remediationAction")
-        for policy in _subjects(binding, sets):
-            key = (binding.namespace, policy)
-            if not restricted:
-                placed.setdefault(key, set()).update(chosen)
-            if str(enforce).lower() == "enforce":
-                overrides.setdefault(key, set()).update(chosen)
+    paths = _paths(snapshot)
     out: dict[tuple[str, str], Coverage] = {}
     for root in snapshot.of_kind("Policy"):
         key = (root.namespace, root.name)
         if root.spec.get("disabled") is True:
             continue
-        clusters = placed.get(key, set()) - _excluded(snapshot, *key)
-        out[key] = Coverage(frozenset(clusters), frozenset(overrides.get(key, set()) & clusters))
+        clusters = _over(paths.placing.get(key, ()), decisions, accepted)
+        enforced = _over(paths.enforcing.get(key, ()), decisions, accepted) & clusters
+        out[key] = Coverage(frozenset(clusters), frozenset(enforced))
     return out
 
 
@@ -188,12 +232,14 @@ def by_cluster(
 
 @dataclasses.dataclass(frozen=True)
 class Entry:
-    """How one root policy reaches clusters, read off bindings: for per-cluster updates."""
+    """How one root policy reaches clusters, read off bindings: for per-cluster updates.
+
+    ``placing`` and ``enforcing`` hold (placement, clusters excluded on that path).
+    """
 
     replica: str
-    placing: tuple[tuple[str, str], ...]
-    enforcing: tuple[tuple[str, str], ...]
-    excluded: frozenset[str]
+    placing: tuple[Route, ...]
+    enforcing: tuple[Route, ...]
     plain: bytes
     upgraded: bytes
 
@@ -208,40 +254,33 @@ class Plan:
 
 def plan(snapshot: Snapshot, cache: yamlout.Cache | None = None) -> Plan:
     """Return what :func:`folders` needs besides decisions, so one cluster can be redone alone."""
-    sets = {(o.namespace, o.name): o for o in snapshot.of_kind("PolicySet")}
-    placing: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    enforcing: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    used: set[tuple[str, str]] = set()
-    for binding in snapshot.of_kind("PlacementBinding"):
-        ref = binding.body.get("placementRef") or {}
-        target = (binding.namespace, str(ref.get("name")))
-        used.add(target)
-        restricted = binding.body.get("subFilter") == "restricted"
-        enforce = (binding.body.get("bindingOverrides") or {}).get("remediationAction")
-        for policy in sorted(_subjects(binding, sets)):
-            key = (binding.namespace, policy)
-            if not restricted:
-                placing.setdefault(key, []).append(target)
-            if str(enforce).lower() == "enforce":
-                enforcing.setdefault(key, []).append(target)
+    paths = _paths(snapshot)
     entries = []
     for root in snapshot.of_kind("Policy"):
         key = (root.namespace, root.name)
         if root.spec.get("disabled") is True:
             continue
+        enforcing = tuple(paths.enforcing.get(key, ()))
         plain = yamlout.dump_with(cache, _replica(root, False))
-        upgraded = yamlout.dump_with(cache, _replica(root, True)) if enforcing.get(key) else plain
+        upgraded = yamlout.dump_with(cache, _replica(root, True)) if enforcing else plain
         entries.append(
             Entry(
                 f"{root.namespace}.{root.name}",
-                tuple(placing.get(key, ())),
-                tuple(enforcing.get(key, ())),
-                frozenset(_excluded(snapshot, *key)),
+                tuple(paths.placing.get(key, ())),
+                enforcing,
                 plain,
                 upgraded,
             )
         )
-    return Plan(tuple(entries), frozenset(used))
+    return Plan(tuple(entries), paths.used)
+
+
+def _on(
+    paths: Sequence[Route], chosen: Mapping[tuple[str, str], frozenset[str]], cluster: str
+) -> bool:
+    """Return whether any path reaches ``cluster``: chosen by its placement, not excluded."""
+    empty: frozenset[str] = frozenset()
+    return any(cluster in chosen.get(k, empty) and cluster not in ex for k, ex in paths)
 
 
 def signature(
@@ -252,13 +291,9 @@ def signature(
     ``chosen`` holds each placement's decisions as a set.
     """
     out = []
-    empty: frozenset[str] = frozenset()
     for index, entry in enumerate(entries):
-        if cluster in entry.excluded:
-            continue
-        if any(cluster in chosen.get(k, empty) for k in entry.placing):
-            enforced = any(cluster in chosen.get(k, empty) for k in entry.enforcing)
-            out.append(2 * index + enforced)
+        if _on(entry.placing, chosen, cluster):
+            out.append(2 * index + _on(entry.enforcing, chosen, cluster))
     return tuple(out)
 
 

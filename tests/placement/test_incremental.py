@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 
 import fleetkit as fk
 from hypothesis import given, settings
@@ -43,8 +44,13 @@ def _cluster(i, region, team, cpu, tainted, clusterset="default"):
         {"region": region, "team": team, sets.CLUSTERSET_LABEL: clusterset},
         taints=[fk.taint("maint", "NoSelect")] if tainted else [],
         allocatable={"cpu": float(cpu)} if cpu else None,
-        scores={"res": inventory.AddOnScore({"s": cpu or 0}, None)} if i % 3 else None,
+        scores={"res": inventory.AddOnScore({"s": cpu or 0}, _until(cpu))} if i % 3 else None,
     )
+
+
+def _until(cpu):
+    """Scores of small clusters expire soon, the others never (the requeue time follows)."""
+    return fk.NOW + datetime.timedelta(hours=cpu) if cpu and cpu < 64 else None
 
 
 def _placement(name, p):
@@ -119,7 +125,7 @@ def test_selection_without_trace_matches_full_ranking(specs, p, earlier, data):
     st.lists(st.integers(0, 13), max_size=6),
 )
 def test_update_cluster_equals_full_recompute(specs, ps, updates, earlier):
-    """After each one-cluster change the Scheduler's results equal a fresh full schedule."""
+    """After each one-cluster change the Scheduler's results and requeue times equal a full run."""
     clusters = [_cluster(i, *s) for i, s in enumerate(specs)]
     specs_ = [_placement(f"p{k}", p) for k, p in enumerate(ps)]
     past = fk.past({(fk.NS, "p0"): [f"c{i:02}" for i in earlier]})
@@ -142,10 +148,18 @@ def test_update_cluster_equals_full_recompute(specs, ps, updates, earlier):
             k: _public(r) for k, r in fresh.items()
         }
         assert set(changed) == {k for k in fresh if _public(fresh[k]) != before[k]}
+        assert {k: _requeue(r) for k, r in sched.results.items()} == {
+            k: _requeue(r) for k, r in fresh.items()
+        }
 
 
 def _public(res):
     return (res.clusters, res.groups, res.pages, res.status)
+
+
+def _requeue(res):
+    """When the placement is due again (a toleration or an add-on score running out)."""
+    return res.outcome.requeue_at if res.outcome is not None else None
 
 
 def test_explain_on_demand_has_the_trace():

@@ -114,6 +114,29 @@ def test_addon_scores():
     assert out.trace.totals["a"] == 140
     assert out.selected == ("a",)
     assert out.warnings == ("AddOnPlacementScores b/res expired",)
+    assert out.requeue_at is None  # nothing left to expire
+
+
+def test_addon_scores_requeue_when_the_next_one_expires():
+    """The placement is due again a second after the earliest validUntil still ahead."""
+    soon = inventory.AddOnScore({"gpu": 10}, fk.NOW.replace(hour=13))
+    later = inventory.AddOnScore({"gpu": 90}, fk.NOW.replace(hour=15))
+    past = inventory.AddOnScore({"gpu": 50}, fk.NOW.replace(hour=11))
+    coord = {"type": "AddOn", "addOn": {"resourceName": "res", "scoreName": "gpu"}}
+    p = fk.placement(
+        numberOfClusters=1,
+        prioritizerPolicy={"mode": "Exact", "configurations": [{"scoreCoordinate": coord}]},
+    )
+    clusters = [
+        fk.cluster(name, scores={"res": score})
+        for name, score in (("a", later), ("b", soon), ("c", past))
+    ]
+    out = fk.run(p, clusters)
+    assert out.requeue_at == fk.NOW.replace(hour=13, second=1)
+    assert out.selected == ("a",)
+    assert fk.run(p, clusters, now=fk.NOW.replace(hour=13, second=1)).requeue_at == (
+        fk.NOW.replace(hour=15, second=1)
+    )
 
 
 WEIGHTS = [

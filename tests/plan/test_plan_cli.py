@@ -163,9 +163,10 @@ def test_json_shape_is_stable(
     commit_files(repo, {**files, "clusters/us-prod-2.yaml": cluster}, "relabel")
     _, out = run_json(capsys, plan(repo, "main"))
     assert set(out) == {
-        "base", "head", "valid", "errors", "warnings", "problems", "notes",
+        "base", "head", "valid", "errors", "warnings", "problems", "notes", "status",
         "totals", "placements", "changes", "clusters",
     }  # fmt: skip
+    assert set(out["status"]) == {"source", "commit", "written", "ageSeconds", "expiredLeases"}
     assert set(out["totals"]) == {
         "clustersAffected", "clustersAdded", "clustersRemoved", "worksAdded", "worksRemoved",
         "worksChanged", "policiesAdded", "policiesRemoved", "policiesChanged",
