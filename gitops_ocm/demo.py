@@ -182,8 +182,7 @@ def converged(demo: Demo, source: str | None = None) -> bool:
 
 
 def _yaml(data: bytes) -> dict[str, Any]:
-    body = yamlout.load(data)
-    return body if isinstance(body, dict) else {}
+    return yamlout.load_mapping(data)
 
 
 def push_change(demo: Demo) -> str:

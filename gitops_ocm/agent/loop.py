@@ -436,10 +436,8 @@ def _describe(exc: Exception) -> str:
 
 
 def _load(data: bytes | None) -> Obj:
-    if not data:
-        return {}
-    body = yamlout.load(data)
-    return body if isinstance(body, dict) else {}
+    """A file of the agent's last report; a damaged one counts as absent."""
+    return yamlout.load_mapping(data)
 
 
 def _rfc3339(now: datetime.datetime) -> str:

@@ -172,7 +172,8 @@ class StatusFolder:
                 continue
             seen = checked.get(tip.commit)
             if seen is None:
-                seen = self._check(cluster, tip)
+                first = datetime.datetime.fromtimestamp(self._seen[tip.commit], datetime.UTC)
+                seen = self._check(cluster, tip.tree, first)
             self._checked[tip.commit] = seen
             found.extend(seen)
             if not problems.has_errors(seen):
@@ -183,15 +184,16 @@ class StatusFolder:
                 out[cluster] = good
         return out, sorted(found)
 
-    def _check(self, cluster: str, tip: reader.BranchTip) -> list[problems.Problem]:
-        """Everything :mod:`intake` finds in one report tip (its files read only if listed well)."""
+    def _check(
+        self, cluster: str, tree: str, observed: datetime.datetime
+    ) -> list[problems.Problem]:
+        """Everything :mod:`intake` finds in a report tree (files read only if it lists well)."""
         repo = self.store.repo
-        listing, truncated = reader.untrusted_listing(repo, tip.tree, intake.MAX_ENTRIES)
+        listing, truncated = reader.untrusted_listing(repo, tree, intake.MAX_ENTRIES)
         entries = [intake.Entry(path, kind, size) for path, kind, _, size in listing]
         found = intake.check_listing(cluster, entries, truncated)
         if problems.has_errors(found):
             return found
-        observed = datetime.datetime.fromtimestamp(self._seen[tip.commit], datetime.UTC)
         for path, kind, oid, _ in listing:
             if kind == "blob":
                 data = reader.read_blob(repo, oid)
@@ -205,11 +207,10 @@ class StatusFolder:
         tree = reader.folder_ids(self.store.repo, status.id, "clusters").get(f"clusters/{cluster}")
         if tree is None:
             return None
-        listing, truncated = reader.untrusted_listing(self.store.repo, tree, intake.MAX_ENTRIES)
-        entries = [intake.Entry(path, kind, size) for path, kind, _, size in listing]
-        if problems.has_errors(intake.check_listing(cluster, entries, truncated)):
-            return None
         when = reader.branch_tip(self.store.repo, status.id).time
+        observed = datetime.datetime.fromtimestamp(when, datetime.UTC)
+        if problems.has_errors(self._check(cluster, tree, observed)):
+            return None  # ocm/status is no more trusted than a report
         return reader.BranchTip(f"status:{tree}", tree, when)
 
     def _write(

@@ -271,6 +271,21 @@ def load(data: bytes | str) -> Any:
         raise Unreadable("S103", f"YAML error: {type(exc).__name__}") from None
 
 
+def load_mapping(data: bytes | str | None) -> dict[str, Any]:
+    """The mapping ``data`` holds; ``{}`` when it is absent, unreadable or not a mapping.
+
+    For files whose damage should count as their absence (an earlier report,
+    a status file): :func:`load`'s limits hold, and nothing is raised.
+    """
+    if not data:
+        return {}
+    try:
+        body = load(data)
+    except Unreadable:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 def _load(data: bytes | str) -> Any:
     over = yamllimits.refuse_size(len(data))
     if over is not None:

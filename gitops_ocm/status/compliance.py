@@ -267,8 +267,7 @@ def _compliance(
 
 
 def _body(data: bytes) -> dict[str, Any] | None:
-    body = yamlout.load(data)
-    return body if isinstance(body, dict) else None
+    return yamlout.load_mapping(data) or None
 
 
 def _row(cluster: str, compliance: str) -> dict[str, str]:

@@ -102,7 +102,7 @@ def lease(data: bytes) -> LeaseDigest:
     try:
         spec = _fields(_block(_canonical(data), "spec"), "  ")
     except _Unusual:
-        spec = _mapping(_mapping(yamlout.load(data)).get("spec"))
+        spec = _mapping(yamlout.load_mapping(data).get("spec"))
     seconds = _int(spec.get("leaseDurationSeconds"))
     return LeaseDigest(
         inventory.parse_time(spec.get("renewTime")),
@@ -115,7 +115,7 @@ def cluster(data: bytes) -> ClusterDigest:
     try:
         conditions = _scan_conditions(_canonical(data))
     except _Unusual:
-        body = _mapping(yamlout.load(data))
+        body = yamlout.load_mapping(data)
         conditions = _conditions(_mapping(body.get("status")).get("conditions"))
     return ClusterDigest(conditions)
 
@@ -129,7 +129,7 @@ def work(data: bytes) -> WorkDigest:
         annotations = _fields(_sub_block(meta, "annotations"), "    ")
         conditions = _scan_conditions(text)
     except _Unusual:
-        body = _mapping(yamlout.load(data))
+        body = yamlout.load_mapping(data)
         fields = _mapping(body.get("metadata"))
         annotations = _mapping(fields.get("annotations"))
         conditions = _conditions(_mapping(body.get("status")).get("conditions"))
@@ -144,7 +144,7 @@ def labels(data: bytes) -> dict[str, str]:
     try:
         found = _fields(_sub_block(_block(_canonical(data), "metadata"), "labels"), "    ")
     except _Unusual:
-        found = _mapping(_mapping(_mapping(yamlout.load(data)).get("metadata")).get("labels"))
+        found = _mapping(_mapping(yamlout.load_mapping(data).get("metadata")).get("labels"))
     return {str(k): str(v) for k, v in found.items()}
 
 
@@ -154,14 +154,14 @@ def decisions(data: bytes) -> tuple[str, ...]:
         status = _block(_canonical(data), "status")
         names = [_scalar(v) for v in re.findall(r"\n  (?:- |  )clusterName: ([^\n]*)", status)]
     except _Unusual:
-        entries = _mapping(_mapping(yamlout.load(data)).get("status")).get("decisions")
+        entries = _mapping(yamlout.load_mapping(data).get("status")).get("decisions")
         names = [str(_mapping(e).get("clusterName", "")) for e in _list(entries)]
     return tuple(n for n in names if n)
 
 
 def body(data: bytes) -> dict[str, Any]:
     """Read a whole object (for the few files the fold rewrites or passes on)."""
-    return _mapping(yamlout.load(data))
+    return yamlout.load_mapping(data)
 
 
 def _canonical(data: bytes) -> str:

@@ -260,3 +260,21 @@ def test_listing_is_bounded() -> None:
 def test_branch_names(branch: str, cluster: str | None) -> None:
     """Only ``ocm/reports/<DNS label>`` names a cluster."""
     assert intake.cluster_of(branch) == cluster
+
+
+def test_tampered_status_is_not_a_last_good_report(
+    fleet: tuple[Path, Clock, controller.Controller],
+) -> None:
+    """With the report refused and ocm/status's folder tampered, a restarted controller folds on."""
+    repo, clock, _ = fleet
+    raw = pygit2.Repository(str(repo))
+    writer.publish_changes(
+        raw, "ocm/status", {f"clusters/{GOOD}/lease.yaml": BOMB}, "tamper", author=AUTHOR
+    )
+    push(repo, f"ocm/reports/{GOOD}", with_file(b"lease.yaml", BOMB)(raw))
+    clock.now = NOW + datetime.timedelta(seconds=30)
+    push(repo, f"ocm/reports/{OTHER}", report_tree(raw, OTHER, clock.now))
+    make(repo, clock).reconcile()
+    assert GOOD not in git(repo, "ls-tree", "--name-only", "ocm/status:clusters")
+    assert "2026-11-21T12:00:30" in status_file(repo, f"clusters/{OTHER}/lease.yaml")
+    assert "no report yet" in status_file(repo, "README.md")
