@@ -35,7 +35,7 @@ def test_hostile_prescription_does_not_stop_the_others(tmp_path: Path) -> None:
 
 
 def test_tampered_report_branch_is_rewritten(tmp_path: Path) -> None:
-    """Unreadable files on the agent's own report branch count as absent; the next report is whole."""
+    """Unreadable files on the agent's own report branch count as absent; the next is whole."""
     hub = new_hub(tmp_path)
     hub.publish({"c1": {"good": work("good", [configmap("a", x="1"), namespace()])}})
     one = agent(hub, tmp_path)
