@@ -56,6 +56,7 @@ HubFolder = tuple[hubindex.Listing | None, tuple[str, ...] | None]
 HubView = tuple[str | None, incremental.Hub, dict[str, tuple[str, ...]], frozenset[str]]
 Group = tuple[dict[str, str], dict[str, bytes]]  # (grafts: path -> tree id, files: path -> data)
 RootEntries = dict[str, tuple[str, str]]  # name -> (id, kind)
+_KEPT = "status:"  # the key of a cluster's last folded folder standing in for a refused tip
 MAX_REWRITTEN_REPORTS = 200  # changed report folders re-hashed from their files at most
 
 
@@ -84,6 +85,7 @@ class StatusFolder:
         self._blob_ids: dict[str, tuple[bytes, bytes]] = {}  # path -> (content, id) last written
         self._checked: dict[str, list[problems.Problem]] = {}  # report commit -> its problems
         self._seen: dict[str, int] = {}  # report commit -> when this controller first saw it
+        self._good_seen: dict[str, int] = {}  # cluster -> first seen of its last admitted tip
         self.report_problems: list[problems.Problem] = []  # of the last fold's inputs
 
     def fold(self, now: datetime.datetime) -> str | None:
@@ -91,7 +93,7 @@ class StatusFolder:
         repo = self.store.repo
         hub_tip = refs.read_tip(repo, refs.branch_ref(HUB_BRANCH))
         status_tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH))
-        tips, found = self._admitted(self._tips(now), status_tip)
+        tips, found = self._admitted(self._tips(now), status_tip, now)
         self.report_problems = found
         previous = self._status_files(status_tip)
         written = previous.get(report.PATH) if previous is not None else None
@@ -144,7 +146,8 @@ class StatusFolder:
         own is an R501 problem instead.
         """
         known, seen = self._branch_tips, self._seen
-        self._branch_tips, self._seen = {}, {}
+        self._branch_tips = {}
+        self._seen = {key: when for key, when in seen.items() if key.startswith(_KEPT)}
         out: dict[str, reader.BranchTip | problems.Problem] = {}
         for branch, commit in reader.branch_targets(self.store.repo, REPORTS).items():
             cluster = intake.cluster_of(branch)
@@ -160,7 +163,10 @@ class StatusFolder:
         return out
 
     def _admitted(
-        self, tips: Mapping[str, reader.BranchTip | problems.Problem], status: refs.Tip
+        self,
+        tips: Mapping[str, reader.BranchTip | problems.Problem],
+        status: refs.Tip,
+        now: datetime.datetime,
     ) -> tuple[dict[str, reader.BranchTip], list[problems.Problem]]:
         """The tips to fold, a refused one replaced by its cluster's last good report."""
         checked, self._checked = self._checked, {}
@@ -170,19 +176,31 @@ class StatusFolder:
             if isinstance(tip, problems.Problem):
                 found.append(tip)
                 continue
-            seen = checked.get(tip.commit)
-            if seen is None:
-                first = datetime.datetime.fromtimestamp(self._seen[tip.commit], datetime.UTC)
-                seen = self._check(cluster, tip.tree, first)
-            self._checked[tip.commit] = seen
+            seen = self._problems_of(cluster, tip, checked)
             found.extend(seen)
             if not problems.has_errors(seen):
                 out[cluster] = tip
+                self._good_seen[cluster] = self._seen[tip.commit]
                 continue
-            good = self._last_folded(cluster, status)
+            good = self._last_folded(cluster, status, checked, now)
             if good is not None:
                 out[cluster] = good
+        for key in [k for k in self._seen if k.startswith(_KEPT) and k not in self._checked]:
+            del self._seen[key]
+        for cluster in self._good_seen.keys() - tips.keys():
+            del self._good_seen[cluster]
         return out, sorted(found)
+
+    def _problems_of(
+        self, cluster: str, tip: reader.BranchTip, checked: Mapping[str, list[problems.Problem]]
+    ) -> list[problems.Problem]:
+        """What :meth:`_check` finds in a tip, once per tip commit."""
+        seen = checked.get(tip.commit)
+        if seen is None:
+            first = datetime.datetime.fromtimestamp(self._seen[tip.commit], datetime.UTC)
+            seen = self._check(cluster, tip.tree, first)
+        self._checked[tip.commit] = seen
+        return seen
 
     def _check(
         self, cluster: str, tree: str, observed: datetime.datetime
@@ -200,18 +218,31 @@ class StatusFolder:
                 found.extend(intake.check_file(cluster, path, data, observed))
         return found
 
-    def _last_folded(self, cluster: str, status: refs.Tip) -> reader.BranchTip | None:
-        """The cluster's folder in ``ocm/status``, as its last good report (None: there is none)."""
+    def _last_folded(
+        self,
+        cluster: str,
+        status: refs.Tip,
+        checked: Mapping[str, list[problems.Problem]],
+        now: datetime.datetime,
+    ) -> reader.BranchTip | None:
+        """The cluster's folder in ``ocm/status``, as its last good report (None: there is none).
+
+        It is checked like a report (``ocm/status`` is no more trusted), and its
+        times count from when the cluster's last admitted tip was first seen
+        (or, after a restart, from when this controller first stood it in), so
+        a refused report cannot make an old lease count again.
+        """
         if status.id is None:
             return None
         tree = reader.folder_ids(self.store.repo, status.id, "clusters").get(f"clusters/{cluster}")
         if tree is None:
             return None
-        when = reader.branch_tip(self.store.repo, status.id).time
-        observed = datetime.datetime.fromtimestamp(when, datetime.UTC)
-        if problems.has_errors(self._check(cluster, tree, observed)):
-            return None  # ocm/status is no more trusted than a report
-        return reader.BranchTip(f"status:{tree}", tree, when)
+        key = f"{_KEPT}{tree}"
+        first = self._seen.setdefault(key, self._good_seen.get(cluster, int(now.timestamp())))
+        tip = reader.BranchTip(key, tree, first)
+        if problems.has_errors(self._problems_of(cluster, tip, checked)):
+            return None
+        return tip
 
     def _write(
         self, folded: views.Folded, tip: refs.Tip, reports: int, hub_tip: str | None

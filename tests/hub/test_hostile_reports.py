@@ -278,3 +278,21 @@ def test_tampered_status_is_not_a_last_good_report(
     assert GOOD not in git(repo, "ls-tree", "--name-only", "ocm/status:clusters")
     assert "2026-11-21T12:00:30" in status_file(repo, f"clusters/{OTHER}/lease.yaml")
     assert "no report yet" in status_file(repo, "README.md")
+
+
+def test_future_lease_kept_through_quarantine_still_expires(
+    fleet: tuple[Path, Clock, controller.Controller],
+) -> None:
+    """A lease dated 2099, then a refused report: the kept folder's lease still runs out."""
+    repo, clock, ctl = fleet
+    raw = pygit2.Repository(str(repo))
+    future = datetime.datetime(2099, 1, 1, tzinfo=datetime.UTC)
+    push(repo, f"ocm/reports/{GOOD}", report_tree(raw, GOOD, future))
+    clock.now = NOW + datetime.timedelta(seconds=10)
+    ctl.reconcile()
+    push(repo, f"ocm/reports/{GOOD}", with_file(b"lease.yaml", BOMB)(raw))
+    for seconds in (100, 200, 320):  # other clusters' reports keep ocm/status moving
+        clock.now = NOW + datetime.timedelta(seconds=seconds)
+        push(repo, f"ocm/reports/{OTHER}", report_tree(raw, OTHER, clock.now))
+        ctl.reconcile()
+    assert "ManagedClusterLeaseUpdateStopped" in status_file(repo, f"clusters/{GOOD}/cluster.yaml")
