@@ -75,7 +75,11 @@ def cases() -> dict[str, str]:
 
 
 def measure(command: list[str], cwd: Path, env: dict[str, str], stdin: str = "") -> str:
-    """Run ``command``; return 'seconds s, peak MB, exit code'."""
+    """Run ``command``; return its wall and CPU seconds, peak memory and exit code.
+
+    CPU time (user + system, from the process's rusage) holds better than wall
+    time on a machine that is busy with something else.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -95,7 +99,9 @@ def measure(command: list[str], cwd: Path, env: dict[str, str], stdin: str = "")
     seconds = time.perf_counter() - started
     if "Traceback" in error:
         print(error, file=sys.stderr)
-    return f"{seconds:5.2f} s {usage.ru_maxrss / 1024:6.0f} MB exit {process.returncode}"
+    cpu = usage.ru_utime + usage.ru_stime
+    peak = usage.ru_maxrss / 1024
+    return f"{seconds:5.2f} s wall {cpu:5.2f} s cpu {peak:6.0f} MB exit {process.returncode}"
 
 
 def git(*args: str, cwd: Path) -> str:

@@ -54,10 +54,7 @@ def of_status(
         parts = path.split("/")
         if len(parts) != 3 or parts[0] != "clusters" or parts[2] != "lease.yaml":
             continue
-        try:
-            lease = scan.lease(files[path])
-        except Exception:  # a malformed lease counts as none, as a malformed report does
-            continue
+        lease = scan.lease(files[path])  # unreadable: no renewTime, as the fold reads it
         ends = availability.expiry(lease, written)
         if ends is not None and now >= ends:
             expired.append(ExpiredLease(parts[1], lease.renew_time))

@@ -36,7 +36,7 @@ def _lease(renewed: str | None, seconds: int = 60) -> bytes:
 
 
 def test_expired_leases_follow_the_grace_period() -> None:
-    """A lease expires 5 x its duration after renewTime (else the commit); a torn one is skipped."""
+    """A lease expires 5 x its duration after renewTime (else the commit: none, torn ones)."""
     files = {
         "clusters/fresh/lease.yaml": _lease("2026-01-01T12:01:00Z"),
         "clusters/late/lease.yaml": _lease("2026-01-01T11:50:00Z"),
@@ -50,10 +50,12 @@ def test_expired_leases_follow_the_grace_period() -> None:
     assert [(e.cluster, e.renewed) for e in got.expired] == [
         ("late", datetime.datetime(2026, 1, 1, 11, 50, tzinfo=datetime.UTC)),
         ("none", None),
+        ("torn", None),
     ]
     assert got.age_seconds == 300
     assert freshness.lines(got)[1] == (
-        "expired leases: late (renewed 2026-01-01T11:50:00Z), none (no renewTime)"
+        "expired leases: late (renewed 2026-01-01T11:50:00Z), none (no renewTime), "
+        "torn (no renewTime)"
     )
 
 
