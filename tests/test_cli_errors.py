@@ -201,8 +201,9 @@ def agent_argv(hub: Path, tmp_path: Path, *extra: str, cluster: str = CLUSTER) -
 @pytest.mark.parametrize(
     ("kubeconfig", "code", "says"),
     [("missing", 2, "cannot read kubeconfig"), ("folder", 2, "cannot read kubeconfig"),
-     ("garbage", 1, "is not YAML"), ("empty", 1, "has no clusters")],
-    ids=["missing", "unreadable", "not-yaml", "empty"],
+     ("garbage", 1, "is not YAML"), ("empty", 1, "has no clusters"),
+     ("bomb", 1, "alias bomb"), ("deep", 1, "nesting deeper")],
+    ids=["missing", "unreadable", "not-yaml", "empty", "alias-bomb", "deep"],
 )  # fmt: skip
 def test_broken_kubeconfig(
     kubeconfig: str,
@@ -220,6 +221,11 @@ def test_broken_kubeconfig(
         path.write_text("clusters: [\n")
     elif kubeconfig == "empty":
         path.write_text("")
+    elif kubeconfig == "bomb":
+        levels = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n" for i in range(1, 9))
+        path.write_text("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n" + levels)
+    elif kubeconfig == "deep":
+        path.write_text("clusters: " + "[" * 50_000 + "]" * 50_000)
     assert cli.main(agent_argv(hub, tmp_path, "--kubeconfig", str(path))) == code
     assert says in one_line(capsys.readouterr().err)
 

@@ -27,6 +27,7 @@ from kubernetes.dynamic import exceptions as dynamic_errors
 
 from gitops_ocm import errors
 from gitops_ocm.kube import cluster
+from gitops_ocm.model import yamlout
 
 Obj = dict[str, Any]
 kubernetes: Any = _kubernetes  # the library has no type stubs
@@ -75,10 +76,10 @@ def _read_kubeconfig(path: str) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         detail = getattr(exc, "strerror", None) or type(exc).__name__
         raise errors.NotFound(f"cannot read kubeconfig {path}: {detail}") from exc
-    try:
-        body = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise errors.InvalidInput(f"kubeconfig {path} is not YAML: {_first(exc)}") from exc
+    try:  # within the limits of every YAML file (an alias bomb stops here, not in the client)
+        body = yamlout.load(text)
+    except yamlout.Unreadable as exc:
+        raise errors.InvalidInput(f"kubeconfig {path} is not YAML: {exc.message}") from exc
     if not isinstance(body, dict) or not body.get("clusters"):
         raise errors.InvalidInput(f"kubeconfig {path} has no clusters")
 
