@@ -1,6 +1,6 @@
 """Benchmark: fold 10,000 cluster reports into ``ocm/status``, cold and after one change.
 
-Run: ``/work/venv/bin/python benchmarks/fold.py [--clusters 10000]``. Everything
+Run: ``./dev python benchmarks/fold.py [--clusters 10000]``. Everything
 is synthesized in memory as bytes written by ``yamlout.dump`` (what agents and
 the controller write): per cluster ``cluster.yaml``, ``lease.yaml`` and two
 work reports with three manifests each; a hub tree with two

@@ -2,7 +2,7 @@
 
 Does I/O (a fleet in a temporary folder, committed to a bare repository under
 /dev/shm when it exists). Prints each figure; not part of the test suite.
-Targets on a 2-core machine (issue: hub controller, point 7): cold reconcile
+Targets on a 2-core machine: cold reconcile
 (empty ocm/hub) <= 10 s; after one MWRS template changes <= 0.5 s; after one
 cluster's labels change <= 0.5 s; a pass with nothing changed <= 0.3 s. Each
 pass prints the time until ocm/hub is published (what agents wait for, and what

@@ -1,6 +1,6 @@
 """Benchmark: schedule 10,000 clusters x 1,000 placements, then reschedule after one label change.
 
-Run: ``/work/venv/bin/python benchmarks/placement.py``. Everything is generated
+Run: ``./dev python benchmarks/placement.py``. Everything is generated
 in memory (no files) with a fixed seed. Full scheduling covers sets, filters,
 scores where they matter, groups, pages and status for every placement.
 Rescheduling after one cluster's labels change goes through
@@ -8,7 +8,7 @@ Rescheduling after one cluster's labels change goes through
 cluster only, evaluates the old and new version of the cluster once per
 distinct scope and predicate list, and patches only the placements whose
 outcome can change (see gitops_ocm/placement/incremental.py). The first change
-is the one issue 3 names; a few more show the spread. The incremental results
+is the one the target is about; a few more show the spread. The incremental results
 are checked against a full recompute at the end.
 """
 

@@ -2,7 +2,7 @@
 
 Does I/O (writes a fleet into a temporary folder). Prints its figures; it is not
 part of the test suite. Targets on a 2-core machine: cold <= 5 s, one file
-changed <= 100 ms (issue: foundation, point 8).
+changed <= 100 ms.
 
     python benchmarks/validate.py [--clusters 10000 --placements 1000 --mwrs 1000 --policies 200]
 """

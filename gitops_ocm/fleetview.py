@@ -1,7 +1,7 @@
 """Tables of the fleet read from an ``ocm/status`` tree, for ``gitops-ocm status``.
 
 Pure: takes the status tree as a mapping of paths to bytes (read lazily by the
-caller) and returns rows of plain strings. Layout (DESIGN.md section 5):
+caller) and returns rows of plain strings. Layout (docs/architecture.md):
 ``clusters/<c>/{cluster,lease}.yaml``, ``clusters/<c>/manifestworks/<w>.yaml``,
 ``clusters/<c>/policies/<ns>.<name>.yaml``,
 ``clusters/<c>/addonplacementscores/<name>.yaml``, ``placements/<ns>/<name>.yaml``,

@@ -10,8 +10,8 @@ files), and loose writes otherwise.
 
 The caller knows every object's id (it hashed them to build its trees), so the
 version-2 index is written here too, rather than by ``git index-pack``, which
-would hash and inflate the whole pack again in a subprocess (58 ms for 800
-decision pages, about 0.4 s of a cold start). ``tests/gitstore/test_pack.py``
+would hash and inflate the whole pack again in a subprocess, a sizeable part
+of a cold start (figures: benchmarks/README.md). ``tests/gitstore/test_pack.py``
 checks that both indexes are byte-for-byte the same and that ``git fsck``
 accepts the result.
 """
@@ -50,7 +50,7 @@ _DEFLATE_FROM = 32 << 10
 
 def _deflated(payload: bytes) -> bytes:
     """Return ``payload`` as a zlib stream: compressed (fast level) when large, else stored."""
-    if len(payload) >= _DEFLATE_FROM:  # a status file of 700 KB shrinks about tenfold
+    if len(payload) >= _DEFLATE_FROM:  # large status files compress well even so
         return zlib.compress(payload, 1)
     return _stored(payload)
 
@@ -58,8 +58,9 @@ def _deflated(payload: bytes) -> bytes:
 def _stored(payload: bytes) -> bytes:
     """Wrap ``payload`` in a zlib stream of stored (uncompressed) blocks.
 
-    ``zlib.compress`` costs ~5-50 µs per call in set-up alone, which dominates for
-    100,000 small objects; stored blocks cost ~0.7 µs. ``git gc`` compresses later.
+    ``zlib.compress`` pays a set-up cost on every call, which dominates for
+    100,000 small objects; stored blocks cost almost nothing. ``git gc``
+    compresses later.
     """
     out = [b"\x78\x01"]
     for start in range(0, max(len(payload), 1), _BLOCK):

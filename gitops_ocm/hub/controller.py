@@ -365,7 +365,7 @@ class Heap:
 
     The caches (parsed files, rendered bytes, the engine's tree) hold millions of
     objects; a full collection walks all of them, and allocation-heavy passes
-    trigger many, which at fleet scale doubled the time of a one-label pass. With
+    trigger many, which at fleet scale was a large share of a one-label pass. With
     management on, the collector is paused during a pass; after it, the young
     objects are collected (cycles made by the pass are freed) and the survivors
     are frozen out of later collections. Every ``full_every`` passes everything is

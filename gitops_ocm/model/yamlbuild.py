@@ -227,8 +227,8 @@ def collector_paused() -> Iterator[None]:
 
     A cold load builds about a million dicts and lists that stay alive (in a
     parse cache, an inventory); meanwhile the collector would scan the growing
-    heap again and again (about 15% of the input side of a cold hub pass on the
-    benchmark fleet). Building plain data makes no reference cycles, so nothing
+    heap again and again, a visible share of a cold hub pass at fleet scale.
+    Building plain data makes no reference cycles, so nothing
     is lost by letting the collector resume afterwards with what survived.
     Leaves the collector as it found it.
     """

@@ -6,11 +6,12 @@ keys below that, block style, no aliases, UTF-8. Byte-identical output is what
 lets the hub store skip unchanged blobs and share one blob across clusters.
 
 Why a hand-written emitter: PyYAML's representer and emitter are Python code
-even with the C dumper, and cost about 1 ms per object; the hub tree is written
-from about 16,000 placement and decision objects per pass, which alone is the
-whole time budget of a pass. Our objects are JSON-like (dicts with string keys,
-lists, str, int, float, bool, None), so :func:`dump` writes them directly, in
-block style, about ten times faster. A string is written plain only when a
+even with the C dumper, and a pass at fleet scale writes tens of thousands of
+placement and decision objects, so through PyYAML the writing alone would use
+up a pass's time budget (figures: benchmarks/README.md). Our objects are
+JSON-like (dicts with string keys, lists, str, int, float, bool, None), so
+:func:`dump` writes them directly, in block style, several times faster. A
+string is written plain only when a
 conservative pattern proves that every YAML 1.1 and 1.2 reader takes it back as
 the same string (it starts with a letter and is not a boolean or null word);
 a multi-line string is a literal block (``|``) when that is safe; anything else

@@ -30,7 +30,7 @@ from gitops_ocm.placement import inventory, quantity
 
 @functools.cache
 def _env() -> Any:
-    """The CEL environment, built on first use (its grammar costs ~0.15 s at import)."""
+    """The CEL environment, built on first use (its grammar is slow to build)."""
     return celpy.Environment()
 
 

@@ -2,8 +2,8 @@
 
 Pure. Cluster ``i`` (in name order) is bit ``i`` of a Python int. A label
 selector over 10,000 clusters then costs a few big-integer operations instead
-of 10,000 dictionary lookups, which is what lets a whole fleet be scheduled in
-well under a second (benchmarks/placement.py).
+of 10,000 dictionary lookups, which is what keeps scheduling a whole fleet
+within its target (benchmarks/placement.py; figures in benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -200,8 +200,8 @@ def pick(items: Sequence[_T], bitmap: int) -> list[_T]:
     """Return the items at the set positions of ``bitmap``, in position order (in C).
 
     A few bits are walked; up to one in eight are found by a regex over the
-    flags (a placement's ~200 feasible clusters of 10,000: 42 µs instead of
-    270); denser bitmaps are compressed.
+    flags (the common case: a placement's few hundred feasible clusters of
+    10,000, where the regex beats compressing); denser bitmaps are compressed.
     """
     if not bitmap:
         return []

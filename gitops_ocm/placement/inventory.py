@@ -2,7 +2,7 @@
 
 Pure. Labels and taints come from the ManagedCluster objects of the desired
 state; conditions, clusterClaims, allocatable, capacity, version and
-AddOnPlacementScores come from the status tree (DESIGN.md section 5), given as
+AddOnPlacementScores come from the status tree (``ocm/status``), given as
 ``{path: bytes}``. As OCM's webhook does, a cluster without the clusterset
 label gets ``cluster.open-cluster-management.io/clusterset=default``. The two
 built-in taints are derived here from the ``ManagedClusterConditionAvailable``

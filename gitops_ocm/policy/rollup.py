@@ -3,7 +3,7 @@
 Pure. The status fold calls these with plain mappings (cluster -> the parsed
 ``status`` of ``clusters/<c>/policies/<ns>.<name>.yaml``) and writes the results
 to ``policies/<ns>/<name>.yaml`` on ``ocm/status``. The rules are OCM's
-propagator's (reference §6.1, §6.3):
+policy propagator's:
 
 - per cluster ``{clustername, clusternamespace, compliant}`` sorted by cluster,
   ``compliant`` copied from the replica ("" before its first report);

@@ -1,1 +1,1 @@
-"""Rendering the hub-store tree (DESIGN.md section 3) from a desired state: pure functions."""
+"""Rendering the hub-store tree (docs/architecture.md) from a desired state: pure functions."""

@@ -1,4 +1,4 @@
-"""The whole hub-store tree for one desired state: DESIGN.md section 3.
+"""The whole hub-store tree for one desired state (``ocm/hub``, docs/architecture.md).
 
 Pure. Schedules every placement, then renders accepted clusters, placements and
 their decision pages, direct and replicated works and replicated policies, and

@@ -120,8 +120,8 @@ def settled(
     keeps what it would choose against everyone else's decisions, and
     scheduling everything again with the same inputs (a restart) moves nothing.
     Rescheduling them all at once against the same decisions instead swaps
-    clusters back and forth: on the benchmark fleet, 5,670 moves on every full
-    schedule, for ever; in turn, they settle in two or three rounds.
+    clusters back and forth on every full schedule, for ever (a two-cycle); in
+    turn, they settle in a few rounds (figures: benchmarks/README.md).
 
     A choosing placement is scheduled again only when Balance could score it
     differently: the count of one of its feasible clusters, or the highest

@@ -11,7 +11,7 @@ annotation ``gitops-ocm.io/prescription``: the agent observed the current
 prescription. ``total`` counts the published works; the others count up-to-date
 reports whose condition is True for the reported generation.
 
-Conditions and reasons are OCM's (reference §5.3), with two departures:
+Conditions and reasons are OCM's, with two departures:
 
 * ``ManifestworkApplied`` is False ``Processing`` (not ``NotAsExpected``) while
   some works only wait for their agent to report the current prescription and
@@ -19,7 +19,7 @@ Conditions and reasons are OCM's (reference §5.3), with two departures:
 * A cluster counts as rolled out (``PlacementRolledOut``) when its up-to-date
   work is Applied, not Degraded, and Progressing is False, or, without a
   Progressing condition (no condition rules), Available. OCM requires
-  Progressing False, so without rules a rollout never completes (§5.2).
+  Progressing False, so without rules a rollout never completes.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Reading the few fields the fold needs from report and hub files, fast.
 
 Pure. Folding 10,000 reports means reading 40,000 small YAML files; PyYAML's C
-loader still builds every node in Python (about 0.3 ms for a cluster.yaml and
-1.5 ms for a work report here), which alone would take half a minute. Every
+loader still builds every node in Python, which at that count alone would take
+far longer than a fold may (figures: benchmarks/README.md). Every
 file the fold reads was written by ``model.yamlout.dump`` (agents and the
 controller both use it): block style, keys sorted, ``apiVersion`` first, one
 document. For that shape this module scans only the lines it needs: the

@@ -82,7 +82,7 @@ def _cel(selector: Any, at: str) -> list[Finding]:
     expressions = selector.get("celExpressions") if isinstance(selector, dict) else None
     if not isinstance(expressions, list) or not expressions:
         return []
-    from gitops_ocm.placement import cel  # celpy costs ~0.2 s to import: only when used
+    from gitops_ocm.placement import cel  # celpy is slow to import: only when used
 
     found = []
     for k, text in enumerate(expressions):

@@ -5,9 +5,9 @@ schema in ``schemas/``, translated from OCM's CRDs; :func:`check` returns every
 violation as a :class:`~gitops_ocm.problems.Finding` with a stable ``S2xx`` code
 and a JSON pointer, and never raises on user input.
 
-Validators are built once per kind and cached (building one costs ~15 ms).
+Validators are built once per kind and cached (building one is costly).
 Most documents are valid, so :func:`check` first asks a compiled yes/no check
-(compiled.py, ~10x faster than ``jsonschema``) and only walks ``jsonschema``'s
+(compiled.py, much faster than ``jsonschema``) and only walks ``jsonschema``'s
 ``iter_errors`` to explain a document that failed.
 """
 
@@ -35,7 +35,7 @@ OTHER = "S207"
 DUPLICATE_ENTRY = "S208"
 LIST_MAP_KEYS = "x-kubernetes-list-map-keys"
 
-if TYPE_CHECKING:  # jsonschema costs ~85 ms to import: only invalid documents need it.
+if TYPE_CHECKING:  # jsonschema is slow to import: only invalid documents need it.
     import jsonschema
     import jsonschema.exceptions
     import referencing
