@@ -105,6 +105,29 @@ def _read(report: views.Report, cache: FoldCache) -> views.ReportDigest:
     )
 
 
+def clamped(data: bytes, clamp: datetime.datetime) -> bytes:
+    """A report's cluster.yaml or lease.yaml with every time after ``clamp`` set to it."""
+    body = scan.body(data)
+    spec = body.get("spec")
+    if isinstance(spec, dict) and _after(spec.get("renewTime"), clamp):
+        spec["renewTime"] = _micro_time(clamp)
+    status = body.get("status")
+    for cond in (status.get("conditions") or []) if isinstance(status, dict) else []:
+        if isinstance(cond, dict) and _after(cond.get("lastTransitionTime"), clamp):
+            cond["lastTransitionTime"] = inventory.format_time(clamp)
+    return yamlout.dump(body)
+
+
+def _after(value: object, clamp: datetime.datetime) -> bool:
+    when = inventory.parse_time(value)
+    return when is not None and when > clamp
+
+
+def _micro_time(when: datetime.datetime) -> str:
+    """RFC 3339 with microseconds, as a Lease's renewTime (a MicroTime) is written."""
+    return when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def expired_cluster_yaml(cluster: str, data: bytes | None, expires: datetime.datetime) -> bytes:
     """The report's cluster.yaml with Available set to Unknown as of the lease expiry."""
     body = scan.body(data) if data else {}

@@ -36,6 +36,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from gitops_ocm.model import yamlout
+from gitops_ocm.placement import inventory
 from gitops_ocm.status import availability, hubindex, mwrs, placements, readme, scan, views
 from gitops_ocm.status.cache import FoldCache
 
@@ -427,21 +428,48 @@ def _next_check(
 def _place_report(
     out: views.Folded, report: views.Report, found: views.Availability, memo: FoldCache
 ) -> None:
-    """Graft a report whole, or write its files with cluster.yaml rewritten (lease expired)."""
+    """Graft a report whole, or write its files with cluster.yaml (and lease.yaml) rewritten.
+
+    Rewritten when the lease expired (Available becomes Unknown) or when the
+    report holds times after the controller first saw it (they are clamped to
+    that moment, so what ``ocm/status`` holds, and the scheduler reads, is
+    never ahead of the controller's clock).
+    """
     folder = f"clusters/{report.cluster}"
-    if not found.expired or found.expires_at is None:
+    expires = found.expires_at if found.expired else None
+    clamp = _clamp_to(report, memo)
+    if expires is None and clamp is None:
         out.subtrees[folder] = report.tree_id
         return
-    expires = found.expires_at
-    files = memo.get("expired", (report.tree_id, expires), lambda: _expired(report, expires))
+    key = (report.tree_id, expires, clamp)
+    files = memo.get("rewritten", key, lambda: _rewritten(report, expires, clamp))
     out.files.update((f"{folder}/{path}", data) for path, data in files.items())
 
 
-def _expired(report: views.Report, expires: datetime.datetime) -> dict[str, bytes]:
+def _clamp_to(report: views.Report, memo: FoldCache) -> datetime.datetime | None:
+    """When the report was first seen, if it holds a lease or condition time after that."""
+    observed = report.observed
+    if observed is None:
+        return None
+    found = availability.digest(report, memo)
+    times = [found.lease.renew_time] if found.lease is not None else []
+    if found.cluster is not None:
+        times.extend(inventory.parse_time(c.last_transition) for c in found.cluster.conditions)
+    return observed if any(t is not None and t > observed for t in times) else None
+
+
+def _rewritten(
+    report: views.Report, expires: datetime.datetime | None, clamp: datetime.datetime | None
+) -> dict[str, bytes]:
     files = {path: report.files[path] for path in sorted(report.blobs)}
-    files["cluster.yaml"] = availability.expired_cluster_yaml(
-        report.cluster, files.get("cluster.yaml"), expires
-    )
+    if clamp is not None:
+        for path in ("cluster.yaml", "lease.yaml"):
+            if path in files:
+                files[path] = availability.clamped(files[path], clamp)
+    if expires is not None:
+        files["cluster.yaml"] = availability.expired_cluster_yaml(
+            report.cluster, files.get("cluster.yaml"), expires
+        )
     return files
 
 

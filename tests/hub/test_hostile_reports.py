@@ -206,6 +206,22 @@ def test_quarantined_cluster_goes_unknown_when_its_lease_runs_out(
     ]
 
 
+def test_future_condition_times_are_clamped_in_status(
+    fleet: tuple[Path, Clock, controller.Controller],
+) -> None:
+    """A condition dated 2099 (a taint's timeAdded for the scheduler) is clamped in ocm/status."""
+    repo, clock, ctl = fleet
+    raw = pygit2.Repository(str(repo))
+    forged = cluster_yaml(GOOD, "False").replace(b"2024-05-01T10:00:00Z", b"2099-01-01T00:00:00Z")
+    push(repo, f"ocm/reports/{GOOD}", with_file(b"cluster.yaml", forged)(raw))
+    clock.now = NOW + datetime.timedelta(seconds=10)
+    ctl.reconcile()
+    status = yaml.safe_load(status_file(repo, f"clusters/{GOOD}/cluster.yaml"))["status"]
+    times = {c["type"]: c["lastTransitionTime"] for c in status["conditions"]}
+    assert times["ManagedClusterConditionAvailable"] == "2026-11-21T12:00:10Z"
+    assert "2099" not in status_file(repo, f"clusters/{GOOD}/cluster.yaml")
+
+
 def test_future_lease_is_clamped_and_expires(
     fleet: tuple[Path, Clock, controller.Controller],
 ) -> None:
@@ -219,6 +235,9 @@ def test_future_lease_is_clamped_and_expires(
     listed = yaml.safe_load(status_file(repo, "controller.yaml"))["status"]["reportProblems"]
     assert {(p["code"], p["severity"]) for p in listed} == {("R509", "warning")}
     assert "Unknown" not in status_file(repo, f"clusters/{GOOD}/cluster.yaml")
+    # ocm/status, which the scheduler reads, holds the clamped times, not 2099's.
+    lease = yaml.safe_load(status_file(repo, f"clusters/{GOOD}/lease.yaml"))
+    assert lease["spec"]["renewTime"] == "2026-11-21T12:00:10.000000Z"
     clock.now = NOW + datetime.timedelta(seconds=10 + 5 * 60 + 1)
     ctl.reconcile()
     assert "ManagedClusterLeaseUpdateStopped" in status_file(repo, f"clusters/{GOOD}/cluster.yaml")
