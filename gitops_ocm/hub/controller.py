@@ -102,6 +102,7 @@ class Controller:
         self._hub_reader = reader.PerFolder(repo, files=("cluster.yaml",))
         self._status_hash: tuple[object, int] = (None, 0)
         self._requeue_at: datetime.datetime | None = None
+        self._controller_yaml: bytes | None = None  # this pass's, for the fold to commit
 
     def reconcile(self) -> PassResult:
         """Run one pass and return what it did."""
@@ -110,9 +111,11 @@ class Controller:
             self.store.fetch()
             if self.hub_store is not self.store:
                 self.hub_store.fetch()
-            result = self._reconcile()
+            now = self.clock()  # read once: the render and the fold see the same time
+            self._controller_yaml = None
+            result = self._reconcile(now)
             published = time.perf_counter()
-            status_commit = self.folder.fold(self.clock())
+            status_commit = self.folder.fold(now, self._controller_yaml, result.source)
         return dataclasses.replace(
             result,
             seconds=time.perf_counter() - start,
@@ -144,12 +147,11 @@ class Controller:
             refs.read_tip(hub_repo, refs.branch_ref(HUB_BRANCH)).id,
         )
 
-    def _reconcile(self) -> PassResult:
+    def _reconcile(self, now: datetime.datetime) -> PassResult:
         tips = self._tips()
         source_commit = tips[0]
         if source_commit is None:
             return PassResult(None, True, skipped=True)
-        now = self.clock()
         due = self._requeue_at is not None and now >= self._requeue_at
         key = self._inputs_key(tips)
         if key == self._last_inputs and not due:
@@ -334,30 +336,20 @@ class Controller:
         found: list[Problem],
         now: datetime.datetime,
     ) -> None:
+        """Render ``controller.yaml`` for this pass; the fold commits it with everything else.
+
+        So ``ocm/status`` gets one commit per pass (none when nothing changed).
+        """
         repo = self.hub_store.repo
         tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH)).id
-        previous = self._controller_file(tip)
-        data = report.render(
-            previous,
+        self._controller_yaml = report.render(
+            self._controller_file(tip),
             source_commit=source_commit,
             reconciled_commit=reconciled,
             hub_commit=hub_commit,
             problems=found,
             now=now,
         )
-        if data == previous:
-            return
-        valid = not has_errors(found)
-        summary = "source valid" if valid else "source invalid: last good prescriptions kept"
-        result = writer.publish_changes(
-            repo,
-            STATUS_BRANCH,
-            {report.PATH: data},
-            f"controller: {summary}",
-            {"Source-Commit": source_commit},
-            author=self.author,
-        )
-        self.hub_store.push(STATUS_BRANCH, result.previous)
 
 
 class Heap:

@@ -88,15 +88,28 @@ class StatusFolder:
         self._good_seen: dict[str, int] = {}  # cluster -> first seen of its last admitted tip
         self.report_problems: list[problems.Problem] = []  # of the last fold's inputs
 
-    def fold(self, now: datetime.datetime) -> str | None:
-        """Fold if anything changed; return the new ocm/status commit, or None."""
+    def fold(
+        self,
+        now: datetime.datetime,
+        controller_yaml: bytes | None = None,
+        source_commit: str | None = None,
+    ) -> str | None:
+        """Fold if anything changed; return the new ocm/status commit, or None.
+
+        ``controller_yaml`` is the controller's pass's (None: keep the tip's),
+        committed with the fold, so a pass makes at most one status commit;
+        ``source_commit`` is its trailer.
+        """
         repo = self.store.repo
         hub_tip = refs.read_tip(repo, refs.branch_ref(HUB_BRANCH))
         status_tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH))
         tips, found = self._admitted(self._tips(now), status_tip, now)
         self.report_problems = found
         previous = self._status_files(status_tip)
-        written = previous.get(report.PATH) if previous is not None else None
+        if controller_yaml is not None:
+            written: bytes | None = controller_yaml
+        else:
+            written = previous.get(report.PATH) if previous is not None else None
         controller_yaml = report.with_reports(written, found)
         inputs = (
             hub_tip.id,
@@ -134,7 +147,7 @@ class StatusFolder:
         readme = folded.files["README.md"].decode()
         folded.files["README.md"] = (readme.rstrip("\n") + "\n\n" + section).encode()
         self._next_check = folded.next_check
-        result = self._write(folded, status_tip, len(reports), hub_tip.id)
+        result = self._write(folded, status_tip, len(reports), hub_tip.id, source_commit)
         self._last = inputs
         return result.commit if result.created else None
 
@@ -245,12 +258,19 @@ class StatusFolder:
         return tip
 
     def _write(
-        self, folded: views.Folded, tip: refs.Tip, reports: int, hub_tip: str | None
+        self,
+        folded: views.Folded,
+        tip: refs.Tip,
+        reports: int,
+        hub_tip: str | None,
+        source_commit: str | None,
     ) -> writer.PublishResult:
         """Commit the folded tree: only what changed when possible, else grafted whole."""
         groups = _groups(folded)
         message = f"status: fold {reports} reports"
         trailers = {"Hub-Commit": hub_tip or "none"}
+        if source_commit is not None:
+            trailers["Source-Commit"] = source_commit
         result = self._commit_changes(groups, tip, message, trailers)
         if result is None:
             result = self._graft(groups, tip, message, trailers)

@@ -4,10 +4,11 @@ Pure. The ``SourceValid`` condition follows Kubernetes' condition rules: its
 ``lastTransitionTime`` moves only when its status flips, so an unchanged
 outcome renders byte-identical bytes and makes no commit.
 
-Two writers share the file: the controller's pass writes the source's
-validity (:func:`render`), the status fold writes the refused and clamped
-reports (:func:`with_reports`, under ``status.reportProblems``). Each keeps
-the other's part as it found it.
+Two parts make the file: the controller's pass renders the source's
+validity (:func:`render`, keeping the report part as it found it), and the
+status fold adds the refused and clamped reports (:func:`with_reports`, under
+``status.reportProblems``) and commits the whole with the fold, so a pass
+makes one ``ocm/status`` commit at most.
 """
 
 from __future__ import annotations

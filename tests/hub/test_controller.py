@@ -67,6 +67,23 @@ def test_nothing_changed_means_no_commit(tmp_path: Path) -> None:
     assert git(repo, "rev-parse", "ocm/hub", "ocm/status") == before
 
 
+def test_one_status_commit_per_pass(tmp_path: Path) -> None:
+    """controller.yaml is committed with the fold: each pass makes at most one ocm/status commit."""
+    repo = new_fleet(tmp_path)
+    ctl = make(repo)
+    ctl.reconcile()
+    assert git(repo, "rev-list", "--count", "ocm/status").strip() == "1"
+    files = example_files()
+    files["placements/broken.yaml"] = b"apiVersion: v1\nkind: [\n"
+    bad = commit(repo, files, "broken")
+    ctl.reconcile()
+    assert git(repo, "rev-list", "--count", "ocm/status").strip() == "2"
+    assert controller_status(repo)["status"]["conditions"][0]["status"] == "False"
+    assert trailer(repo, "ocm/status") == bad
+    ctl.reconcile()
+    assert git(repo, "rev-list", "--count", "ocm/status").strip() == "2"
+
+
 def test_change_writes_only_the_difference(tmp_path: Path) -> None:
     """Changing one work rewrites only that work's file, with a new trailer."""
     repo = new_fleet(tmp_path)
