@@ -12,15 +12,14 @@ or the repository cannot be reached; 2 when ``--repo`` is a path but no reposito
 from __future__ import annotations
 
 import argparse
-import random
 import signal
 import sys
 import threading
 from typing import Any
 
-from gitops_ocm import errors, retry
+from gitops_ocm import errors
 from gitops_ocm.gitstore import remote
-from gitops_ocm.hub import controller, watch
+from gitops_ocm.hub import controller, loop, watch
 
 
 def register(sub: Any) -> None:
@@ -59,33 +58,5 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     watcher = watch.RefWatcher(str(store.repo.path), stop) if store.is_local else None
-    loop(ctl, args.interval, stop, watcher)
+    loop.run(ctl, args.interval, stop, watcher, log)
     return 0
-
-
-def loop(
-    ctl: controller.Controller,
-    interval: float,
-    stop: threading.Event,
-    watcher: watch.RefWatcher | None,
-) -> None:
-    """Run passes until ``stop`` is set; back off on transient failures."""
-    failures = 0
-    while not stop.is_set():
-        try:
-            result = controller.reconcile_with_retry(ctl)
-            failures = 0
-            if not result.skipped or result.source is None:
-                log(result.log_line())
-            wait = interval
-        except errors.Transient as exc:
-            wait = retry.delay(failures, base=1.0, cap=60.0, jitter=0.5, draw=random.random())
-            failures += 1
-            log(f"transient failure, retrying in {wait:.1f}s: {exc}")
-        except errors.GitopsOcmError as exc:
-            wait = interval
-            log(f"pass failed: {exc}")
-        if watcher is not None and failures == 0:
-            watcher.wait(wait)
-        else:
-            stop.wait(wait)

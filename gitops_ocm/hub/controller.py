@@ -22,7 +22,7 @@ import functools
 import gc
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_ocm import errors, source, validation
 from gitops_ocm.gitstore import layout, reader, refs, remote, writer
@@ -33,6 +33,14 @@ from gitops_ocm.render import engine, hub
 
 HUB_BRANCH = "ocm/hub"
 STATUS_BRANCH = "ocm/status"
+
+
+class Tips(NamedTuple):
+    """The branch tips one pass reads (None: the branch is absent)."""
+
+    main: str | None
+    status: str | None
+    hub: str | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +57,7 @@ class PassResult:
     seconds: float = 0.0
     status_commit: str | None = None
     hub_seconds: float = 0.0  # until ocm/hub was published (the fold comes after)
+    requeue_at: datetime.datetime | None = None  # run again then, even if nothing moves
 
     def log_line(self) -> str:
         """Return the one-line summary of the pass."""
@@ -116,11 +125,13 @@ class Controller:
             result = self._reconcile(now)
             published = time.perf_counter()
             status_commit = self.folder.fold(now, self._controller_yaml, result.source)
+        times = [t for t in (self._requeue_at, self.folder.next_check) if t is not None]
         return dataclasses.replace(
             result,
             seconds=time.perf_counter() - start,
             hub_seconds=published - start,
             status_commit=status_commit,
+            requeue_at=min(times) if times else None,
         )
 
     @functools.cached_property
@@ -128,28 +139,32 @@ class Controller:
         """The fold of report branches into ocm/status, with its caches."""
         return folding.StatusFolder(self.hub_store, self.author)
 
-    def _inputs_key(self, tips: tuple[str | None, str | None, str | None]) -> tuple[Any, ...]:
+    def _inputs_key(self, tips: Tips) -> tuple[Any, ...]:
         """What a pass depends on: main, the scheduling part of ocm/status, and ocm/hub.
 
         Lease renewals and work reports change ocm/status without changing what
         scheduling reads, so they do not make the controller render again.
         """
-        blobs = self._status_reader.read(tips[1], "clusters")
+        blobs = self._status_reader.read(tips.status, "clusters")
         if self._status_hash[0] is not blobs:
             self._status_hash = (blobs, hash(tuple(sorted(blobs.items()))))
-        return (tips[0], self._status_hash[1], tips[2])
+        return (tips.main, self._status_hash[1], tips.hub)
 
-    def _tips(self) -> tuple[str | None, str | None, str | None]:
+    def _tips(self) -> Tips:
         repo, hub_repo = self.store.repo, self.hub_store.repo
-        return (
-            refs.read_tip(repo, refs.branch_ref(self.branch)).id,
-            refs.read_tip(hub_repo, refs.branch_ref(STATUS_BRANCH)).id,
-            refs.read_tip(hub_repo, refs.branch_ref(HUB_BRANCH)).id,
+        return Tips(
+            main=refs.read_tip(repo, refs.branch_ref(self.branch)).id,
+            status=refs.read_tip(hub_repo, refs.branch_ref(STATUS_BRANCH)).id,
+            hub=refs.read_tip(hub_repo, refs.branch_ref(HUB_BRANCH)).id,
         )
+
+    def forget_inputs(self) -> None:
+        """Make the next pass run even if its inputs look unchanged (after a lost race)."""
+        self._last_inputs = None
 
     def _reconcile(self, now: datetime.datetime) -> PassResult:
         tips = self._tips()
-        source_commit = tips[0]
+        source_commit = tips.main
         if source_commit is None:
             return PassResult(None, True, skipped=True)
         due = self._requeue_at is not None and now >= self._requeue_at
@@ -183,15 +198,13 @@ class Controller:
         self._last_inputs = self._inputs_key(self._tips())
         return result
 
-    def _render(
-        self, snapshot: Any, tips: tuple[str | None, ...], now: datetime.datetime
-    ) -> engine.Rendered:
-        if tips[2] is None or tips[2] != self._engine_hub:
+    def _render(self, snapshot: Any, tips: Tips, now: datetime.datetime) -> engine.Rendered:
+        if tips.hub is None or tips.hub != self._engine_hub:
             self.engine.reset()
-        status = self._status_inputs(tips[1])
+        status = self._status_inputs(tips.status)
         self.render_cache.next_pass()
-        infos = self.inventory.build(snapshot, status, now, self._hub_inputs(tips[2]))
-        rendered = self.engine.render(snapshot, infos, self._hub_tree(tips[2]), now)
+        infos = self.inventory.build(snapshot, status, now, self._hub_inputs(tips.hub))
+        rendered = self.engine.render(snapshot, infos, self._hub_tree(tips.hub), now)
         times = [
             r.outcome.requeue_at
             for r in rendered.tree.results.values()
@@ -233,16 +246,16 @@ class Controller:
     def _publish(
         self,
         source_commit: str,
-        tips: tuple[str | None, ...],
+        tips: Tips,
         rendered: engine.Rendered,
         found: list[Problem],
         now: datetime.datetime,
     ) -> PassResult:
         repo = self.hub_store.repo
         tree = rendered.tree
-        before = reader.folder_ids(repo, tips[2], "clusters")
+        before = reader.folder_ids(repo, tips.hub, "clusters")
         try:
-            if rendered.dirty is None or rendered.top_changes is None or tips[2] is None:
+            if rendered.dirty is None or rendered.top_changes is None or tips.hub is None:
                 prepared = layout.prepare(tree.top, tree.folders())
                 candidates = set(before) | set(prepared.folder_ids)
             else:
@@ -250,7 +263,7 @@ class Controller:
                     f"clusters/{name}": tree.folder(name) if name in tree.clusters else None
                     for name in rendered.dirty
                 }
-                prepared = layout.prepare_changes(repo, tips[2], rendered.top_changes, folders)
+                prepared = layout.prepare_changes(repo, tips.hub, rendered.top_changes, folders)
                 candidates = set(folders)
             touched = {f for f in candidates if before.get(f) != prepared.folder_ids.get(f)}
             result = layout.commit(
@@ -260,7 +273,7 @@ class Controller:
                 f"hub: reconcile {source_commit[:12]}\n\n{len(touched)} clusters touched.",
                 {"Source-Commit": source_commit},
                 author=self.author,
-                expected=None if rendered.full else tips[2],
+                expected=None if rendered.full else tips.hub,
             )
         except BaseException:
             self.engine.reset()
@@ -312,14 +325,14 @@ class Controller:
     def _refuse(
         self,
         source_commit: str,
-        tips: tuple[str | None, ...],
+        tips: Tips,
         found: list[Problem],
         now: datetime.datetime,
     ) -> PassResult:
-        previous = self._controller_file(tips[1])
+        previous = self._controller_file(tips.status)
         reconciled = report.last_reconciled(previous)
-        self._write_status(source_commit, reconciled, tips[2], found, now)
-        return PassResult(source_commit, False, hub_commit=tips[2], problems=tuple(found))
+        self._write_status(source_commit, reconciled, tips.hub, found, now)
+        return PassResult(source_commit, False, hub_commit=tips.hub, problems=tuple(found))
 
     def _controller_file(self, status_tip: str | None) -> bytes | None:
         if status_tip is None:
@@ -402,7 +415,7 @@ def reconcile_with_retry(controller: Controller, attempts: int = 8) -> PassResul
         try:
             return controller.reconcile()
         except errors.RefConflict:
-            controller._last_inputs = None
+            controller.forget_inputs()
             if attempt == attempts - 1:
                 raise
             time.sleep(0.01 * (attempt + 1))

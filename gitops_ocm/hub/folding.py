@@ -151,6 +151,11 @@ class StatusFolder:
         self._last = inputs
         return result.commit if result.created else None
 
+    @property
+    def next_check(self) -> datetime.datetime | None:
+        """When the fold must run again though nothing moved (the next lease expiry)."""
+        return self._next_check
+
     def _tips(self, now: datetime.datetime) -> dict[str, reader.BranchTip | problems.Problem]:
         """The report branch tips, reading only commits not seen at the last fold.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import random
 import signal
@@ -11,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import pygit2
 import pytest
 import yaml
 from hubkit import NOW, commit, example_files, git, hub_files, new_fleet, trailer
@@ -247,7 +249,7 @@ def test_unreachable_remote_is_transient_and_redacted(
 
 def test_loop_backs_off_on_transient_failures(tmp_path: Path) -> None:
     """The loop survives transient failures, waiting longer each time, until stopped."""
-    from gitops_ocm.cli import controller as cli
+    from gitops_ocm.hub import loop
 
     class Flaky:
         calls = 0
@@ -267,6 +269,32 @@ def test_loop_backs_off_on_transient_failures(tmp_path: Path) -> None:
         return original(0)
 
     stop.wait = recording_wait  # type: ignore[method-assign]
-    cli.loop(Flaky(), 30.0, stop, None)  # type: ignore[arg-type]
+    loop.run(Flaky(), 30.0, stop, None, lambda line: None)  # type: ignore[arg-type]
     assert Flaky.calls == 4
     assert waits[0] < waits[2] <= 60
+
+
+@pytest.mark.parametrize(
+    ("requeue", "expected"),
+    [(None, 30.0), (5.0, 5.0), (100.0, 30.0), (-1.0, 30.0), (0.001, 0.05)],
+    ids=["none", "sooner", "later", "past", "floor"],
+)
+def test_loop_waits_until_the_pass_asks(requeue: float | None, expected: float) -> None:
+    """The loop runs the next pass at the pass's requeue time when that comes first."""
+    from gitops_ocm.hub import loop
+
+    at = None if requeue is None else NOW + datetime.timedelta(seconds=requeue)
+    assert loop.until(at, NOW, 30.0) == pytest.approx(expected)
+
+
+def test_pass_result_says_when_a_lease_runs_out(tmp_path: Path) -> None:
+    """A pass over a reported cluster asks to run again when its lease would expire."""
+    repo = new_fleet(tmp_path)
+    raw = pygit2.Repository(str(repo))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "status"))
+    from statuskit import cluster_yaml, lease_yaml
+
+    files = {"cluster.yaml": cluster_yaml("eu-prod-1"), "lease.yaml": lease_yaml(NOW)}
+    writer.publish_tree(raw, "ocm/reports/eu-prod-1", files, "report", author=AUTHOR)
+    result = make(repo).reconcile()
+    assert result.requeue_at == NOW + datetime.timedelta(seconds=300)
