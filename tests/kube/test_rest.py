@@ -11,7 +11,7 @@ import kubernetes
 import pytest
 from conftest import LocalKube
 
-from gitops_ocm.kube import store
+from gitops_ocm.localkube import store
 
 
 def http(
@@ -253,7 +253,7 @@ def test_dynamic_client_server_side_apply_and_watch(localkube: LocalKube) -> Non
 
 def test_watch_too_old_resource_version_is_410(tmp_path: Any) -> None:
     """A watch from a resourceVersion older than the event window ends with a 410 ERROR event."""
-    from gitops_ocm.kube import kubeconfig, server
+    from gitops_ocm.localkube import kubeconfig, server
 
     backing = store.Store(history=2)
     with server.ApiServer(backing) as api:

@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from gitops_ocm.kube import cluster, handlers, patch, routes, store
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import handlers, patch, routes, store
 
 Obj = dict[str, Any]
 _JSON = "application/json"
