@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from gitops_ocm import errors, source, validation
+from gitops_ocm import collector, errors, source, validation
 from gitops_ocm.gitstore import layout, reader, refs, remote, writer
 from gitops_ocm.hub import folding, report, trees
 from gitops_ocm.placement import inventory
@@ -188,7 +188,8 @@ class Controller:
             self.engine.reset()
         status = self._status_inputs(tips[1])
         self.render_cache.next_pass()
-        infos = self.inventory.build(snapshot, status, now, self._hub_inputs(tips[2]))
+        with collector.paused():  # reports are parsed: thousands of small documents
+            infos = self.inventory.build(snapshot, status, now, self._hub_inputs(tips[2]))
         rendered = self.engine.render(snapshot, infos, self._hub_tree(tips[2]), now)
         times = [
             r.outcome.requeue_at
