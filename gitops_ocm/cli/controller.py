@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    watcher = watch.RefWatcher(str(store.repo.path), stop) if store.is_local else None
+    watcher = watch.RefWatcher(store.path, stop) if store.is_local else None
     loop(ctl, args.interval, stop, watcher)
     return 0
 

@@ -154,7 +154,7 @@ class Controller:
         key = self._inputs_key(tips)
         if key == self._last_inputs and not due:
             return PassResult(source_commit, True, skipped=True)
-        snapshot = source.load_revision(_path(self.store), source_commit, self.parse_cache)
+        snapshot = source.load_revision(self.store.path, source_commit, self.parse_cache)
         found = validation.validate(snapshot, self.findings)
         rendered: engine.Rendered | None = None
         if not has_errors(found):
@@ -398,11 +398,6 @@ class Heap:
             else:
                 gc.collect(1)
             gc.freeze()
-
-
-def _path(store: remote.Store) -> str:
-    """Return the local path of a store's repository (the mirror for a URL)."""
-    return str(store.repo.path)
 
 
 def reconcile_with_retry(controller: Controller, attempts: int = 8) -> PassResult:
