@@ -153,13 +153,13 @@ def read_branch(repo: Any, ref: str, wanted: Callable[[str], bool]) -> Branch | 
     for name in (f"refs/heads/{ref}", f"refs/remotes/origin/{ref}"):
         try:
             tree = reader.lazy_tree(repo, name)
-            tip = reader.resolve(repo, name)
+            tip = reader.commit_info(repo, name)
         except errors.InvalidInput:
             continue
         files = {p: tree.read(p) for p in tree.blobs if wanted(p)}
-        written = datetime.datetime.fromtimestamp(tip.commit_time, datetime.UTC)
+        written = datetime.datetime.fromtimestamp(tip.time, datetime.UTC)
         trailers = message.parse_trailers(tip.message)
-        return Branch(files, name.removeprefix("refs/"), str(tip.id), written, trailers)
+        return Branch(files, name.removeprefix("refs/"), tip.id, written, trailers)
     return None
 
 

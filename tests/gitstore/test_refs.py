@@ -1,4 +1,4 @@
-"""Branch tips as the git store exposes them: ids, messages, ancestry, swaps by id, the path."""
+"""What the git store exposes of commits and branch tips: ids, messages, ancestry, the path."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gitkit import AUTHOR, new_bare
 
-from gitops_ocm.gitstore import refs, remote, writer
+from gitops_ocm.gitstore import reader, refs, remote, writer
 
 BRANCH = "refs/heads/ocm/status"
 
@@ -50,3 +50,15 @@ def test_store_path_is_the_repository_folder(tmp_path: Path) -> None:
     """A local store's path is its repository's folder, as Git names it."""
     bare = new_bare(tmp_path)
     assert remote.Store(str(tmp_path / "hub.git")).path == bare.path
+
+
+def test_commit_info_gives_plain_values(tmp_path: Path) -> None:
+    """commit_info resolves a revision to its commit's id, tree id, time and message as values."""
+    bare = new_bare(tmp_path)
+    result = writer.publish_tree(bare, "ocm/status", {"a": b"1"}, "status: one", author=AUTHOR)
+    info = reader.commit_info(bare, "ocm/status")
+    commit = bare[result.commit]
+    assert info == reader.CommitInfo(
+        result.commit, str(commit.tree_id), AUTHOR.when, str(commit.message)
+    )
+    assert info.message.startswith("status: one")
