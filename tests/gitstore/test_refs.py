@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pygit2
 from gitkit import AUTHOR, new_bare
 
 from gitops_ocm.gitstore import reader, refs, remote, writer
 
 BRANCH = "refs/heads/ocm/status"
+
+
+def _two_tips(tmp_path: Path) -> tuple[pygit2.Repository, refs.Tip, refs.Tip]:
+    """A repository whose status branch got two commits, and its tip after each."""
+    bare = new_bare(tmp_path)
+    writer.publish_tree(bare, "ocm/status", {"a": b"1"}, "one", author=AUTHOR)
+    first = refs.read_tip(bare, BRANCH)
+    writer.publish_tree(bare, "ocm/status", {"a": b"2"}, "two", author=AUTHOR)
+    return bare, first, refs.read_tip(bare, BRANCH)
 
 
 def test_tip_reads_id_and_message_and_absent_branch(tmp_path: Path) -> None:
@@ -23,11 +33,7 @@ def test_tip_reads_id_and_message_and_absent_branch(tmp_path: Path) -> None:
 
 def test_descends_follows_ancestry_and_absent_tips(tmp_path: Path) -> None:
     """A later tip descends from an earlier one, not the reverse; nothing descends from absence."""
-    bare = new_bare(tmp_path)
-    writer.publish_tree(bare, "ocm/status", {"a": b"1"}, "one", author=AUTHOR)
-    first = refs.read_tip(bare, BRANCH)
-    writer.publish_tree(bare, "ocm/status", {"a": b"2"}, "two", author=AUTHOR)
-    second = refs.read_tip(bare, BRANCH)
+    bare, first, second = _two_tips(tmp_path)
     absent = refs.read_tip(bare, "refs/heads/nothing")
     assert refs.descends(bare, second, first)
     assert not refs.descends(bare, first, second)
@@ -36,11 +42,7 @@ def test_descends_follows_ancestry_and_absent_tips(tmp_path: Path) -> None:
 
 def test_swap_moves_a_ref_to_a_commit_given_by_its_hex_id(tmp_path: Path) -> None:
     """swap accepts the string id callers hold, and moves the ref from the tip as read."""
-    bare = new_bare(tmp_path)
-    writer.publish_tree(bare, "ocm/status", {"a": b"1"}, "one", author=AUTHOR)
-    first = refs.read_tip(bare, BRANCH)
-    writer.publish_tree(bare, "ocm/status", {"a": b"2"}, "two", author=AUTHOR)
-    second = refs.read_tip(bare, BRANCH)
+    bare, first, second = _two_tips(tmp_path)
     assert first.id is not None
     refs.swap(bare, second, first.id, "back")
     assert refs.read_tip(bare, BRANCH).id == first.id
