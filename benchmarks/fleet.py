@@ -28,7 +28,7 @@ import pygit2
 
 from gitops_ocm.agent import loop
 from gitops_ocm.gitstore import objects, reader, writer
-from gitops_ocm.kube import memory
+from gitops_ocm.localkube import memory
 from gitops_ocm.model import yamlout
 
 T0 = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)

@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gitops_ocm.kube import client, cluster, kubeconfig, memory, server, store
+from gitops_ocm.kube import client, cluster
+from gitops_ocm.localkube import kubeconfig, memory, server, store
 
 
 def configmap(index: int, value: str) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from gitops_ocm import collector
 from gitops_ocm.gitstore import reader
-from gitops_ocm.model import repoconfig, snapshot, yamlbuild, yamlfile
+from gitops_ocm.model import repoconfig, snapshot, yamlfile
 from gitops_ocm.problems import Problem, Severity
 
 
@@ -88,7 +89,7 @@ def load_directory(
     config_data = config_path.read_bytes() if config_path.is_file() else None
     config, found = repoconfig.parse_config(config_data)
     files: list[yamlfile.ParsedFile] = []
-    with yamlbuild.collector_paused():
+    with collector.paused():
         _load_entries(base, config, cache, files, found)
         return snapshot.build(files, found, revision=str(base))
 
@@ -159,7 +160,7 @@ def load_commit(repo: Any, rev: str = "HEAD", cache: ParseCache | None = None) -
     tree = commit.tree
     config, found = repoconfig.parse_config(reader.read_path(repo, tree, repoconfig.CONFIG_FILE))
     walker = _TreeWalker(repo, config, cache)
-    with yamlbuild.collector_paused():
+    with collector.paused():
         files, problems = walker.folder(str(tree.id), "")
         cache.folders = walker.used
         cache.subfolders = {key: cache.subfolders[key] for key in walker.used}

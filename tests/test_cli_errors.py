@@ -234,7 +234,7 @@ def test_api_server_down_at_start_reports_unavailable(
     hub: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """No API server: the pass reports Available=False KubeAPIServerUnavailable and exits 3."""
-    from gitops_ocm.kube import kubeconfig
+    from gitops_ocm.localkube import kubeconfig
 
     config = kubeconfig.write(tmp_path / "down.kubeconfig", f"http://127.0.0.1:{free_port()}")
     assert cli.main(agent_argv(hub, tmp_path, "--kubeconfig", str(config))) == 3

@@ -88,11 +88,11 @@ def fetch(
     name = refs.branch_ref(branch)
     store.fetch((f"+{name}:{name}", *extra_refspecs))
     tip = refs.read_tip(store.repo, name)
-    if tip.commit is None:
+    if tip.id is None:
         return Prescriptions(None, None, {})
     if known is not None and known.hub_commit == tip.id:
         return known
-    trailers = message.parse_trailers(str(tip.commit.message))
+    trailers = message.parse_trailers(tip.message)
     files = reader.read_tree_files(store.repo, str(tip.id), f"clusters/{cluster}")
     return Prescriptions(tip.id, trailers.get("Source-Commit"), files)
 

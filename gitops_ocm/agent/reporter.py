@@ -75,8 +75,8 @@ class Reporter:
         except errors.Transient as exc:
             return Published(result.commit, result.created, False, str(exc))
         local = refs.read_tip(self.store.repo, self.local_ref)
-        if local.commit is not None:
-            refs.swap(self.store.repo, remote_tip, local.commit.id, "pushed")
+        if local.id is not None:
+            refs.swap(self.store.repo, remote_tip, local.id, "pushed")
         return Published(result.commit, result.created, True)
 
     def _align(self) -> None:
@@ -84,8 +84,8 @@ class Reporter:
         repo = self.store.repo
         theirs = refs.read_tip(repo, self.tracking_ref)
         ours = refs.read_tip(repo, self.local_ref)
-        if theirs.commit is None or ours.id == theirs.id:
+        if theirs.id is None or ours.id == theirs.id:
             return
-        if ours.commit is not None and repo.descendant_of(ours.commit.id, theirs.commit.id):
+        if refs.descends(repo, ours, theirs):
             return
-        refs.swap(repo, ours, theirs.commit.id, "follow the remote report branch")
+        refs.swap(repo, ours, theirs.id, "follow the remote report branch")

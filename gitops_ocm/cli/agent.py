@@ -28,7 +28,7 @@ from gitops_ocm import errors
 from gitops_ocm.agent import loop
 from gitops_ocm.gitstore import remote, urls
 from gitops_ocm.kube import cluster as kube
-from gitops_ocm.kube import memory, simulate, state, store
+from gitops_ocm.localkube import memory, simulate, state, store
 
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 

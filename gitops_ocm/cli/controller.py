@@ -57,6 +57,6 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    watcher = watch.RefWatcher(str(store.repo.path), stop) if store.is_local else None
+    watcher = watch.RefWatcher(store.path, stop) if store.is_local else None
     loop.run(ctl, args.interval, stop, watcher, log)
     return 0

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from gitops_ocm import errors, problems, source, validation
+from gitops_ocm import collector, errors, problems, source, validation
 from gitops_ocm.cli import output
 from gitops_ocm.gitstore import reader
 from gitops_ocm.placement import inventory
@@ -78,7 +78,8 @@ def problems_of(repo: Any, rev: str) -> list[problems.Problem]:
         return found
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     status = hub.assume_available(snapshot, now)
-    infos = inventory.build(snapshot, status, now, {})
+    with collector.paused():  # reports are parsed: thousands of small documents
+        infos = inventory.build(snapshot, status, now, {})
     return sorted([*found, *hub.render(snapshot, infos, {}, now).problems])
 
 

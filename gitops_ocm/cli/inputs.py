@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gitops_ocm import errors, problems, source, treeio, validation
+from gitops_ocm import collector, errors, problems, source, treeio, validation
 from gitops_ocm.gitstore import message, reader
 from gitops_ocm.model import snapshot as snapshot_mod
 from gitops_ocm.placement import inventory
@@ -44,7 +44,8 @@ class Inputs:
 
     def clusters(self) -> tuple[inventory.ClusterInfo, ...]:
         """Return the cluster inventory (desired ManagedClusters joined with reports)."""
-        return inventory.build(self.snapshot, self.status, self.now, self.previous)
+        with collector.paused():  # reports are parsed: thousands of small documents
+            return inventory.build(self.snapshot, self.status, self.now, self.previous)
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -152,13 +153,13 @@ def read_branch(repo: Any, ref: str, wanted: Callable[[str], bool]) -> Branch | 
     for name in (f"refs/heads/{ref}", f"refs/remotes/origin/{ref}"):
         try:
             tree = reader.lazy_tree(repo, name)
-            tip = reader.resolve(repo, name)
+            tip = reader.commit_info(repo, name)
         except errors.InvalidInput:
             continue
         files = {p: tree.read(p) for p in tree.blobs if wanted(p)}
-        written = datetime.datetime.fromtimestamp(tip.commit_time, datetime.UTC)
+        written = datetime.datetime.fromtimestamp(tip.time, datetime.UTC)
         trailers = message.parse_trailers(tip.message)
-        return Branch(files, name.removeprefix("refs/"), str(tip.id), written, trailers)
+        return Branch(files, name.removeprefix("refs/"), tip.id, written, trailers)
     return None
 
 

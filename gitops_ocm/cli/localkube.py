@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_ocm import errors
-from gitops_ocm.kube import kubeconfig, server, simulate, state, store
+from gitops_ocm.localkube import kubeconfig, server, simulate, state, store
 
 
 def register(subparsers: Any) -> None:

@@ -24,7 +24,7 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from gitops_ocm import errors, problems, source, validation
+from gitops_ocm import collector, errors, problems, source, validation
 from gitops_ocm.cli import inputs
 from gitops_ocm.gitstore import reader
 from gitops_ocm.model.snapshot import Snapshot
@@ -160,7 +160,8 @@ def _revision(snap: Snapshot, rev: str) -> str:
 def _render(
     snap: Snapshot, status: Mapping[str, bytes], previous: Mapping[str, bytes], now: Any
 ) -> _Rendered:
-    infos = inventory.build(snap, status, now, previous)
+    with collector.paused():  # reports are parsed: thousands of small documents
+        infos = inventory.build(snap, status, now, previous)
     return _Rendered(snap, infos, previous, hub.render(snap, infos, previous, now))
 
 

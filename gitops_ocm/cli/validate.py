@@ -11,7 +11,7 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from gitops_ocm import errors, source, treeio
+from gitops_ocm import collector, errors, source, treeio
 from gitops_ocm.cli import inputs, output
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
@@ -52,7 +52,8 @@ def fleet_problems(snapshot: Any, status_dir: str | None) -> list[Problem]:
         status = treeio.read_tree(status_dir)
     else:
         raise errors.UsageError(f"--status must be a directory (got {status_dir!r})")
-    infos = inventory.build(snapshot, status, now, {})
+    with collector.paused():  # reports are parsed: thousands of small documents
+        infos = inventory.build(snapshot, status, now, {})
     return list(hub.render(snapshot, infos, {}, now).problems)
 
 

@@ -45,6 +45,22 @@ def resolve(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
     return commit
 
 
+@dataclasses.dataclass(frozen=True)
+class CommitInfo:
+    """A commit as callers outside the git store see it: ids, time and message as plain values."""
+
+    id: str
+    tree: str
+    time: int
+    message: str
+
+
+def commit_info(repo: pygit2.Repository, rev: str) -> CommitInfo:
+    """Resolve a revision as :func:`resolve` does and return the commit's :class:`CommitInfo`."""
+    commit = resolve(repo, rev)
+    return CommitInfo(str(commit.id), str(commit.tree_id), commit.commit_time, str(commit.message))
+
+
 def walk(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = "") -> Iterator[Entry]:
     """Yield every file of ``tree`` (recursively), in Git's name order."""
     for item in tree:

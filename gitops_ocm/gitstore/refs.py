@@ -37,6 +37,11 @@ class Tip:
         """The tip's commit id, None for an absent branch."""
         return None if self.commit is None else str(self.commit.id)
 
+    @property
+    def message(self) -> str:
+        """The tip's commit message, "" for an absent branch."""
+        return "" if self.commit is None else str(self.commit.message)
+
 
 def branch_ref(branch: str) -> str:
     """Return ``refs/heads/<branch>``, rejecting names Git would refuse."""
@@ -57,19 +62,27 @@ def read_tip(repo: pygit2.Repository, name: str) -> Tip:
     return Tip(name, ref, commit)
 
 
-def swap(repo: pygit2.Repository, tip: Tip, new: pygit2.Oid, log_message: str) -> None:
-    """Move ``tip.name`` from the tip as read to ``new``, or raise RefConflict.
+def descends(repo: pygit2.Repository, tip: Tip, ancestor: Tip) -> bool:
+    """Whether ``tip``'s commit descends from ``ancestor``'s (False when either is absent)."""
+    if tip.commit is None or ancestor.commit is None:
+        return False
+    return bool(repo.descendant_of(tip.commit.id, ancestor.commit.id))
+
+
+def swap(repo: pygit2.Repository, tip: Tip, new: pygit2.Oid | str, log_message: str) -> None:
+    """Move ``tip.name`` from the tip as read to ``new`` (an id), or raise RefConflict.
 
     The ref is locked, its current value compared with the tip as read (absent
     included), and only then written: a compare-and-swap under Git's own lock.
     """
+    target = pygit2.Oid(hex=new) if isinstance(new, str) else new
     try:
         with repo.transaction() as tx:
             tx.lock_ref(tip.name)
             current = repo.references.get(tip.name)
             if (None if current is None else str(current.target)) != tip.id:
                 raise errors.RefConflict(f"{tip.name} moved while publishing")
-            tx.set_target(tip.name, new, message=log_message)
+            tx.set_target(tip.name, target, message=log_message)
     except (pygit2.GitError, OSError, ValueError) as exc:
         if "lock" in str(exc):
             clear_stale_lock(repo, tip.name)

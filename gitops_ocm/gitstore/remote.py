@@ -96,6 +96,11 @@ class Store:
             self.repo = _open_mirror(self.location.url, Path(cache_dir or _default_cache()))
 
     @property
+    def path(self) -> str:
+        """The local path of the repository (the mirror for a URL)."""
+        return str(self.repo.path)
+
+    @property
     def _secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.location.password,) if s)
 

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
-from gitops_ocm import errors, source, validation
+from gitops_ocm import collector, errors, source, validation
 from gitops_ocm.gitstore import layout, reader, refs, remote, writer
 from gitops_ocm.hub import folding, report, trees
 from gitops_ocm.placement import inventory
@@ -171,7 +171,7 @@ class Controller:
         key = self._inputs_key(tips)
         if key == self._last_inputs and not due:
             return PassResult(source_commit, True, skipped=True)
-        snapshot = source.load_revision(_path(self.store), source_commit, self.parse_cache)
+        snapshot = source.load_revision(self.store.path, source_commit, self.parse_cache)
         found = validation.validate(snapshot, self.findings)
         rendered: engine.Rendered | None = None
         if not has_errors(found):
@@ -203,7 +203,8 @@ class Controller:
             self.engine.reset()
         status = self._status_inputs(tips.status)
         self.render_cache.next_pass()
-        infos = self.inventory.build(snapshot, status, now, self._hub_inputs(tips.hub))
+        with collector.paused():  # reports are parsed: thousands of small documents
+            infos = self.inventory.build(snapshot, status, now, self._hub_inputs(tips.hub))
         rendered = self.engine.render(snapshot, infos, self._hub_tree(tips.hub), now)
         times = [
             r.outcome.requeue_at
@@ -402,11 +403,6 @@ class Heap:
             else:
                 gc.collect(1)
             gc.freeze()
-
-
-def _path(store: remote.Store) -> str:
-    """Return the local path of a store's repository (the mirror for a URL)."""
-    return str(store.repo.path)
 
 
 def reconcile_with_retry(controller: Controller, attempts: int = 8) -> PassResult:

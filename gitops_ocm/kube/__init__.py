@@ -1,7 +1,7 @@
-"""Kubernetes access: the Cluster interface, its two implementations and the local API server.
+"""Kubernetes access: the Cluster interface the agent uses, and its client for real clusters.
 
-I/O package. ``cluster`` defines the interface the agent uses and the error classes;
-``client`` reaches real clusters through the official ``kubernetes`` client (the only
-module that imports it); ``memory`` is the in-process cluster over ``store``, which
-``server`` also serves over the Kubernetes REST protocol on loopback (``localkube``).
+I/O package. ``cluster`` defines the interface and the error classes; ``client``
+reaches real clusters through the official ``kubernetes`` client (the only module
+that imports it). The local API server and the in-memory cluster, the other
+implementation of the interface, live in :mod:`gitops_ocm.localkube`.
 """

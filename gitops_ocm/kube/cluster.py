@@ -1,7 +1,7 @@
 """The Cluster interface the agent uses, and the API errors every implementation raises.
 
 Pure: a Protocol, frozen data and exception classes. Both implementations (the
-official client in ``client`` and the in-memory cluster in ``memory``) raise these
+official client in ``client`` and the in-memory cluster in ``localkube.memory``) raise these
 errors, translated from HTTP status codes or raised directly, so callers never see a
 library's exception. The tree, under gitops-ocm's own classes::
 

@@ -12,9 +12,7 @@ files we read have neither, so this module offers:
   counting depth and alias expansion (the full path for anchored files);
 - :func:`build_document` and :func:`build_single`, which turn a composed node
   into dicts, lists and scalars directly, with the loader's own scalar
-  constructors;
-- :func:`collector_paused`, to build many long-lived documents without the
-  cyclic collector rescanning them as they pile up.
+  constructors.
 
 Both builders are all-or-nothing: anything outside the common case (an
 anchor anywhere in the text, a merge key, a tag other than the plain data
@@ -26,9 +24,6 @@ therefore only ever returns what the full loader would have returned.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import yaml
@@ -219,24 +214,3 @@ def _loose(loader: yaml.CSafeLoader, node: yaml.Node, scalars: _Scalars, depth: 
     if kind is yaml.SequenceNode and tag == SEQ:
         return [_loose(loader, item, scalars, depth + 1) for item in node.value]
     raise Fallback
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while many documents are built.
-
-    A cold load builds about a million dicts and lists that stay alive (in a
-    parse cache, an inventory); meanwhile the collector would scan the growing
-    heap again and again, a visible share of a cold hub pass at fleet scale.
-    Building plain data makes no reference cycles, so nothing
-    is lost by letting the collector resume afterwards with what survived.
-    Leaves the collector as it found it.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

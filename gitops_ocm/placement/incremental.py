@@ -229,7 +229,8 @@ def reschedule(
             return None
         if not change.tainted and (not key.by_data or change.before == change.after):
             return None
-    if not _patchable(previous, change, was_feasible or feasible_now) or _scores_moved(key, change):
+    moved = _scores_moved(key, change, was_feasible != feasible_now)
+    if not _patchable(previous, change, was_feasible or feasible_now) or moved:
         return _full(placement, change)
     ctx = plugins.Context(
         placement, change.everyone, change.past, _own(previous), change.now, change.evaluator
@@ -258,14 +259,18 @@ def reschedule(
     return scheduler.rank(ctx, scope, feasible, weighted, steps, previous.requeue_at, False, known)
 
 
-def _scores_moved(key: Signature, change: Change) -> bool:
-    """Whether the cluster's add-on scores changed for a placement ranked by one.
+def _scores_moved(key: Signature, change: Change, entered_or_left: bool) -> bool:
+    """Whether a placement ranked by add-on scores sees the cluster's scores move.
 
-    Its ``validUntil`` may move the requeue time, which only a full run recomputes.
+    They move when they changed, or when the cluster, with scores, entered or
+    left the feasible set: their ``validUntil`` may move the requeue time,
+    which only a full run recomputes.
     """
-    if change.before.scores == change.after.scores:
+    if not any(isinstance(item.plugin, addon.AddOn) for item in key.weighted):
         return False
-    return any(isinstance(item.plugin, addon.AddOn) for item in key.weighted)
+    if change.before.scores != change.after.scores:
+        return True
+    return entered_or_left and bool(change.after.scores)
 
 
 def _full(placement: spec.PlacementSpec, change: Change) -> scheduler.Outcome:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from gitops_ocm.model import snapshot as snapshot_mod
-from gitops_ocm.model import yamlbuild, yamlout
+from gitops_ocm.model import yamlout
 from gitops_ocm.placement import quantity
 
 UNREACHABLE = "cluster.open-cluster-management.io/unreachable"
@@ -106,11 +106,10 @@ def build(
     seen: dict[str, ClusterInfo] = {}
     scores = _score_paths(status_tree)
     previous = previous_hub or {}
-    with yamlbuild.collector_paused():  # reports are parsed: thousands of small documents
-        for obj in snap.of_kind("ManagedCluster"):
-            if obj.name and obj.name not in seen:
-                paths = scores.get(obj.name, ())
-                seen[obj.name] = from_objects(obj.body, status_tree, now, previous, paths)
+    for obj in snap.of_kind("ManagedCluster"):
+        if obj.name and obj.name not in seen:
+            paths = scores.get(obj.name, ())
+            seen[obj.name] = from_objects(obj.body, status_tree, now, previous, paths)
     return tuple(seen[name] for name in sorted(seen))
 
 
@@ -166,12 +165,9 @@ class Inventory:
             fresh = list(last.infos)
             scores = _score_paths(status_tree) if changed else {}
             bodies = {o.name: o.body for o in objects} if changed else {}
-            with yamlbuild.collector_paused():
-                for name in changed:
-                    paths = scores.get(name, ())
-                    fresh[index[name]] = from_objects(
-                        bodies[name], status_tree, now, previous, paths
-                    )
+            for name in changed:
+                paths = scores.get(name, ())
+                fresh[index[name]] = from_objects(bodies[name], status_tree, now, previous, paths)
             stamped = last.stamped | {n for n in changed if _stamps_now(bodies[n])}
             infos = tuple(fresh)
         self._last = _Built(objects, status, before, now, infos, index, stamped)

@@ -37,8 +37,7 @@ from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.placement import history, inventory, spec
 from gitops_ocm.problems import Problem
 from gitops_ocm.render import clusters as clusters_mod
-from gitops_ocm.render import hub, placements, policies, works
-from gitops_ocm.validation import fleet
+from gitops_ocm.render import fleetchecks, hub, placements, policies, works
 
 Key = tuple[str, str]
 Source = tuple[str, str, str]  # (kind, namespace, name) of a work's source object
@@ -141,7 +140,7 @@ class Engine:
             on_cluster.setdefault(work.cluster, {})[source] = work
         frozen = {source: tuple(found) for source, found in works_of.items()}
         sizes_of = {
-            source: tuple(fleet.sizes(snapshot, found, tree.clusters))
+            source: tuple(fleetchecks.sizes(snapshot, found, tree.clusters))
             for source, found in frozen.items()
         }
         self._state = _State(
@@ -278,7 +277,7 @@ class Engine:
         state.snapshot = snapshot
         found = [
             *self._claims(state, snapshot, dirty),
-            *fleet.empty_placements(snapshot, decisions),
+            *fleetchecks.empty_placements(snapshot, decisions),
             *(p for problems in state.sizes_of.values() for p in problems),
         ]
         tree = self._tree(state, results, tuple(sorted(found)))
@@ -322,7 +321,7 @@ class Engine:
                 touched.add(cluster)
         for source, found in fresh.items():
             if found:
-                state.sizes_of[source] = tuple(fleet.sizes(snapshot, found, state.clusters))
+                state.sizes_of[source] = tuple(fleetchecks.sizes(snapshot, found, state.clusters))
         return touched
 
     def _replace_policies(self, state: _State, clusters: set[str]) -> set[str]:
@@ -341,10 +340,10 @@ class Engine:
     def _claims(self, state: _State, snapshot: Snapshot, dirty: set[str]) -> list[Problem]:
         """F401/F404 over the changed clusters; over the whole fleet if any is found."""
         local = [w for c in sorted(dirty) for w in state.on_cluster.get(c, {}).values()]
-        if not any(True for _ in fleet.claims(snapshot, local)):
+        if not any(True for _ in fleetchecks.claims(snapshot, local)):
             return []
         everything = _all_works(state, snapshot)
-        state.claims = tuple(fleet.claims(snapshot, everything))
+        state.claims = tuple(fleetchecks.claims(snapshot, everything))
         return list(state.claims)
 
     def _tree(

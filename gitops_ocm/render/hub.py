@@ -18,8 +18,7 @@ from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem
 from gitops_ocm.render import clusters as clusters_mod
-from gitops_ocm.render import placements, policies, works
-from gitops_ocm.validation import fleet
+from gitops_ocm.render import fleetchecks, placements, policies, works
 
 # What a long-lived renderer (the hub controller) keeps across passes: parsed
 # files of the previous trees by blob id, inventory entries, serialized bodies.
@@ -124,9 +123,9 @@ def assemble(
     bodies = {(o.namespace, o.name): o.body for o in snapshot.of_kind("Placement")}
     top = placements.files(results, bodies, cache)
     found = [
-        *fleet.claims(snapshot, all_works),
-        *fleet.empty_placements(snapshot, decisions),
-        *fleet.sizes(snapshot, all_works, folders),
+        *fleetchecks.claims(snapshot, all_works),
+        *fleetchecks.empty_placements(snapshot, decisions),
+        *fleetchecks.sizes(snapshot, all_works, folders),
     ]
     return HubTree(top, folders, results, tuple(all_works), tuple(sorted(found)), shared)
 

@@ -13,7 +13,8 @@ import pygit2
 
 from gitops_ocm.agent import loop
 from gitops_ocm.gitstore import reader, writer
-from gitops_ocm.kube import client, kubeconfig, memory, server, store
+from gitops_ocm.kube import client
+from gitops_ocm.localkube import kubeconfig, memory, server, store
 from gitops_ocm.model import yamlout
 
 Obj = dict[str, Any]

@@ -8,7 +8,8 @@ from typing import Any
 from kubekit import agent, at, new_hub
 
 from gitops_ocm.agent import clusterstatus
-from gitops_ocm.kube import cluster, memory
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import memory
 
 API = "cluster.open-cluster-management.io/v1alpha1"
 

@@ -22,7 +22,7 @@ from kubekit import (
 
 from gitops_ocm.agent import loop
 from gitops_ocm.kube import cluster as cluster_errors
-from gitops_ocm.kube import memory, simulate
+from gitops_ocm.localkube import memory, simulate
 from gitops_ocm.work import plan
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from kubekit import agent, at, configmap, namespace, new_hub, work
 
 from gitops_ocm.gitstore import writer
-from gitops_ocm.kube import memory
+from gitops_ocm.localkube import memory
 
 BOMB = b"a: &a [x,x,x,x,x,x,x,x,x,x]\n" + b"".join(
     b"%c: &%c [%s]\n" % (98 + i, 98 + i, b",".join([b"*%c" % (97 + i)] * 10)) for i in range(8)

@@ -8,7 +8,7 @@ import pytest
 from kubekit import agent, at, configmap, localkube, namespace, new_hub, work, work_conditions
 
 from gitops_ocm.cli import main
-from gitops_ocm.kube import memory, state, store
+from gitops_ocm.localkube import memory, state, store
 
 
 def test_agent_over_rest(tmp_path: Path) -> None:

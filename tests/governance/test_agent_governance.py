@@ -16,7 +16,7 @@ from govkit import (
     replicated,
 )
 
-from gitops_ocm.kube import memory
+from gitops_ocm.localkube import memory
 from gitops_ocm.policy import rollup
 
 ENFORCE, INFORM = "policies/default.enforce.yaml", "policies/default.inform.yaml"

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import gc
 import weakref
+from pathlib import Path
+from typing import Any
 
+import pytest
+from hubkit import NOW, new_fleet
+
+from gitops_ocm.gitstore import remote
+from gitops_ocm.hub import controller
 from gitops_ocm.hub.controller import Heap
+from gitops_ocm.placement import inventory
 
 
 class _Node:
@@ -38,3 +46,21 @@ def test_unmanaged_heap_leaves_the_collector_alone() -> None:
     with heap.pass_():
         assert gc.isenabled()
     assert heap.passes == 0
+
+
+def test_pass_builds_the_inventory_with_the_collector_paused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without heap management, the pass still pauses the collector while the inventory is built."""
+    seen: list[bool] = []
+    build = inventory.Inventory.build
+
+    def recording(self: inventory.Inventory, *args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return build(self, *args)
+
+    monkeypatch.setattr(inventory.Inventory, "build", recording)
+    ctl = controller.Controller(remote.open_store(str(new_fleet(tmp_path))), clock=lambda: NOW)
+    assert gc.isenabled()
+    assert ctl.reconcile().valid
+    assert seen == [False] and gc.isenabled()

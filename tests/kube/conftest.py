@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ocm.kube import client, cluster, kubeconfig, memory, server, store
+from gitops_ocm.kube import client, cluster
+from gitops_ocm.localkube import kubeconfig, memory, server, store
 
 
 @dataclasses.dataclass(frozen=True)

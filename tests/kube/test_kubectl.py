@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import LocalKube, kubectl_path
 
-from gitops_ocm.kube import memory
+from gitops_ocm.localkube import memory
 
 pytestmark = pytest.mark.slow
 

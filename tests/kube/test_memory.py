@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from gitops_ocm.kube import cluster, memory, simulate, store
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import memory, simulate, store
 
 
 def cm(name: str, **labels: str) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from gitops_ocm.kube import cluster, patch
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import patch
 
 POD_SPEC = {
     "spec": {

@@ -11,7 +11,7 @@ import kubernetes
 import pytest
 from conftest import LocalKube
 
-from gitops_ocm.kube import store
+from gitops_ocm.localkube import store
 
 
 def http(
@@ -253,7 +253,7 @@ def test_dynamic_client_server_side_apply_and_watch(localkube: LocalKube) -> Non
 
 def test_watch_too_old_resource_version_is_410(tmp_path: Any) -> None:
     """A watch from a resourceVersion older than the event window ends with a 410 ERROR event."""
-    from gitops_ocm.kube import kubeconfig, server
+    from gitops_ocm.localkube import kubeconfig, server
 
     backing = store.Store(history=2)
     with server.ApiServer(backing) as api:
@@ -272,3 +272,29 @@ def test_watch_too_old_resource_version_is_410(tmp_path: Any) -> None:
         with pytest.raises(kubernetes.client.ApiException) as caught:
             list(stream)
     assert caught.value.status == 410
+
+
+BOMB = b"a: &a [x,x,x,x,x,x,x,x,x,x]\n" + b"".join(
+    b"%c: &%c [%s]\n" % (98 + i, 98 + i, b",".join([b"*%c" % (97 + i)] * 10)) for i in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (BOMB, "application/apply-patch+yaml"),
+        (b"a: " + b"[" * 5_000 + b"]" * 5_000, "application/apply-patch+yaml"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json"),
+    ],
+    ids=["apply-alias-bomb", "apply-deep-yaml", "deep-json"],
+)
+def test_hostile_bodies_are_bad_requests(
+    localkube: LocalKube, body: bytes, content_type: str
+) -> None:
+    """An alias bomb or deep nesting in a request body is a 400, and the server carries on."""
+    path = f"{CM_PATH}/x?fieldManager=t" if "apply" in content_type else CM_PATH
+    method = "PATCH" if "apply" in content_type else "POST"
+    code, answer = http(localkube, method, path, body, content_type)
+    assert code == 400, answer
+    assert answer["reason"] == "BadRequest"
+    assert http(localkube, "GET", CM_PATH)[0] == 200

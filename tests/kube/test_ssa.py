@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from gitops_ocm.kube import cluster, memory, ssa
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import memory, ssa
 
 
 def write(manager: str) -> ssa.Write:

@@ -1,4 +1,4 @@
-"""The inventory reads agents' reports as yaml.load would, with the collector paused."""
+"""The inventory reads reports as yaml.load would; the shell pauses the collector meanwhile."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from gitops_ocm.cli import inputs
 from gitops_ocm.model import snapshot, yamlfile, yamlout
 from gitops_ocm.placement import inventory
 
@@ -76,7 +77,7 @@ def test_reports_read_as_with_yaml_load(name: str, monkeypatch: pytest.MonkeyPat
 
 
 def test_collector_is_paused_while_reports_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Reports are parsed with the collector paused; it is enabled again afterwards."""
+    """The shell parses reports with the collector paused; it is enabled again afterwards."""
     seen: list[bool] = []
     load = yamlout.load
 
@@ -86,7 +87,8 @@ def test_collector_is_paused_while_reports_are_read(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(yamlout, "load", recording)
     assert gc.isenabled()
-    info = _info(REPORTS["written-by-us"])
+    status = {"clusters/a/cluster.yaml": REPORTS["written-by-us"]}
+    (info,) = inputs.Inputs(DESIRED, {}, status, NOW).clusters()  # the pure build touches no gc
     assert gc.isenabled()
     assert seen == [False]
     assert info.available == "True"

@@ -16,7 +16,8 @@ import dataclasses
 import json
 from typing import Any
 
-from gitops_ocm.kube import cluster, schema
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import schema
 
 Path = tuple[str, ...]
 _ITEM = ("<item>",)  # the leaf value of a list item: equal whenever the item exists

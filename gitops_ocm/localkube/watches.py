@@ -10,10 +10,11 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from gitops_ocm.kube import cluster, resources, selectors
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import resources, selectors
 
 if TYPE_CHECKING:
-    from gitops_ocm.kube.store import Event, Key, Selectors, Store
+    from gitops_ocm.localkube.store import Event, Key, Selectors, Store
 
 Obj = dict[str, Any]
 

@@ -13,7 +13,8 @@ from typing import Any, cast
 
 import jsonpatch
 
-from gitops_ocm.kube import cluster, schema
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import schema
 
 JSON = "application/json-patch+json"
 MERGE = "application/merge-patch+json"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_ocm.kube import cluster, objects, patch, resources, selectors, store
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import objects, patch, resources, selectors, store
 
 Obj = dict[str, Any]
 SERVER_VERSION = "v1.37.0-localkube"

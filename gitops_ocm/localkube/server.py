@@ -17,7 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from gitops_ocm.kube import cluster, handlers, patch, routes, store
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import handlers, patch, routes, store
+from gitops_ocm.model import yamlout
 
 Obj = dict[str, Any]
 _JSON = "application/json"
@@ -90,11 +92,12 @@ def _decode_body(raw: bytes, content_type: str) -> Any:
     if not raw:
         return None
     try:
-        if content_type == patch.APPLY_YAML:
-            return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        if content_type == patch.APPLY_YAML:  # within the limits of every YAML file we read
+            return yamlout.load(raw)
         return json.loads(raw)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise cluster.BadRequest(f"the request body could not be decoded: {exc}") from exc
+    except (ValueError, yaml.YAMLError, RecursionError) as exc:
+        detail = "nesting too deep" if isinstance(exc, RecursionError) else str(exc)
+        raise cluster.BadRequest(f"the request body could not be decoded: {detail}") from exc
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from gitops_ocm.kube import resources
+from gitops_ocm.localkube import resources
 
 Obj = dict[str, Any]
 GIT_VERSION = "v1.37.0-localkube"

@@ -18,7 +18,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gitops_ocm.kube.store import Key, Store
+    from gitops_ocm.localkube.store import Key, Store
 
 Obj = dict[str, Any]
 FOREGROUND = "foregroundDeletion"

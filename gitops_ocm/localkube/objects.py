@@ -10,7 +10,8 @@ import copy
 import re
 from typing import Any
 
-from gitops_ocm.kube import cluster, resources
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import resources
 
 Obj = dict[str, Any]
 

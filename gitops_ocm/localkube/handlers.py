@@ -11,7 +11,8 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_ocm.kube import cluster, routes, selectors, store
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import routes, selectors, store
 
 Obj = dict[str, Any]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from gitops_ocm.kube import cluster, store
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import store
 
 Obj = dict[str, Any]
 MANAGER = "localkube-simulator"

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from gitops_ocm.kube import resources, store
+from gitops_ocm.localkube import resources, store
 
 FILE = "cluster.json"
 

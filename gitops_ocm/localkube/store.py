@@ -20,7 +20,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from gitops_ocm.kube import cluster, garbage, objects, patch, resources, selectors, ssa, watches
+from gitops_ocm.kube import cluster
+from gitops_ocm.localkube import garbage, objects, patch, resources, selectors, ssa, watches
 
 Obj = dict[str, Any]
 Key = tuple[str, str]  # (group, plural)
