@@ -28,7 +28,7 @@ import fleetgen
 
 from gitops_ocm import source
 from gitops_ocm.gitstore import remote
-from gitops_ocm.hub import controller
+from gitops_ocm.hub import controller, folding
 from gitops_ocm.model import yamlout
 from gitops_ocm.render import clusters as render_clusters
 
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         reported = seed_reports(repo)
         ctl = controller.Controller(remote.open_store(str(repo)), clock=lambda: NOW, manage_gc=True)
         start = time.perf_counter()
-        ctl.folder.fold(NOW)
+        ctl.folder.fold(folding.Pass(NOW))
         print(f"  {'fold of ' + str(reported) + ' reports (setup)':<34} "
               f"{(time.perf_counter() - start) * 1000:9.1f} ms")  # fmt: skip
         result = ctl.reconcile()

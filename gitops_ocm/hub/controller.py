@@ -76,6 +76,44 @@ class PassResult:
         )
 
 
+@dataclasses.dataclass
+class Caches:
+    """Everything a controller keeps across passes so that the next pass costs what changed.
+
+    One object owns them all, so a reader sees in one place what survives a
+    pass: parsed files by blob id, validation findings by document, rendered
+    bytes, the render engine's last tree, the kept inventory, per-folder reads
+    of ``ocm/status`` and ``ocm/hub``, and the status fold with its own caches.
+    """
+
+    parse: source.ParseCache
+    findings: validation.Cache
+    render: hub.RenderCache
+    engine: engine.Engine
+    inventory: inventory.Inventory
+    status_reader: reader.PerFolder
+    hub_reader: reader.PerFolder
+    fold: folding.StatusFolder
+
+    @classmethod
+    def empty(cls, store: remote.Store, author: writer.Author) -> Caches:
+        """Fresh caches for a controller publishing to ``store``."""
+        repo = store.repo
+        rendered = hub.RenderCache()
+        return cls(
+            parse=source.ParseCache(),
+            findings=validation.Cache(),
+            render=rendered,
+            engine=engine.Engine(rendered),
+            inventory=inventory.Inventory(),
+            status_reader=reader.PerFolder(
+                repo, files=("cluster.yaml",), folders=("addonplacementscores",)
+            ),
+            hub_reader=reader.PerFolder(repo, files=("cluster.yaml",)),
+            fold=folding.StatusFolder(store, author),
+        )
+
+
 class Controller:
     """Reconciles one source branch into the hub and status branches of a store."""
 
@@ -96,22 +134,14 @@ class Controller:
         self.branch = branch
         self.clock = clock or (lambda: datetime.datetime.now(datetime.UTC).replace(microsecond=0))
         self.author = author or writer.Author()
-        self.parse_cache = source.ParseCache()
-        self.findings = validation.Cache()
-        self.render_cache = hub.RenderCache()
-        self.engine = engine.Engine(self.render_cache)
-        self.inventory = inventory.Inventory()
+        self.caches = Caches.empty(self.hub_store, self.author)
         self._heap = Heap(manage_gc)
         self._engine_hub: str | None = None  # the ocm/hub commit of the engine's last render
         self._last_inputs: tuple[Any, ...] | None = None  # see _inputs_key
-        repo = self.hub_store.repo
-        self._status_reader = reader.PerFolder(
-            repo, files=("cluster.yaml",), folders=("addonplacementscores",)
-        )
-        self._hub_reader = reader.PerFolder(repo, files=("cluster.yaml",))
         self._status_hash: tuple[object, int] = (None, 0)
         self._requeue_at: datetime.datetime | None = None
         self._controller_yaml: bytes | None = None  # this pass's, for the fold to commit
+        self._sets: Sets = ({}, {})  # of the last valid desired state, for the fold
 
     def reconcile(self) -> PassResult:
         """Run one pass and return what it did."""
@@ -124,7 +154,11 @@ class Controller:
             self._controller_yaml = None
             result = self._reconcile(now)
             published = time.perf_counter()
-            status_commit = self.folder.fold(now, self._controller_yaml, result.source)
+            replica_sets, policy_sets = self._sets
+            given = folding.Pass(
+                now, self._controller_yaml, result.source, replica_sets, policy_sets
+            )
+            status_commit = self.folder.fold(given)
         times = [t for t in (self._requeue_at, self.folder.next_check) if t is not None]
         return dataclasses.replace(
             result,
@@ -134,10 +168,10 @@ class Controller:
             requeue_at=min(times) if times else None,
         )
 
-    @functools.cached_property
+    @property
     def folder(self) -> folding.StatusFolder:
         """The fold of report branches into ocm/status, with its caches."""
-        return folding.StatusFolder(self.hub_store, self.author)
+        return self.caches.fold
 
     def _inputs_key(self, tips: Tips) -> tuple[Any, ...]:
         """What a pass depends on: main, the scheduling part of ocm/status, and ocm/hub.
@@ -145,7 +179,7 @@ class Controller:
         Lease renewals and work reports change ocm/status without changing what
         scheduling reads, so they do not make the controller render again.
         """
-        blobs = self._status_reader.read(tips.status, "clusters")
+        blobs = self.caches.status_reader.read(tips.status, "clusters")
         if self._status_hash[0] is not blobs:
             self._status_hash = (blobs, hash(tuple(sorted(blobs.items()))))
         return (tips.main, self._status_hash[1], tips.hub)
@@ -171,26 +205,15 @@ class Controller:
         key = self._inputs_key(tips)
         if key == self._last_inputs and not due:
             return PassResult(source_commit, True, skipped=True)
-        snapshot = source.load_revision(self.store.path, source_commit, self.parse_cache)
-        found = validation.validate(snapshot, self.findings)
+        snapshot = source.load_revision(self.store.path, source_commit, self.caches.parse)
+        found = validation.validate(snapshot, self.caches.findings)
         rendered: engine.Rendered | None = None
         if not has_errors(found):
-            self.folder.replica_sets = {
-                (o.namespace, o.name): [
-                    str(r.get("name"))
-                    for r in o.spec.get("placementRefs") or []
-                    if isinstance(r, dict)
-                ]
-                for o in snapshot.of_kind("ManifestWorkReplicaSet")
-            }
-            self.folder.policy_sets = {
-                (o.namespace, o.name): [str(p) for p in o.spec.get("policies") or []]
-                for o in snapshot.of_kind("PolicySet")
-            }
+            self._sets = _sets(snapshot)
             rendered = self._render(snapshot, tips, now)
             found = sorted([*found, *rendered.tree.problems])
         if rendered is None or has_errors(found):
-            self.engine.reset()  # its last render is not what ocm/hub holds
+            self.caches.engine.reset()  # its last render is not what ocm/hub holds
             self._engine_hub = None
             result = self._refuse(source_commit, tips, found, now)
         else:
@@ -200,12 +223,12 @@ class Controller:
 
     def _render(self, snapshot: Any, tips: Tips, now: datetime.datetime) -> engine.Rendered:
         if tips.hub is None or tips.hub != self._engine_hub:
-            self.engine.reset()
+            self.caches.engine.reset()
         status = self._status_inputs(tips.status)
-        self.render_cache.next_pass()
+        self.caches.render.next_pass()
         with collector.paused():  # reports are parsed: thousands of small documents
-            infos = self.inventory.build(snapshot, status, now, self._hub_inputs(tips.hub))
-        rendered = self.engine.render(snapshot, infos, self._hub_tree(tips.hub), now)
+            infos = self.caches.inventory.build(snapshot, status, now, self._hub_inputs(tips.hub))
+        rendered = self.caches.engine.render(snapshot, infos, self._hub_tree(tips.hub), now)
         times = [
             r.outcome.requeue_at
             for r in rendered.tree.results.values()
@@ -219,13 +242,13 @@ class Controller:
 
     def _status_inputs(self, tip: str | None) -> Mapping[str, bytes]:
         """The part of ocm/status scheduling reads: cluster reports and placement scores."""
-        return self._lazy(self._status_reader.read(tip, "clusters"))
+        return self._lazy(self.caches.status_reader.read(tip, "clusters"))
 
     def _hub_inputs(self, tip: str | None) -> Mapping[str, bytes]:
         """The clusters of ocm/hub: accepted clusters, with the taint times the inventory reads."""
         if tip is None:
             return {}
-        return self._lazy(self._hub_reader.read(tip, "clusters"))
+        return self._lazy(self.caches.hub_reader.read(tip, "clusters"))
 
     def _hub_tree(self, tip: str | None) -> Mapping[str, bytes]:
         """What a full render reads of ocm/hub: clusters, decisions, Placement statuses.
@@ -237,7 +260,7 @@ class Controller:
         repo = self.hub_store.repo
 
         def load() -> trees.LazyFiles:
-            blobs = dict(self._hub_reader.read(tip, "clusters"))
+            blobs = dict(self.caches.hub_reader.read(tip, "clusters"))
             placed = reader.lazy_tree(repo, tip, "placements").blobs
             blobs.update((f"placements/{path}", blob) for path, blob in placed.items())
             return self._lazy(blobs)
@@ -277,12 +300,12 @@ class Controller:
                 expected=None if rendered.full else tips.hub,
             )
         except BaseException:
-            self.engine.reset()
+            self.caches.engine.reset()
             self._engine_hub = None
             raise
         self._engine_hub = result.commit
         for folder, oid in prepared.folder_ids.items():
-            self._hub_reader.prime(oid, tree.clusters.get(folder.partition("/")[2], {}))
+            self.caches.hub_reader.prime(oid, tree.clusters.get(folder.partition("/")[2], {}))
         written = 0
         if result.created:
             self.hub_store.push(HUB_BRANCH, result.previous)
@@ -364,6 +387,24 @@ class Controller:
             problems=found,
             now=now,
         )
+
+
+Sets = tuple[dict[tuple[str, str], list[str]], dict[tuple[str, str], list[str]]]
+
+
+def _sets(snapshot: Any) -> Sets:
+    """Each ManifestWorkReplicaSet's placements and each PolicySet's policies, by (ns, name)."""
+    replica_sets = {
+        (o.namespace, o.name): [
+            str(r.get("name")) for r in o.spec.get("placementRefs") or [] if isinstance(r, dict)
+        ]
+        for o in snapshot.of_kind("ManifestWorkReplicaSet")
+    }
+    policy_sets = {
+        (o.namespace, o.name): [str(p) for p in o.spec.get("policies") or []]
+        for o in snapshot.of_kind("PolicySet")
+    }
+    return replica_sets, policy_sets
 
 
 class Heap:

@@ -60,6 +60,24 @@ _KEPT = "status:"  # the key of a cluster's last folded folder standing in for a
 MAX_REWRITTEN_REPORTS = 200  # changed report folders re-hashed from their files at most
 
 
+@dataclasses.dataclass(frozen=True)
+class Pass:
+    """What one fold is given by the controller's pass (everything else it reads from Git).
+
+    ``controller_yaml`` is the pass's ``controller.yaml`` (None: keep the one
+    on ``ocm/status``), committed with the fold so that a pass makes one
+    status commit at most; ``source_commit`` is that commit's trailer;
+    ``replica_sets`` and ``policy_sets`` come from the desired state (a
+    ManifestWorkReplicaSet's placements, a PolicySet's policies).
+    """
+
+    now: datetime.datetime
+    controller_yaml: bytes | None = None
+    source_commit: str | None = None
+    replica_sets: ReplicaSets = dataclasses.field(default_factory=dict)
+    policy_sets: Mapping[tuple[str, str], Sequence[str]] = dataclasses.field(default_factory=dict)
+
+
 class StatusFolder:
     """Keeps the fold's state between passes and writes ``ocm/status``."""
 
@@ -70,9 +88,7 @@ class StatusFolder:
         self.memo = fold_cache.FoldCache()  # tree listings by id
         self.core = incremental.Folder(self.cache)
         self.compliance = compliance.Compliance()
-        self.replica_sets: ReplicaSets = {}
         self.report_walkers: dict[str, reader.TreeWalker] = {}
-        self.policy_sets: Mapping[tuple[str, str], Sequence[str]] = {}
         self._last: tuple[Any, ...] | None = None
         self._next_check: datetime.datetime | None = None
         self._reports: dict[str, tuple[str, views.Report]] = {}
@@ -88,18 +104,9 @@ class StatusFolder:
         self._good_seen: dict[str, int] = {}  # cluster -> first seen of its last admitted tip
         self.report_problems: list[problems.Problem] = []  # of the last fold's inputs
 
-    def fold(
-        self,
-        now: datetime.datetime,
-        controller_yaml: bytes | None = None,
-        source_commit: str | None = None,
-    ) -> str | None:
-        """Fold if anything changed; return the new ocm/status commit, or None.
-
-        ``controller_yaml`` is the controller's pass's (None: keep the tip's),
-        committed with the fold, so a pass makes at most one status commit;
-        ``source_commit`` is its trailer.
-        """
+    def fold(self, given: Pass) -> str | None:
+        """Fold if anything changed; return the new ocm/status commit, or None."""
+        now, controller_yaml = given.now, given.controller_yaml
         repo = self.store.repo
         hub_tip = refs.read_tip(repo, refs.branch_ref(HUB_BRANCH))
         status_tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH))
@@ -116,8 +123,8 @@ class StatusFolder:
             tuple(sorted((c, t.commit) for c, t in tips.items())),
             written,
             tuple(found),
-            tuple(sorted((k, tuple(v)) for k, v in self.policy_sets.items())),
-            tuple(sorted((k, tuple(v)) for k, v in self.replica_sets.items())),
+            tuple(sorted((k, tuple(v)) for k, v in given.policy_sets.items())),
+            tuple(sorted((k, tuple(v)) for k, v in given.replica_sets.items())),
         )
         due = self._next_check is not None and now >= self._next_check
         if inputs == self._last and not due:
@@ -136,18 +143,18 @@ class StatusFolder:
                 hub,
                 controller_yaml,
                 self.store.display,
-                self.replica_sets,
+                given.replica_sets,
                 previous,
                 previous.blobs if previous is not None else {},
             ),
             now,
         )
-        files, section = self.compliance.fold(placed, reports, self.policy_sets, self.cache)
+        files, section = self.compliance.fold(placed, reports, given.policy_sets, self.cache)
         folded.files.update(files)
         readme = folded.files["README.md"].decode()
         folded.files["README.md"] = (readme.rstrip("\n") + "\n\n" + section).encode()
         self._next_check = folded.next_check
-        result = self._write(folded, status_tip, len(reports), hub_tip.id, source_commit)
+        result = self._write(folded, status_tip, len(reports), hub_tip.id, given.source_commit)
         self._last = inputs
         return result.commit if result.created else None
 

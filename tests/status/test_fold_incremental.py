@@ -237,9 +237,10 @@ class World:
 
 
 def _fold(folder: folding.StatusFolder, world: World) -> str | None:
-    folder.replica_sets = {k: list(v) for k, v in world.replica_sets.items()}
-    folder.policy_sets = {k: list(v) for k, v in world.policy_sets.items()}
-    return folder.fold(world.now)
+    replica_sets = {k: list(v) for k, v in world.replica_sets.items()}
+    policy_sets = {k: list(v) for k, v in world.policy_sets.items()}
+    given = folding.Pass(world.now, replica_sets=replica_sets, policy_sets=policy_sets)
+    return folder.fold(given)
 
 
 def _tip(repo: pygit2.Repository) -> str | None:
