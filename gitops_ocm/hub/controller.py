@@ -44,6 +44,15 @@ class Tips(NamedTuple):
 
 
 @dataclasses.dataclass(frozen=True)
+class PassInputs:
+    """What one pass reads at its start: the branch tips, the report branches and the time."""
+
+    tips: Tips
+    reports: Mapping[str, str]  # report branch below ocm/reports/ -> its commit
+    now: datetime.datetime
+
+
+@dataclasses.dataclass(frozen=True)
 class PassResult:
     """What one pass did, for the log line and the tests."""
 
@@ -150,13 +159,14 @@ class Controller:
             self.store.fetch()
             if self.hub_store is not self.store:
                 self.hub_store.fetch()
-            now = self.clock()  # read once: the render and the fold see the same time
+            inputs = self._read_inputs()
+            now = inputs.now
             self._controller_yaml = None
-            result = self._reconcile(now)
+            result = self._reconcile(inputs)
             published = time.perf_counter()
             replica_sets, policy_sets = self._sets
             given = folding.Pass(
-                now, self._controller_yaml, result.source, replica_sets, policy_sets
+                now, self._controller_yaml, result.source, replica_sets, policy_sets, inputs.reports
             )
             status_commit = self.folder.fold(given)
         times = [t for t in (self._requeue_at, self.folder.next_check) if t is not None]
@@ -196,8 +206,13 @@ class Controller:
         """Make the next pass run even if its inputs look unchanged (after a lost race)."""
         self._last_inputs = None
 
-    def _reconcile(self, now: datetime.datetime) -> PassResult:
-        tips = self._tips()
+    def _read_inputs(self) -> PassInputs:
+        """The pass's inputs, read once (the clock included): render and fold see the same."""
+        reports = reader.branch_targets(self.hub_store.repo, folding.REPORTS)
+        return PassInputs(self._tips(), reports, self.clock())
+
+    def _reconcile(self, inputs: PassInputs) -> PassResult:
+        tips, now = inputs.tips, inputs.now
         source_commit = tips.main
         if source_commit is None:
             return PassResult(None, True, skipped=True)

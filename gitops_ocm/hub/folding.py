@@ -68,7 +68,8 @@ class Pass:
     on ``ocm/status``), committed with the fold so that a pass makes one
     status commit at most; ``source_commit`` is that commit's trailer;
     ``replica_sets`` and ``policy_sets`` come from the desired state (a
-    ManifestWorkReplicaSet's placements, a PolicySet's policies).
+    ManifestWorkReplicaSet's placements, a PolicySet's policies); ``reports``
+    the report branches the pass read at its start.
     """
 
     now: datetime.datetime
@@ -76,6 +77,7 @@ class Pass:
     source_commit: str | None = None
     replica_sets: ReplicaSets = dataclasses.field(default_factory=dict)
     policy_sets: Mapping[tuple[str, str], Sequence[str]] = dataclasses.field(default_factory=dict)
+    reports: Mapping[str, str] | None = None  # branch below ocm/reports/ -> commit (None: list)
 
 
 class StatusFolder:
@@ -110,7 +112,7 @@ class StatusFolder:
         repo = self.store.repo
         hub_tip = refs.read_tip(repo, refs.branch_ref(HUB_BRANCH))
         status_tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH))
-        tips, found = self._admitted(self._tips(now), status_tip, now)
+        tips, found = self._admitted(self._tips(now, given.reports), status_tip, now)
         self.report_problems = found
         previous = self._status_files(status_tip)
         if controller_yaml is not None:
@@ -163,7 +165,9 @@ class StatusFolder:
         """When the fold must run again though nothing moved (the next lease expiry)."""
         return self._next_check
 
-    def _tips(self, now: datetime.datetime) -> dict[str, reader.BranchTip | problems.Problem]:
+    def _tips(
+        self, now: datetime.datetime, targets: Mapping[str, str] | None
+    ) -> dict[str, reader.BranchTip | problems.Problem]:
         """The report branch tips, reading only commits not seen at the last fold.
 
         A tip's time is its commit time, or when the controller first saw it if
@@ -174,7 +178,9 @@ class StatusFolder:
         self._branch_tips = {}
         self._seen = {key: when for key, when in seen.items() if key.startswith(_KEPT)}
         out: dict[str, reader.BranchTip | problems.Problem] = {}
-        for branch, commit in reader.branch_targets(self.store.repo, REPORTS).items():
+        if targets is None:
+            targets = reader.branch_targets(self.store.repo, REPORTS)
+        for branch, commit in targets.items():
             cluster = intake.cluster_of(branch)
             if cluster is None:
                 out[branch] = intake.branch_problem(f"{REPORTS}/{branch}")
