@@ -11,16 +11,12 @@ PolicySets (``policysets/<ns>/<name>.yaml``),
 ``controller.yaml`` and the README. A fold is skipped when its inputs (hub tip,
 report tips, controller.yaml) are unchanged and no lease has expired since.
 
-Reports are untrusted input. A branch is read only when it is
-``ocm/reports/<cluster name>``; each new tip is checked by
-:mod:`gitops_ocm.status.intake` (layout, entries, sizes, every file within the
-YAML limits, kinds, names, times) before anything of it is folded. A refused
-tip is quarantined: the cluster keeps its last good report, the folder the
-last fold wrote for it in ``ocm/status`` (the same after a restart), which goes
-Unknown when its lease runs out as any other, and the problems are written to
-``controller.yaml`` (``status.reportProblems``) and the README. A report's
-times count from when the controller first saw its commit, never later, so
-a lease dated in the future cannot keep a cluster available.
+Reports are untrusted input: :class:`gitops_ocm.hub.gate.ReportGate` admits
+each new tip (or quarantines it: the cluster keeps its last good folded state,
+which goes Unknown when its lease runs out as any other) before anything of it
+is folded, and the problems are written to ``controller.yaml``
+(``status.reportProblems``) and the README. Report times after the moment the
+controller first saw them are clamped to it in what the fold writes.
 
 Everything is read by tree id and only where it changed: hub cluster and
 placement folders, report trees (by branch tip), the previous status files'
@@ -42,13 +38,13 @@ from typing import Any
 
 from gitops_ocm import errors, problems
 from gitops_ocm.gitstore import layout, reader, refs, remote, writer
-from gitops_ocm.hub import report, trees
+from gitops_ocm.hub import gate, report, trees
 from gitops_ocm.status import cache as fold_cache
-from gitops_ocm.status import compliance, hubindex, incremental, intake, views
+from gitops_ocm.status import compliance, hubindex, incremental, views
 
 STATUS_BRANCH = "ocm/status"
 HUB_BRANCH = "ocm/hub"
-REPORTS = "ocm/reports"
+REPORTS = gate.REPORTS
 ROLLUPS = ("placements", "manifestworkreplicasets", "policies", "policysets")
 
 ReplicaSets = Mapping[tuple[str, str], Sequence[str]]
@@ -56,7 +52,6 @@ HubFolder = tuple[hubindex.Listing | None, tuple[str, ...] | None]
 HubView = tuple[str | None, incremental.Hub, dict[str, tuple[str, ...]], frozenset[str]]
 Group = tuple[dict[str, str], dict[str, bytes]]  # (grafts: path -> tree id, files: path -> data)
 RootEntries = dict[str, tuple[str, str]]  # name -> (id, kind)
-_KEPT = "status:"  # the key of a cluster's last folded folder standing in for a refused tip
 MAX_REWRITTEN_REPORTS = 200  # changed report folders re-hashed from their files at most
 
 
@@ -98,12 +93,9 @@ class StatusFolder:
         self._hub_placements: dict[str, tuple[str, dict[tuple[str, str], hubindex.Listing]]] = {}
         self._written: tuple[dict[str, str], dict[str, Group]] | None = None  # tree ids, groups
         self._written_root: RootEntries | None = None  # root entries of the last fold's tree
-        self._branch_tips: dict[str, reader.BranchTip] = {}
         self._hub: HubView | None = None  # hub tip, what the fold reads of it, accepted clusters
         self._blob_ids: dict[str, tuple[bytes, bytes]] = {}  # path -> (content, id) last written
-        self._checked: dict[str, list[problems.Problem]] = {}  # report commit -> its problems
-        self._seen: dict[str, int] = {}  # report commit -> when this controller first saw it
-        self._good_seen: dict[str, int] = {}  # cluster -> first seen of its last admitted tip
+        self.gate = gate.ReportGate(store)
         self.report_problems: list[problems.Problem] = []  # of the last fold's inputs
 
     def fold(self, given: Pass) -> str | None:
@@ -112,7 +104,7 @@ class StatusFolder:
         repo = self.store.repo
         hub_tip = refs.read_tip(repo, refs.branch_ref(HUB_BRANCH))
         status_tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH))
-        tips, found = self._admitted(self._tips(now, given.reports), status_tip, now)
+        tips, found = self.gate.admit(now, given.reports, status_tip)
         self.report_problems = found
         previous = self._status_files(status_tip)
         if controller_yaml is not None:
@@ -164,116 +156,6 @@ class StatusFolder:
     def next_check(self) -> datetime.datetime | None:
         """When the fold must run again though nothing moved (the next lease expiry)."""
         return self._next_check
-
-    def _tips(
-        self, now: datetime.datetime, targets: Mapping[str, str] | None
-    ) -> dict[str, reader.BranchTip | problems.Problem]:
-        """The report branch tips, reading only commits not seen at the last fold.
-
-        A tip's time is its commit time, or when the controller first saw it if
-        that is earlier (a commit dated in the future). A branch no cluster can
-        own is an R501 problem instead.
-        """
-        known, seen = self._branch_tips, self._seen
-        self._branch_tips = {}
-        self._seen = {key: when for key, when in seen.items() if key.startswith(_KEPT)}
-        out: dict[str, reader.BranchTip | problems.Problem] = {}
-        if targets is None:
-            targets = reader.branch_targets(self.store.repo, REPORTS)
-        for branch, commit in targets.items():
-            cluster = intake.cluster_of(branch)
-            if cluster is None:
-                out[branch] = intake.branch_problem(f"{REPORTS}/{branch}")
-                continue
-            first = self._seen[commit] = seen.get(commit, int(now.timestamp()))
-            found = known.get(commit)
-            if found is None:
-                found = reader.branch_tip(self.store.repo, commit)
-                found = dataclasses.replace(found, time=min(found.time, first))
-            out[cluster] = self._branch_tips[commit] = found
-        return out
-
-    def _admitted(
-        self,
-        tips: Mapping[str, reader.BranchTip | problems.Problem],
-        status: refs.Tip,
-        now: datetime.datetime,
-    ) -> tuple[dict[str, reader.BranchTip], list[problems.Problem]]:
-        """The tips to fold, a refused one replaced by its cluster's last good report."""
-        checked, self._checked = self._checked, {}
-        found: list[problems.Problem] = []
-        out: dict[str, reader.BranchTip] = {}
-        for cluster, tip in tips.items():
-            if isinstance(tip, problems.Problem):
-                found.append(tip)
-                continue
-            seen = self._problems_of(cluster, tip, checked)
-            found.extend(seen)
-            if not problems.has_errors(seen):
-                out[cluster] = tip
-                self._good_seen[cluster] = self._seen[tip.commit]
-                continue
-            good = self._last_folded(cluster, status, checked, now)
-            if good is not None:
-                out[cluster] = good
-        for key in [k for k in self._seen if k.startswith(_KEPT) and k not in self._checked]:
-            del self._seen[key]
-        for cluster in self._good_seen.keys() - tips.keys():
-            del self._good_seen[cluster]
-        return out, sorted(found)
-
-    def _problems_of(
-        self, cluster: str, tip: reader.BranchTip, checked: Mapping[str, list[problems.Problem]]
-    ) -> list[problems.Problem]:
-        """What :meth:`_check` finds in a tip, once per tip commit."""
-        seen = checked.get(tip.commit)
-        if seen is None:
-            first = datetime.datetime.fromtimestamp(self._seen[tip.commit], datetime.UTC)
-            seen = self._check(cluster, tip.tree, first)
-        self._checked[tip.commit] = seen
-        return seen
-
-    def _check(
-        self, cluster: str, tree: str, observed: datetime.datetime
-    ) -> list[problems.Problem]:
-        """Everything :mod:`intake` finds in a report tree (files read only if it lists well)."""
-        repo = self.store.repo
-        listing, truncated = reader.untrusted_listing(repo, tree, intake.MAX_ENTRIES)
-        entries = [intake.Entry(path, kind, size) for path, kind, _, size in listing]
-        found = intake.check_listing(cluster, entries, truncated)
-        if problems.has_errors(found):
-            return found
-        for path, kind, oid, _ in listing:
-            if kind == "blob":
-                data = reader.read_blob(repo, oid)
-                found.extend(intake.check_file(cluster, path, data, observed))
-        return found
-
-    def _last_folded(
-        self,
-        cluster: str,
-        status: refs.Tip,
-        checked: Mapping[str, list[problems.Problem]],
-        now: datetime.datetime,
-    ) -> reader.BranchTip | None:
-        """The cluster's folder in ``ocm/status``, as its last good report (None: there is none).
-
-        It is checked like a report (``ocm/status`` is no more trusted), and its
-        times count from when the cluster's last admitted tip was first seen
-        (or, after a restart, from when this controller first stood it in), so
-        a refused report cannot make an old lease count again.
-        """
-        if status.id is None:
-            return None
-        tree = reader.folder_ids(self.store.repo, status.id, "clusters").get(f"clusters/{cluster}")
-        if tree is None:
-            return None
-        key = f"{_KEPT}{tree}"
-        first = self._seen.setdefault(key, self._good_seen.get(cluster, int(now.timestamp())))
-        tip = reader.BranchTip(key, tree, first)
-        if problems.has_errors(self._problems_of(cluster, tip, checked)):
-            return None
-        return tip
 
     def _write(
         self,
@@ -441,10 +323,8 @@ class StatusFolder:
         walker = self.report_walkers.setdefault(cluster, reader.TreeWalker(self.store.repo))
         blobs = walker.files(tip.tree)
         when = datetime.datetime.fromtimestamp(tip.time, datetime.UTC)
-        seen = self._seen.get(tip.commit)
-        observed = None if seen is None else datetime.datetime.fromtimestamp(seen, datetime.UTC)
         files = _lazy(self.store.repo, blobs)
-        return views.Report(cluster, tip.tree, files, blobs, when, observed)
+        return views.Report(cluster, tip.tree, files, blobs, when, self.gate.observed(tip.commit))
 
     def _hub_clusters_view(
         self, hub_tip: str | None
