@@ -99,58 +99,61 @@ class StatusFolder:
         self.report_problems: list[problems.Problem] = []  # of the last fold's inputs
 
     def fold(self, given: Pass) -> str | None:
-        """Fold if anything changed; return the new ocm/status commit, or None."""
-        now, controller_yaml = given.now, given.controller_yaml
+        """Fold if anything changed; return the new ocm/status commit, or None.
+
+        The steps: read the tips, admit the reports (``gate``), skip when no
+        input moved and no lease is due, fold (``incremental`` and
+        ``compliance``, both kept), write once.
+        """
+        now = given.now
         repo = self.store.repo
         hub_tip = refs.read_tip(repo, refs.branch_ref(HUB_BRANCH))
         status_tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH))
         tips, found = self.gate.admit(now, given.reports, status_tip)
         self.report_problems = found
         previous = self._status_files(status_tip)
-        if controller_yaml is not None:
-            written: bytes | None = controller_yaml
-        else:
-            written = previous.get(report.PATH) if previous is not None else None
-        controller_yaml = report.with_reports(written, found)
-        inputs = (
-            hub_tip.id,
-            tuple(sorted((c, t.commit) for c, t in tips.items())),
-            written,
-            tuple(found),
-            tuple(sorted((k, tuple(v)) for k, v in given.policy_sets.items())),
-            tuple(sorted((k, tuple(v)) for k, v in given.replica_sets.items())),
-        )
+        written = given.controller_yaml
+        if written is None and previous is not None:
+            written = previous.get(report.PATH)
+        inputs = _inputs_key(given, hub_tip.id, tips, written, found)
         due = self._next_check is not None and now >= self._next_check
         if inputs == self._last and not due:
             return None
         self.memo.begin()
-        if self._hub is None or self._hub[0] != hub_tip.id:
-            works, placed = self._hub_clusters_view(hub_tip.id)
-            hub = incremental.Hub(works, self._hub_placements_view(hub_tip.id), self._read)
-            self._hub = (hub_tip.id, hub, placed, frozenset(self._hub_clusters))
+        folded = self._fold(given, hub_tip.id, tips, report.with_reports(written, found), previous)
+        self._next_check = folded.next_check
+        result = self._write(folded, status_tip, len(tips), hub_tip.id, given.source_commit)
+        self._last = inputs
+        return result.commit if result.created else None
+
+    def _fold(
+        self,
+        given: Pass,
+        hub_tip: str | None,
+        tips: Mapping[str, reader.BranchTip],
+        controller_yaml: bytes | None,
+        previous: trees.LazyFiles | None,
+    ) -> views.Folded:
+        """The whole status tree: reports, rollups, compliance, README."""
+        if self._hub is None or self._hub[0] != hub_tip:
+            works, placed = self._hub_clusters_view(hub_tip)
+            hub = incremental.Hub(works, self._hub_placements_view(hub_tip), self._read)
+            self._hub = (hub_tip, hub, placed, frozenset(self._hub_clusters))
         _, hub, placed, accepted = self._hub
         reports = self._reports_view(tips)
+        blobs = previous.blobs if previous is not None else {}
         folded = self.core.fold(
             incremental.Inputs(
-                reports,
-                accepted,
-                hub,
-                controller_yaml,
-                self.store.display,
-                given.replica_sets,
-                previous,
-                previous.blobs if previous is not None else {},
+                reports, accepted, hub, controller_yaml, self.store.display,
+                given.replica_sets, previous, blobs,
             ),
-            now,
-        )
+            given.now,
+        )  # fmt: skip
         files, section = self.compliance.fold(placed, reports, given.policy_sets, self.cache)
         folded.files.update(files)
         readme = folded.files["README.md"].decode()
         folded.files["README.md"] = (readme.rstrip("\n") + "\n\n" + section).encode()
-        self._next_check = folded.next_check
-        result = self._write(folded, status_tip, len(reports), hub_tip.id, given.source_commit)
-        self._last = inputs
-        return result.commit if result.created else None
+        return folded
 
     @property
     def next_check(self) -> datetime.datetime | None:
@@ -399,6 +402,24 @@ class StatusFolder:
 
     def _entries(self, tree: str) -> list[tuple[str, str, str]]:
         return self.memo.get("tree", tree, lambda: reader.entries(self.store.repo, tree))
+
+
+def _inputs_key(
+    given: Pass,
+    hub_tip: str | None,
+    tips: Mapping[str, reader.BranchTip],
+    controller_yaml: bytes | None,
+    found: Sequence[problems.Problem],
+) -> tuple[Any, ...]:
+    """Everything a fold depends on but the clock: equal keys, equal folds."""
+    return (
+        hub_tip,
+        tuple(sorted((c, t.commit) for c, t in tips.items())),
+        controller_yaml,
+        tuple(found),
+        tuple(sorted((k, tuple(v)) for k, v in given.policy_sets.items())),
+        tuple(sorted((k, tuple(v)) for k, v in given.replica_sets.items())),
+    )
 
 
 def _groups(folded: views.Folded) -> dict[str, Group]:
