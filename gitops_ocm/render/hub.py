@@ -1,9 +1,10 @@
 """The whole hub-store tree for one desired state (``ocm/hub``, docs/architecture.md).
 
-Pure. Schedules every placement, then renders accepted clusters, placements and
-their decision pages, direct and replicated works and replicated policies, and
-runs the fleet checks that need decisions. The same inputs (snapshot, status
-inventory, previous hub tree, ``now``) always give byte-identical files.
+Pure. Has every placement scheduled (``placement.settle``), then renders
+accepted clusters, placements and their decision pages, direct and replicated
+works and replicated policies, and runs the fleet checks that need decisions.
+The same inputs (snapshot, status inventory, previous hub tree, ``now``) always
+give byte-identical files.
 """
 
 from __future__ import annotations
