@@ -28,10 +28,10 @@ from gitops_ocm.placement import (
     groups,
     history,
     inventory,
+    placementconditions,
     scheduler,
     sets,
     spec,
-    status,
 )
 
 
@@ -113,15 +113,15 @@ def published(outcome: scheduler.Outcome, inputs: Inputs) -> PlacementResult:
     if outcome.misconfigured is not None:
         return _kept(placement, before, _misconfigured_status(outcome, before, inputs.now), outcome)
     conditions = [
-        status.misconfigured(None),
-        status.satisfied(
+        placementconditions.misconfigured(None),
+        placementconditions.satisfied(
             outcome.scope, placement.cluster_sets, len(outcome.selected), outcome.unscheduled
         ),
     ]
     body = {
         "numberOfSelectedClusters": len(outcome.selected),
         "decisionGroups": decisions.group_status_of(placement.name, outcome.groups),
-        "conditions": status.merge(conditions, before.status, inputs.now),
+        "conditions": placementconditions.merge(conditions, before.status, inputs.now),
     }
     return PlacementResult(
         placement.namespace,
@@ -171,11 +171,13 @@ def _misconfigured_status(
 ) -> dict[str, Any]:
     grouped = decisions.regroup(before.pages) or (groups.Group("", ()),)
     count = sum(len(g.clusters) for g in grouped)
-    kept = status.previous_condition(before.status, status.SATISFIED)
-    satisfied = kept or status.satisfied(outcome.scope, outcome.placement.cluster_sets, count, 0)
-    conditions = [status.misconfigured(outcome.misconfigured), satisfied]
+    kept = placementconditions.previous_condition(before.status, placementconditions.SATISFIED)
+    satisfied = kept or placementconditions.satisfied(
+        outcome.scope, outcome.placement.cluster_sets, count, 0
+    )
+    conditions = [placementconditions.misconfigured(outcome.misconfigured), satisfied]
     return {
         "numberOfSelectedClusters": count,
         "decisionGroups": decisions.group_status_of(outcome.placement.name, grouped),
-        "conditions": status.merge(conditions, before.status, now),
+        "conditions": placementconditions.merge(conditions, before.status, now),
     }
