@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gitops_ocm.model.body import Body
-from gitops_ocm.policy import status
+from gitops_ocm.policy import compliancestate
 
 API_VERSION = "policy.open-cluster-management.io/v1"
 POLICY_LABEL = "policy.open-cluster-management.io/policy"
@@ -86,12 +86,12 @@ def detail(
     event: str,
 ) -> Body:
     """Return one ``details[]`` entry with ``message`` as the newest event (if it is new)."""
-    history = status.history((previous or {}).get("history") or [], message, now)
+    history = compliancestate.history((previous or {}).get("history") or [], message, now)
     if history and "eventName" not in history[0]:
         history[0]["eventName"] = event
     return {
         "templateMeta": {"name": template},
-        "compliant": status.template_compliance_from_message(str(history[0]["message"])),
+        "compliant": compliancestate.template_compliance_from_message(str(history[0]["message"])),
         "history": history,
     }
 
@@ -109,7 +109,7 @@ def policy_report(
     cluster: str, replicated: str, details: Sequence[Body], previous_compliant: str
 ) -> Body:
     """Return the replicated Policy report (compliance as OCM's status-sync computes it)."""
-    compliant = status.aggregate(d.get("compliant") for d in details) if details else ""
+    compliant = compliancestate.aggregate(d.get("compliant") for d in details) if details else ""
     if not compliant and details:
         compliant = previous_compliant
     body: Body = {"details": list(details)}
