@@ -18,7 +18,7 @@ from gitops_ocm import errors
 from gitops_ocm.agent import crds
 from gitops_ocm.kube import cluster as kube
 from gitops_ocm.model.body import Body
-from gitops_ocm.work import conditions, order, plan, spec, status
+from gitops_ocm.work import conditions, order, plan, spec, workstatus
 
 SPEC_HASH = "gitops-ocm.io/prescription"
 GENERATION = "gitops-ocm.io/generation"
@@ -33,7 +33,7 @@ def hub_hash(location: str) -> str:
 class WorkResult:
     """A work after a pass: outcomes per manifest, its AppliedManifestWork and counts."""
 
-    outcomes: tuple[status.Outcome, ...]
+    outcomes: tuple[workstatus.Outcome, ...]
     amw: Body
     generation: int
     written: int
@@ -93,7 +93,7 @@ class Applier:
     def apply_work(self, work: spec.Work, amw: Body) -> WorkResult:
         """Apply every manifest in kind order, prune what left the work, record the inventory."""
         owner = plan.Owner(amw["metadata"]["name"], amw["metadata"]["uid"])
-        outcomes: list[status.Outcome] = []
+        outcomes: list[workstatus.Outcome] = []
         written = 0
         for ordinal in order.apply_order(work.manifests):
             outcome, wrote = self._apply_one(work, ordinal, owner)
@@ -111,7 +111,7 @@ class Applier:
         meta = spec.resource_meta(ordinal, manifest, self.resolve)
         live, read, read_error = self._read(meta)
         if read == conditions.FETCH_FAILED:
-            return status.Outcome(meta, read_error, read, read_error), 0
+            return workstatus.Outcome(meta, read_error, read, read_error), 0
         action = plan.plan_manifest(work, meta, live, owner)
         error = action.error
         wrote = 0
@@ -121,7 +121,7 @@ class Applier:
             self._scopes = {k: v for k, v in self._scopes.items() if v is not None}
         if action.verb != plan.FAIL:
             live, read, read_error = self._read(meta)
-        return status.Outcome(meta, error, read, read_error, live), wrote
+        return workstatus.Outcome(meta, error, read, read_error, live), wrote
 
     def _read(self, meta: spec.ResourceMeta) -> tuple[Body | None, str, str]:
         if not meta.resource or not meta.name:
@@ -230,7 +230,7 @@ def inventory(amw: Body) -> list[plan.AppliedResource]:
 
 
 def _current(
-    outcomes: list[status.Outcome], work: spec.Work, previous: list[plan.AppliedResource]
+    outcomes: list[workstatus.Outcome], work: spec.Work, previous: list[plan.AppliedResource]
 ) -> list[plan.AppliedResource]:
     """Inventory entries for what the work holds now (kept from before when unreadable)."""
     before = {e.key(): e for e in previous}

@@ -42,7 +42,7 @@ from gitops_ocm.governance import runner as governance
 from gitops_ocm.kube import cluster as kube
 from gitops_ocm.model import yamlout
 from gitops_ocm.model.body import Body
-from gitops_ocm.work import eviction, spec, status
+from gitops_ocm.work import eviction, spec, workstatus
 
 WORK_API_VERSION = "work.open-cluster-management.io/v1"
 PRESCRIPTION = "gitops-ocm.io/prescription"
@@ -310,7 +310,7 @@ class Agent:
         result.written += done.written
         result.pruned += done.pruned
         result.errors.extend(f"work {name}: {o.error}" for o in done.outcomes if o.error)
-        computed = status.work_status(
+        computed = workstatus.work_status(
             work, done.outcomes, old.get("status"), done.generation, _rfc3339(now)
         )
         return yamlout.dump(self._work_report(name, done.generation, blob, computed))
@@ -355,7 +355,7 @@ class Agent:
             return {}
         old = _load(previous.get(path))
         meta = old.get("metadata") or {}
-        computed = status.deleting(
+        computed = workstatus.deleting(
             old.get("status"), int(meta.get("generation") or 1), _rfc3339(now), remaining
         )
         blob = str((meta.get("annotations") or {}).get(PRESCRIPTION, ""))
