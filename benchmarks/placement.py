@@ -4,7 +4,7 @@ Run: ``./dev python benchmarks/placement.py``. Everything is generated
 in memory (no files) with a fixed seed. Full scheduling covers sets, filters,
 scores where they matter, groups, pages and status for every placement.
 Rescheduling after one cluster's labels change goes through
-``placements.Scheduler.update_cluster``: it updates the fleet index for that
+``queue.Scheduler.update_cluster``: it updates the fleet index for that
 cluster only, evaluates the old and new version of the cluster once per
 distinct scope and predicate list, and patches only the placements whose
 outcome can change (see gitops_ocm/placement/incremental.py). The first change
@@ -24,8 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gitops_ocm.placement import cel, fleet, history, inventory, sets, spec
-from gitops_ocm.render import placements
+from gitops_ocm.placement import cel, fleet, history, inventory, publication, queue, sets, spec
 
 NOW = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
 REGIONS = ["us-east", "us-west", "eu-west", "eu-central", "ap-south", "ap-northeast"]
@@ -117,8 +116,8 @@ def main() -> None:
     )
     start = time.perf_counter()
     indexed = fleet.build(clusters)
-    inputs = placements.Inputs(indexed, catalog, history.EMPTY, cel.Evaluator({}, NOW), NOW)
-    sched = placements.Scheduler(specs, inputs)
+    inputs = publication.Inputs(indexed, catalog, history.EMPTY, cel.Evaluator({}, NOW), NOW)
+    sched = queue.Scheduler(specs, inputs)
     full = time.perf_counter() - start
     decided = sum(len(r.clusters) for r in sched.results.values())
 
@@ -139,7 +138,7 @@ def main() -> None:
     explain_ms = (time.perf_counter() - start) * 1000
     assert explained.outcome is not None and explained.outcome.trace.order
 
-    check = {p.key: placements.result(p, sched.inputs) for p in specs}
+    check = {p.key: publication.result(p, sched.inputs) for p in specs}
     assert {k: r.clusters for k, r in check.items()} == {
         k: r.clusters for k, r in sched.results.items()
     }, "incremental result differs from full"

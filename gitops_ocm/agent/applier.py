@@ -17,9 +17,9 @@ from typing import Any
 from gitops_ocm import errors
 from gitops_ocm.agent import crds
 from gitops_ocm.kube import cluster as kube
-from gitops_ocm.work import conditions, order, plan, spec, status
+from gitops_ocm.model.body import Body
+from gitops_ocm.work import conditions, order, plan, spec, workstatus
 
-Obj = dict[str, Any]
 SPEC_HASH = "gitops-ocm.io/prescription"
 GENERATION = "gitops-ocm.io/generation"
 
@@ -33,8 +33,8 @@ def hub_hash(location: str) -> str:
 class WorkResult:
     """A work after a pass: outcomes per manifest, its AppliedManifestWork and counts."""
 
-    outcomes: tuple[status.Outcome, ...]
-    amw: Obj
+    outcomes: tuple[workstatus.Outcome, ...]
+    amw: Body
     generation: int
     written: int
     pruned: int
@@ -61,11 +61,11 @@ class Applier:
         """The AppliedManifestWork name of ``work``."""
         return f"{self.hub}-{work}"
 
-    def applied_works(self) -> list[Obj]:
+    def applied_works(self) -> list[Body]:
         """Every AppliedManifestWork on the cluster."""
         return self.cluster.list(crds.AMW_API_VERSION, crds.AMW_KIND)
 
-    def ensure_amw(self, work: spec.Work, prescription: str, existing: Obj | None) -> Obj:
+    def ensure_amw(self, work: spec.Work, prescription: str, existing: Body | None) -> Body:
         """Create or refresh the work's AppliedManifestWork; bump its generation on change."""
         name = self.amw_name(work.name)
         meta = (existing or {}).get("metadata") or {}
@@ -74,7 +74,7 @@ class Applier:
         if notes.get(SPEC_HASH) != prescription:
             generation += 1
         notes |= {SPEC_HASH: prescription, GENERATION: str(generation)}
-        body: Obj = {
+        body: Body = {
             "apiVersion": crds.AMW_API_VERSION,
             "kind": crds.AMW_KIND,
             "metadata": {"name": name, "labels": dict(work.labels), "annotations": notes},
@@ -90,10 +90,10 @@ class Applier:
         updated = {**existing, "metadata": {**meta, **body["metadata"]}, "spec": body["spec"]}
         return self.cluster.update(updated)
 
-    def apply_work(self, work: spec.Work, amw: Obj) -> WorkResult:
+    def apply_work(self, work: spec.Work, amw: Body) -> WorkResult:
         """Apply every manifest in kind order, prune what left the work, record the inventory."""
         owner = plan.Owner(amw["metadata"]["name"], amw["metadata"]["uid"])
-        outcomes: list[status.Outcome] = []
+        outcomes: list[workstatus.Outcome] = []
         written = 0
         for ordinal in order.apply_order(work.manifests):
             outcome, wrote = self._apply_one(work, ordinal, owner)
@@ -111,7 +111,7 @@ class Applier:
         meta = spec.resource_meta(ordinal, manifest, self.resolve)
         live, read, read_error = self._read(meta)
         if read == conditions.FETCH_FAILED:
-            return status.Outcome(meta, read_error, read, read_error), 0
+            return workstatus.Outcome(meta, read_error, read, read_error), 0
         action = plan.plan_manifest(work, meta, live, owner)
         error = action.error
         wrote = 0
@@ -121,9 +121,9 @@ class Applier:
             self._scopes = {k: v for k, v in self._scopes.items() if v is not None}
         if action.verb != plan.FAIL:
             live, read, read_error = self._read(meta)
-        return status.Outcome(meta, error, read, read_error, live), wrote
+        return workstatus.Outcome(meta, error, read, read_error, live), wrote
 
-    def _read(self, meta: spec.ResourceMeta) -> tuple[Obj | None, str, str]:
+    def _read(self, meta: spec.ResourceMeta) -> tuple[Body | None, str, str]:
         if not meta.resource or not meta.name:
             why = plan.validate_manifest(meta, {}) or "incomplete resource meta"
             return None, conditions.INCOMPLETE, why
@@ -185,7 +185,7 @@ class Applier:
         obj = self._get_entry(entry)
         return obj is not None and (obj.get("metadata") or {}).get("uid") == entry.uid
 
-    def _get_entry(self, entry: plan.AppliedResource) -> Obj | None:
+    def _get_entry(self, entry: plan.AppliedResource) -> Body | None:
         if not entry.kind:
             return None
         try:
@@ -195,13 +195,13 @@ class Applier:
         except errors.GitopsOcmError:
             return None
 
-    def record(self, amw: Obj, entries: list[plan.AppliedResource]) -> Obj:
+    def record(self, amw: Body, entries: list[plan.AppliedResource]) -> Body:
         """Write ``status.appliedResources`` (sorted, no duplicates) if it changed."""
         unique = sorted(set(entries), key=lambda e: (e.key(), e.uid))
         applied = [e.to_dict() for e in unique]
         return self.set_status(amw, {"appliedResources": applied})
 
-    def set_status(self, amw: Obj, changes: dict[str, Any]) -> Obj:
+    def set_status(self, amw: Body, changes: dict[str, Any]) -> Body:
         """Merge ``changes`` into the AppliedManifestWork's status (None deletes a key)."""
         old = dict(amw.get("status") or {})
         new = {**old, **changes}
@@ -210,7 +210,7 @@ class Applier:
             return amw
         return self.cluster.update_status({**amw, "status": new})
 
-    def delete_work(self, amw: Obj) -> int:
+    def delete_work(self, amw: Body) -> int:
         """Remove what the AppliedManifestWork still owns, then it; return resources left."""
         owner = plan.Owner(amw["metadata"]["name"], amw["metadata"]["uid"])
         kept, _ = self.prune(inventory(amw), [], owner)
@@ -223,14 +223,14 @@ class Applier:
         return 0
 
 
-def inventory(amw: Obj) -> list[plan.AppliedResource]:
+def inventory(amw: Body) -> list[plan.AppliedResource]:
     """The AppliedManifestWork's ``status.appliedResources``."""
     raw = (amw.get("status") or {}).get("appliedResources") or []
     return [plan.AppliedResource.from_dict(r) for r in raw if isinstance(r, dict)]
 
 
 def _current(
-    outcomes: list[status.Outcome], work: spec.Work, previous: list[plan.AppliedResource]
+    outcomes: list[workstatus.Outcome], work: spec.Work, previous: list[plan.AppliedResource]
 ) -> list[plan.AppliedResource]:
     """Inventory entries for what the work holds now (kept from before when unreadable)."""
     before = {e.key(): e for e in previous}

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+from gitops_ocm.model.body import Body
 from gitops_ocm.work import conditions
 
-Obj = dict[str, Any]
 RESERVED_CLAIMS = (
     "id.k8s.io",
     "kubeversion.open-cluster-management.io",
@@ -66,7 +66,7 @@ def format_quantity(value: Fraction, binary: bool) -> str:
     return str(number)
 
 
-def sum_resources(nodes: Sequence[Obj], field: str, *, schedulable_only: bool) -> dict[str, str]:
+def sum_resources(nodes: Sequence[Body], field: str, *, schedulable_only: bool) -> dict[str, str]:
     """Sum ``status.<field>`` over nodes (skipping unschedulable ones when asked)."""
     totals: dict[str, Fraction] = {}
     binary: dict[str, bool] = {}
@@ -85,7 +85,7 @@ def sum_resources(nodes: Sequence[Obj], field: str, *, schedulable_only: bool) -
 KUBEVERSION_CLAIM = "kubeversion.open-cluster-management.io"
 
 
-def cluster_claims(claims: Sequence[Obj], version: str = "") -> list[Obj]:
+def cluster_claims(claims: Sequence[Body], version: str = "") -> list[Body]:
     """The ``clusterClaims`` list: reserved names first, then at most 20 custom, sorted.
 
     OCM's agent fills the reserved ``kubeversion.open-cluster-management.io`` claim
@@ -96,8 +96,8 @@ def cluster_claims(claims: Sequence[Obj], version: str = "") -> list[Obj]:
         (c.get("metadata") or {}).get("name") == KUBEVERSION_CLAIM for c in claims
     ):
         claims = [*claims, {"metadata": {"name": KUBEVERSION_CLAIM}, "spec": {"value": version}}]
-    reserved: list[Obj] = []
-    custom: list[Obj] = []
+    reserved: list[Body] = []
+    custom: list[Body] = []
     for claim in claims:
         meta = claim.get("metadata") or {}
         if SPOKE_ONLY in (meta.get("labels") or {}):
@@ -115,7 +115,7 @@ def cluster_claims(claims: Sequence[Obj], version: str = "") -> list[Obj]:
 SCORES_FOLDER = "addonplacementscores"
 
 
-def addon_scores(found: Sequence[Obj]) -> dict[str, Obj]:
+def addon_scores(found: Sequence[Body]) -> dict[str, Body]:
     """The AddOnPlacementScore report files: ``addonplacementscores/<name>.yaml`` each.
 
     On the hub OCM keeps them in the cluster's namespace, where names are unique;
@@ -124,14 +124,14 @@ def addon_scores(found: Sequence[Obj]) -> dict[str, Obj]:
     with a string name and an integer value) and ``status.validUntil`` are kept:
     what the AddOn prioritizer and ``scores()`` read.
     """
-    out: dict[str, Obj] = {}
+    out: dict[str, Body] = {}
     ordered = sorted(found, key=lambda o: _meta(o, "namespace") + "/" + _meta(o, "name"))
     for obj in ordered:
         name = _meta(obj, "name")
         if not name or f"{SCORES_FOLDER}/{name}.yaml" in out:
             continue
         found_status = obj.get("status")
-        status: Obj = found_status if isinstance(found_status, dict) else {}
+        status: Body = found_status if isinstance(found_status, dict) else {}
         scores = [
             {"name": s["name"], "value": s["value"]}
             for s in status.get("scores") or []
@@ -140,7 +140,7 @@ def addon_scores(found: Sequence[Obj]) -> dict[str, Obj]:
             and isinstance(s.get("value"), int)
             and not isinstance(s.get("value"), bool)
         ]
-        body: Obj = {"scores": sorted(scores, key=lambda s: str(s["name"]))}
+        body: Body = {"scores": sorted(scores, key=lambda s: str(s["name"]))}
         if isinstance(status.get("validUntil"), str):
             body["validUntil"] = status["validUntil"]
         out[f"{SCORES_FOLDER}/{name}.yaml"] = {
@@ -152,7 +152,7 @@ def addon_scores(found: Sequence[Obj]) -> dict[str, Obj]:
     return out
 
 
-def _meta(obj: Obj, field: str) -> str:
+def _meta(obj: Body, field: str) -> str:
     meta = obj.get("metadata")
     value = meta.get(field) if isinstance(meta, dict) else None
     return value if isinstance(value, str) else ""
@@ -164,10 +164,10 @@ def cluster_report(
     accepted: bool,
     healthy: bool,
     error: str,
-    observed: Obj,
-    previous: Obj | None,
+    observed: Body,
+    previous: Body | None,
     now: str,
-) -> Obj:
+) -> Body:
     """The ManagedCluster report; ``observed``: clusterClaims, allocatable, capacity, version."""
     before = (previous or {}).get("status") or {}
     old_conditions = list(before.get("conditions") or [])
@@ -200,7 +200,7 @@ def cluster_report(
         )
     for condition in current:
         condition.pop("observedGeneration")
-    status: Obj = {"conditions": conditions.stamp(old_conditions, current, now)}
+    status: Body = {"conditions": conditions.stamp(old_conditions, current, now)}
     source = observed if healthy else before
     for key in ("clusterClaims", "allocatable", "capacity", "version"):
         if source.get(key):
@@ -218,15 +218,15 @@ def format_micro(now: datetime.datetime) -> str:
     return now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def lease_seconds(cluster_spec: Obj | None) -> int:
+def lease_seconds(cluster_spec: Body | None) -> int:
     """leaseDurationSeconds from the accepted ManagedCluster (0 or absent: 60)."""
     value = (cluster_spec or {}).get("leaseDurationSeconds")
     return value if isinstance(value, int) and value > 0 else DEFAULT_LEASE_SECONDS
 
 
 def lease(
-    cluster: str, previous: Obj | None, seconds: int, now: datetime.datetime
-) -> tuple[Obj, bool]:
+    cluster: str, previous: Body | None, seconds: int, now: datetime.datetime
+) -> tuple[Body, bool]:
     """Return the Lease to report and whether it was renewed in this pass."""
     spec = (previous or {}).get("spec") or {}
     renewed = _parse(spec.get("renewTime"))

@@ -12,12 +12,10 @@ entries (see docs/agent.md).
 
 from __future__ import annotations
 
-from typing import Any
-
 from gitops_ocm import errors
 from gitops_ocm.kube import cluster as kube
+from gitops_ocm.model.body import Body
 
-Obj = dict[str, Any]
 AMW_API_VERSION = "work.open-cluster-management.io/v1"
 AMW_KIND = "AppliedManifestWork"
 CLAIM_API_VERSION = "cluster.open-cluster-management.io/v1alpha1"
@@ -27,7 +25,7 @@ SCORE_KIND = "AddOnPlacementScore"
 _OPEN = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 
 
-def _crd(group: str, version: str, kind: str, plural: str, scope: str = "Cluster") -> Obj:
+def _crd(group: str, version: str, kind: str, plural: str, scope: str = "Cluster") -> Body:
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",

@@ -41,9 +41,9 @@ from gitops_ocm.governance import reports as governance_reports
 from gitops_ocm.governance import runner as governance
 from gitops_ocm.kube import cluster as kube
 from gitops_ocm.model import yamlout
-from gitops_ocm.work import eviction, spec, status
+from gitops_ocm.model.body import Body
+from gitops_ocm.work import eviction, spec, workstatus
 
-Obj = dict[str, Any]
 WORK_API_VERSION = "work.open-cluster-management.io/v1"
 PRESCRIPTION = "gitops-ocm.io/prescription"
 
@@ -294,10 +294,10 @@ class Agent:
         self,
         apply: applier.Applier,
         name: str,
-        body: Obj,
+        body: Body,
         blob: str,
-        existing: Obj | None,
-        old: Obj,
+        existing: Body | None,
+        old: Body,
         now: datetime.datetime,
         result: PassResult,
     ) -> bytes:
@@ -310,12 +310,12 @@ class Agent:
         result.written += done.written
         result.pruned += done.pruned
         result.errors.extend(f"work {name}: {o.error}" for o in done.outcomes if o.error)
-        computed = status.work_status(
+        computed = workstatus.work_status(
             work, done.outcomes, old.get("status"), done.generation, _rfc3339(now)
         )
         return yamlout.dump(self._work_report(name, done.generation, blob, computed))
 
-    def _work_report(self, name: str, generation: int, blob: str, computed: Obj) -> Obj:
+    def _work_report(self, name: str, generation: int, blob: str, computed: Body) -> Body:
         return {
             "apiVersion": WORK_API_VERSION,
             "kind": "ManifestWork",
@@ -331,7 +331,7 @@ class Agent:
     def _retire(
         self,
         apply: applier.Applier,
-        amw: Obj,
+        amw: Body,
         removed: bool,
         previous: dict[str, bytes],
         now: datetime.datetime,
@@ -355,7 +355,7 @@ class Agent:
             return {}
         old = _load(previous.get(path))
         meta = old.get("metadata") or {}
-        computed = status.deleting(
+        computed = workstatus.deleting(
             old.get("status"), int(meta.get("generation") or 1), _rfc3339(now), remaining
         )
         blob = str((meta.get("annotations") or {}).get(PRESCRIPTION, ""))
@@ -383,7 +383,7 @@ class Agent:
             result.git_error = published.error
 
 
-def _observe(cluster: kube.Cluster) -> tuple[Obj, str]:
+def _observe(cluster: kube.Cluster) -> tuple[Body, str]:
     """Read version, nodes, claims and scores; return them and "" or why the API failed."""
     try:
         version = cluster.server_version()
@@ -394,12 +394,12 @@ def _observe(cluster: kube.Cluster) -> tuple[Obj, str]:
         claims = cluster.list(crds.CLAIM_API_VERSION, crds.CLAIM_KIND)
     except errors.GitopsOcmError:
         claims = []
-    scores: list[Obj] | None
+    scores: list[Body] | None
     try:
         scores = cluster.list(crds.SCORE_API_VERSION, crds.SCORE_KIND)
     except errors.GitopsOcmError:
         scores = None  # the last reported ones are kept
-    observed: Obj = {
+    observed: Body = {
         "version": {"kubernetes": version},
         "clusterClaims": clusterstatus.cluster_claims(claims, version),
         "capacity": clusterstatus.sum_resources(nodes, "capacity", schedulable_only=False),
@@ -418,7 +418,7 @@ def _unreachable(cluster: kube.Cluster) -> str:
     return ""
 
 
-def _score_files(found: dict[str, Obj]) -> dict[str, bytes]:
+def _score_files(found: dict[str, Body]) -> dict[str, bytes]:
     """The AddOnPlacementScore files of the report."""
     return {path: yamlout.dump(body) for path, body in found.items()}
 
@@ -435,7 +435,7 @@ def _describe(exc: Exception) -> str:
     return f"cannot read the hub repository: {type(exc).__name__}"
 
 
-def _load(data: bytes | None) -> Obj:
+def _load(data: bytes | None) -> Body:
     """A file of the agent's last report; a damaged one counts as absent."""
     return yamlout.load_mapping(data)
 

@@ -23,8 +23,8 @@ from gitops_ocm import errors
 from gitops_ocm.cli import inputs
 from gitops_ocm.gitstore import reader
 from gitops_ocm.placement import explain as explanation
+from gitops_ocm.placement import publication, settle
 from gitops_ocm.plan import freshness
-from gitops_ocm.render import placements
 
 
 def register(subparsers: Any) -> None:
@@ -51,13 +51,13 @@ def handle(args: argparse.Namespace) -> int:
     if inputs.refuse_if_invalid(loaded.snapshot):
         return 1
     loaded = _with_branches(args, loaded)
-    found = {p.key: p for p in placements.placements(loaded.snapshot)}
+    found = {p.key: p for p in settle.placements(loaded.snapshot)}
     placement = found.get((namespace, name))
     if placement is None:
         raise errors.InvalidInput(f"no Placement {namespace}/{name} in the desired state")
-    prepared = placements.prepare(loaded.snapshot, loaded.clusters(), loaded.previous, loaded.now)
-    settled = placements.settled(list(found.values()), prepared)
-    result = placements.result(placement, placements.decided(prepared, settled), explain=True)
+    prepared = publication.prepare(loaded.snapshot, loaded.clusters(), loaded.previous, loaded.now)
+    settled = settle.settled(list(found.values()), prepared)
+    result = publication.result(placement, settle.decided(prepared, settled), explain=True)
     if result.outcome is None:
         print(f"Placement {namespace}/{name} has scheduling disabled; earlier decisions are kept")
         return 0

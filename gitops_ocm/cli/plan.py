@@ -28,9 +28,9 @@ from gitops_ocm import collector, errors, problems, source, validation
 from gitops_ocm.cli import inputs
 from gitops_ocm.gitstore import reader
 from gitops_ocm.model.snapshot import Snapshot
-from gitops_ocm.placement import history, inventory
+from gitops_ocm.placement import history, inventory, publication, settle
 from gitops_ocm.plan import compare, report, why
-from gitops_ocm.render import hub, placements
+from gitops_ocm.render import hub
 
 
 def register(sub: Any) -> None:
@@ -64,16 +64,16 @@ class _Rendered:
 
     def side(self, now: datetime.datetime) -> compare.Side:
         """Return the side for :func:`compare.compare`, explaining placements on demand."""
-        specs = {p.key: p for p in placements.placements(self.snapshot)}
-        prepared: list[placements.Inputs] = []
+        specs = {p.key: p for p in settle.placements(self.snapshot)}
+        prepared: list[publication.Inputs] = []
 
         def explain(key: compare.Key) -> Mapping[str, str]:
             if key not in specs:
                 return {}
             if not prepared:  # once per side: the decisions every explanation ranks against
-                inputs = placements.prepare(self.snapshot, self.infos, self.previous, now)
-                prepared.append(placements.decided(inputs, self.tree.results))
-            return why.reasons(placements.result(specs[key], prepared[0], explain=True).outcome)
+                inputs = publication.prepare(self.snapshot, self.infos, self.previous, now)
+                prepared.append(settle.decided(inputs, self.tree.results))
+            return why.reasons(publication.result(specs[key], prepared[0], explain=True).outcome)
 
         return compare.Side(self.tree.files, self.tree.decisions(), explain)
 

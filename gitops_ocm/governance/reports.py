@@ -24,15 +24,14 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gitops_ocm.policy import status
+from gitops_ocm.model.body import Body
+from gitops_ocm.policy import compliancestate
 
 API_VERSION = "policy.open-cluster-management.io/v1"
 POLICY_LABEL = "policy.open-cluster-management.io/policy"
 TEMPLATE_HASH = "gitops-ocm.io/template-hash"
 POLICIES = "policies/"
 CONFIGURATION_POLICIES = "configurationpolicies/"
-
-Obj = dict[str, Any]
 
 
 def policy_path(replicated: str) -> str:
@@ -85,21 +84,21 @@ def detail(
     message: str,
     now: str,
     event: str,
-) -> Obj:
+) -> Body:
     """Return one ``details[]`` entry with ``message`` as the newest event (if it is new)."""
-    history = status.history((previous or {}).get("history") or [], message, now)
+    history = compliancestate.history((previous or {}).get("history") or [], message, now)
     if history and "eventName" not in history[0]:
         history[0]["eventName"] = event
     return {
         "templateMeta": {"name": template},
-        "compliant": status.template_compliance_from_message(str(history[0]["message"])),
+        "compliant": compliancestate.template_compliance_from_message(str(history[0]["message"])),
         "history": history,
     }
 
 
-def previous_details(policy_report: Mapping[str, Any]) -> dict[str, Obj]:
+def previous_details(policy_report: Mapping[str, Any]) -> dict[str, Body]:
     """Return a previous Policy report's details by template name."""
-    found: dict[str, Obj] = {}
+    found: dict[str, Body] = {}
     for entry in (policy_report.get("status") or {}).get("details") or []:
         if isinstance(entry, dict):
             found[str((entry.get("templateMeta") or {}).get("name") or "")] = entry
@@ -107,13 +106,13 @@ def previous_details(policy_report: Mapping[str, Any]) -> dict[str, Obj]:
 
 
 def policy_report(
-    cluster: str, replicated: str, details: Sequence[Obj], previous_compliant: str
-) -> Obj:
+    cluster: str, replicated: str, details: Sequence[Body], previous_compliant: str
+) -> Body:
     """Return the replicated Policy report (compliance as OCM's status-sync computes it)."""
-    compliant = status.aggregate(d.get("compliant") for d in details) if details else ""
+    compliant = compliancestate.aggregate(d.get("compliant") for d in details) if details else ""
     if not compliant and details:
         compliant = previous_compliant
-    body: Obj = {"details": list(details)}
+    body: Body = {"details": list(details)}
     if compliant:
         body = {"compliant": compliant, **body}
     return {
@@ -132,7 +131,7 @@ def configuration_policy_report(
     computed: Mapping[str, Any],
     previous: Mapping[str, Any] | None,
     keep_time: bool,
-) -> Obj:
+) -> Body:
     """Return the ConfigurationPolicy report, keeping unchanged condition times.
 
     ``settings`` holds the effective ``remediationAction``, ``pruneObjectBehavior``

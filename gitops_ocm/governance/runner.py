@@ -34,10 +34,10 @@ from gitops_ocm import errors
 from gitops_ocm.governance import liveview, reports
 from gitops_ocm.kube import cluster as kube
 from gitops_ocm.model import yamlout
+from gitops_ocm.model.body import Body
 from gitops_ocm.policy import dependencies, evaluate, interval, prune
 from gitops_ocm.policy.live import ObjectRef, resource_name
 
-Obj = dict[str, Any]
 CONFIGURATION_POLICY = "ConfigurationPolicy"
 
 
@@ -57,14 +57,14 @@ class Outcome:
 class _Previous:
     """The governance part of the previous report, parsed."""
 
-    policies: dict[str, Obj]
-    templates: dict[tuple[str, str], Obj]
+    policies: dict[str, Body]
+    templates: dict[tuple[str, str], Body]
     raw: dict[str, bytes]
 
     @classmethod
     def of(cls, files: Mapping[str, bytes]) -> _Previous:
-        policies: dict[str, Obj] = {}
-        templates: dict[tuple[str, str], Obj] = {}
+        policies: dict[str, Body] = {}
+        templates: dict[tuple[str, str], Body] = {}
         raw: dict[str, bytes] = {}
         for path, data in files.items():
             if not reports.is_governance(path):
@@ -97,7 +97,7 @@ class Runner:
         self.stamp = now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.view = liveview.ClusterView(cluster)
 
-    def run(self, policies: Mapping[str, Obj], previous_files: Mapping[str, bytes]) -> Outcome:
+    def run(self, policies: Mapping[str, Body], previous_files: Mapping[str, bytes]) -> Outcome:
         """Evaluate ``{replicated name: Policy}`` given the previous report's files."""
         previous = _Previous.of(previous_files)
         statuses = previous.statuses(self.name)
@@ -118,7 +118,7 @@ class Runner:
     def _policy(
         self,
         name: str,
-        policy: Obj,
+        policy: Body,
         previous: _Previous,
         statuses: Mapping[dependencies.Key, str],
         outcome: Outcome,
@@ -144,12 +144,12 @@ class Runner:
     def _template(
         self,
         name: str,
-        policy: Obj,
+        policy: Body,
         entry: Mapping[str, Any],
         previous: _Previous,
         statuses: Mapping[dependencies.Key, str],
         outcome: Outcome,
-    ) -> tuple[str, Obj | None]:
+    ) -> tuple[str, Body | None]:
         """Return the template's event message and its ConfigurationPolicy report (if any)."""
         definition = dict(entry.get("objectDefinition") or {})
         template = str((definition.get("metadata") or {}).get("name") or "")
@@ -175,12 +175,12 @@ class Runner:
         self,
         name: str,
         template: str,
-        definition: Obj,
+        definition: Body,
         override: str | None,
         digest: str,
-        old: Obj | None,
+        old: Body | None,
         outcome: Outcome,
-    ) -> tuple[str, Obj]:
+    ) -> tuple[str, Body]:
         subject = {**definition, "status": (old or {}).get("status") or {}}
         evaluation = evaluate.evaluate(
             subject, self.view, remediation_override=override, now=self.stamp
@@ -228,7 +228,7 @@ class Runner:
             return dataclasses.replace(evaluation, related_objects=tuple(related.values()))
         return _failed(evaluation, tuple(related.values()), failures, self.stamp)
 
-    def _change(self, change: evaluate.Change) -> Obj | None:
+    def _change(self, change: evaluate.Change) -> Body | None:
         if isinstance(change, evaluate.Create):
             return self.cluster.create(change.obj)
         if isinstance(change, evaluate.Update):
@@ -266,7 +266,7 @@ def _failed(
     )
 
 
-def _last_message(policy_report: Obj | None, template: str, old: Obj) -> str:
+def _last_message(policy_report: Body | None, template: str, old: Body) -> str:
     entry = reports.previous_details(policy_report or {}).get(template) or {}
     history = entry.get("history") or []
     if history and isinstance(history[0], dict) and history[0].get("message"):
@@ -289,7 +289,7 @@ def _compliant(body: Mapping[str, Any]) -> str:
     return str((body.get("status") or {}).get("compliant") or "")
 
 
-def _load(data: bytes) -> Obj:
+def _load(data: bytes) -> Body:
     try:
         body = yamlout.load(data)
     except yaml.YAMLError:  # a damaged previous report is treated as absent

@@ -28,8 +28,8 @@ from kubernetes.dynamic import exceptions as dynamic_errors
 from gitops_ocm import errors
 from gitops_ocm.kube import cluster
 from gitops_ocm.model import yamlout
+from gitops_ocm.model.body import Body
 
-Obj = dict[str, Any]
 kubernetes: Any = _kubernetes  # the library has no type stubs
 # urllib3 logs a warning per retry of a refused connection; we report the failure once.
 logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
@@ -144,13 +144,13 @@ class KubernetesCluster:
                     f"the server does not serve {kind} in {api_version}"
                 ) from exc
 
-    def _target(self, obj: Obj) -> tuple[Any, str | None, str]:
+    def _target(self, obj: Body) -> tuple[Any, str | None, str]:
         resource = self._resource(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
         meta = obj.get("metadata") or {}
         namespace = (meta.get("namespace") or "default") if resource.namespaced else None
         return resource, namespace, str(meta.get("name", ""))
 
-    def apply(self, obj: Obj, *, field_manager: str, force: bool = False) -> Obj:
+    def apply(self, obj: Body, *, field_manager: str, force: bool = False) -> Body:
         """Server-side apply ``obj``."""
         resource, namespace, name = self._target(obj)
         with _translated():
@@ -166,7 +166,7 @@ class KubernetesCluster:
         self._after_write(str(obj.get("kind")))
         return dict(result.to_dict())
 
-    def create(self, obj: Obj) -> Obj:
+    def create(self, obj: Body) -> Body:
         """Create ``obj``."""
         resource, namespace, _ = self._target(obj)
         with _translated():
@@ -174,13 +174,13 @@ class KubernetesCluster:
         self._after_write(str(obj.get("kind")))
         return created
 
-    def update(self, obj: Obj) -> Obj:
+    def update(self, obj: Body) -> Body:
         """Replace ``obj`` (PUT)."""
         resource, namespace, name = self._target(obj)
         with _translated():
             return dict(resource.replace(body=obj, name=name, namespace=namespace).to_dict())
 
-    def update_status(self, obj: Obj) -> Obj:
+    def update_status(self, obj: Body) -> Body:
         """Replace the status of ``obj``."""
         resource, namespace, name = self._target(obj)
         with _translated():
@@ -191,7 +191,7 @@ class KubernetesCluster:
 
     def get(
         self, api_version: str, kind: str, name: str, namespace: str | None = None
-    ) -> Obj | None:
+    ) -> Body | None:
         """Return the object, or None."""
         resource = self._resource(api_version, kind)
         ns = (namespace or "default") if resource.namespaced else None
@@ -208,7 +208,7 @@ class KubernetesCluster:
         namespace: str | None = None,
         label_selector: str = "",
         field_selector: str = "",
-    ) -> list[Obj]:
+    ) -> list[Body]:
         """Return the objects of a kind."""
         resource = self._resource(api_version, kind)
         with _translated():
@@ -231,7 +231,7 @@ class KubernetesCluster:
     ) -> bool:
         """Delete an object; False if it was already gone."""
         resource = self._resource(api_version, kind)
-        body: Obj = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+        body: Body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
         if uid:
             body["preconditions"] = {"uid": uid}
         ns = (namespace or "default") if resource.namespaced else None
@@ -259,7 +259,7 @@ class KubernetesCluster:
         label_selector: str = "",
         field_selector: str = "",
         timeout: float = 5.0,
-    ) -> Iterator[Obj]:
+    ) -> Iterator[Body]:
         """Yield watch events until ``timeout``."""
         resource = self._resource(api_version, kind)
         stream = resource.watch(

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Protocol
 
 from gitops_ocm import errors
-
-Obj = dict[str, Any]
+from gitops_ocm.model.body import Body
 
 
 class ApiError(errors.GitopsOcmError):
@@ -35,14 +34,14 @@ class ApiError(errors.GitopsOcmError):
     code = 500
     reason = "InternalError"
 
-    def __init__(self, message: str, *, details: Obj | None = None) -> None:
+    def __init__(self, message: str, *, details: Body | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or {}
 
-    def to_status(self) -> Obj:
+    def to_status(self) -> Body:
         """Return the ``Status`` object the API server sends for this error."""
-        status: Obj = {
+        status: Body = {
             "kind": "Status",
             "apiVersion": "v1",
             "metadata": {},
@@ -133,7 +132,7 @@ _BY_CODE: dict[int, type[ApiError]] = {
 }
 
 
-def error_from_status(code: int, status: Obj | None, fallback: str = "") -> ApiError:
+def error_from_status(code: int, status: Body | None, fallback: str = "") -> ApiError:
     """Translate an HTTP code and its ``Status`` body (if any) into our error class."""
     status = status if isinstance(status, dict) else {}
     reason = str(status.get("reason", ""))
@@ -156,25 +155,25 @@ class ResourceInfo:
 class Cluster(Protocol):
     """One Kubernetes cluster as the agent sees it. Objects are plain dicts."""
 
-    def apply(self, obj: Obj, *, field_manager: str, force: bool = False) -> Obj:
+    def apply(self, obj: Body, *, field_manager: str, force: bool = False) -> Body:
         """Server-side apply ``obj`` as ``field_manager``; raise Conflict unless ``force``."""
         ...
 
-    def create(self, obj: Obj) -> Obj:
+    def create(self, obj: Body) -> Body:
         """Create ``obj``; raise AlreadyExists if its name is taken."""
         ...
 
-    def update(self, obj: Obj) -> Obj:
+    def update(self, obj: Body) -> Body:
         """Replace ``obj`` (PUT); a resourceVersion in it is a precondition."""
         ...
 
-    def update_status(self, obj: Obj) -> Obj:
+    def update_status(self, obj: Body) -> Body:
         """Replace the status subresource of ``obj``."""
         ...
 
     def get(
         self, api_version: str, kind: str, name: str, namespace: str | None = None
-    ) -> Obj | None:
+    ) -> Body | None:
         """Return the object, or None if it does not exist."""
         ...
 
@@ -185,7 +184,7 @@ class Cluster(Protocol):
         namespace: str | None = None,
         label_selector: str = "",
         field_selector: str = "",
-    ) -> list[Obj]:
+    ) -> list[Body]:
         """Return the objects of a kind (all namespaces when ``namespace`` is None)."""
         ...
 
@@ -212,7 +211,7 @@ class Cluster(Protocol):
         label_selector: str = "",
         field_selector: str = "",
         timeout: float = 5.0,
-    ) -> Iterator[Obj]:
+    ) -> Iterator[Body]:
         """Yield ``{"type": ..., "object": ...}`` events until ``timeout`` seconds pass."""
         ...
 

@@ -15,12 +15,13 @@ which is one valid ordering of what a real cluster does and keeps tests exact:
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from gitops_ocm.model.body import Body
 
 if TYPE_CHECKING:
     from gitops_ocm.localkube.store import Key, Store
 
-Obj = dict[str, Any]
 FOREGROUND = "foregroundDeletion"
 _NS_KEY = ("", "namespaces")
 _MAX_PASSES = 100
@@ -28,7 +29,7 @@ _MAX_PASSES = 100
 
 def start_deletion(
     store: Store, key: Key, namespace: str, name: str, propagation: str
-) -> tuple[Obj, bool]:
+) -> tuple[Body, bool]:
     """Delete an object now, or mark it deleting while finalizers remain."""
     obj = store.objects[key][(namespace, name)]
     meta = obj["metadata"]
@@ -74,7 +75,7 @@ def _collect_pass(store: Store) -> bool:
     return progressed
 
 
-def _collect_one(store: Store, key: Key, obj: Obj, dependents: dict[str, list[Obj]]) -> bool:
+def _collect_one(store: Store, key: Key, obj: Body, dependents: dict[str, list[Body]]) -> bool:
     meta = obj["metadata"]
     if meta.get("ownerReferences") and not meta.get("deletionTimestamp"):
         return _check_owners(store, key, obj)
@@ -87,15 +88,15 @@ def _collect_one(store: Store, key: Key, obj: Obj, dependents: dict[str, list[Ob
     return False
 
 
-def _slot(obj: Obj) -> tuple[str, str]:
+def _slot(obj: Body) -> tuple[str, str]:
     return obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
 
 
-def _key_of(store: Store, obj: Obj) -> Key:
+def _key_of(store: Store, obj: Body) -> Key:
     return store.uids[obj["metadata"]["uid"]][0]
 
 
-def _check_owners(store: Store, key: Key, obj: Obj) -> bool:
+def _check_owners(store: Store, key: Key, obj: Body) -> bool:
     refs = obj["metadata"]["ownerReferences"]
     alive = [r for r in refs if r.get("uid") in store.uids]
     if not alive:
@@ -109,7 +110,7 @@ def _check_owners(store: Store, key: Key, obj: Obj) -> bool:
     return False
 
 
-def _foreground(store: Store, key: Key, obj: Obj, dependents: list[Obj]) -> bool:
+def _foreground(store: Store, key: Key, obj: Body, dependents: list[Body]) -> bool:
     live = [d for d in dependents if d["metadata"]["uid"] in store.uids]
     progressed = False
     for dependent in live:
@@ -123,7 +124,7 @@ def _foreground(store: Store, key: Key, obj: Obj, dependents: list[Obj]) -> bool
     return True
 
 
-def _drop_finalizer(store: Store, key: Key, obj: Obj, finalizer: str) -> None:
+def _drop_finalizer(store: Store, key: Key, obj: Body, finalizer: str) -> None:
     new = copy.deepcopy(obj)
     rest = [f for f in new["metadata"].get("finalizers") or [] if f != finalizer]
     if rest:
@@ -134,7 +135,7 @@ def _drop_finalizer(store: Store, key: Key, obj: Obj, finalizer: str) -> None:
         store.remove(key, new)
 
 
-def _terminate_namespace(store: Store, ns: Obj) -> bool:
+def _terminate_namespace(store: Store, ns: Body) -> bool:
     name = ns["metadata"]["name"]
     progressed = False
     remaining = 0
@@ -152,8 +153,8 @@ def _terminate_namespace(store: Store, ns: Obj) -> bool:
     return progressed
 
 
-def _dependents(store: Store) -> dict[str, list[Obj]]:
-    found: dict[str, list[Obj]] = {}
+def _dependents(store: Store) -> dict[str, list[Body]]:
+    found: dict[str, list[Body]] = {}
     for bucket in store.objects.values():
         for obj in bucket.values():
             for ref in obj["metadata"].get("ownerReferences") or []:

@@ -13,8 +13,7 @@ from typing import Any
 
 from gitops_ocm.kube import cluster
 from gitops_ocm.localkube import routes, selectors, store
-
-Obj = dict[str, Any]
+from gitops_ocm.model.body import Body
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,11 +53,11 @@ class Request:
 class Watch:
     """A watch to stream: the events and whether to end with a bookmark."""
 
-    events: Iterator[tuple[str, Obj]]
+    events: Iterator[tuple[str, Body]]
     bookmarks: bool
 
 
-Answer = tuple[int, Obj] | Watch
+Answer = tuple[int, Body] | Watch
 
 
 def handle(db: store.Store, request: Request) -> Answer:
@@ -178,7 +177,7 @@ class _Verbs:
         return 200, list_document(res.list_kind_name(), res.api_version, gone, str(db.rv))
 
 
-def _propagation(req: Request, options: Obj) -> str:
+def _propagation(req: Request, options: Body) -> str:
     if options.get("orphanDependents") is True or req.query.get("orphanDependents") == "true":
         return "Orphan"
     return str(
@@ -186,7 +185,7 @@ def _propagation(req: Request, options: Obj) -> str:
     )
 
 
-def list_document(kind: str, api_version: str, items: list[Obj], rv: str) -> Obj:
+def list_document(kind: str, api_version: str, items: list[Body], rv: str) -> Body:
     """Return a list object as the API server sends it."""
     return {
         "kind": kind,
@@ -196,7 +195,7 @@ def list_document(kind: str, api_version: str, items: list[Obj], rv: str) -> Obj
     }
 
 
-def bookmark(res_kind: str, api_version: str, rv: int) -> Obj:
+def bookmark(res_kind: str, api_version: str, rv: int) -> Body:
     """Return a BOOKMARK event carrying only a resourceVersion."""
     obj = {"kind": res_kind, "apiVersion": api_version, "metadata": {"resourceVersion": str(rv)}}
     return {"type": "BOOKMARK", "object": obj}

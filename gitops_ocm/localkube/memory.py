@@ -8,12 +8,11 @@ write in-process and read through ``kubectl``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from gitops_ocm.kube import cluster
 from gitops_ocm.localkube import objects, patch, resources, selectors, store
+from gitops_ocm.model.body import Body
 
-Obj = dict[str, Any]
 SERVER_VERSION = "v1.37.0-localkube"
 
 
@@ -30,13 +29,13 @@ class MemoryCluster:
             raise cluster.NotFound(f"the server does not serve {kind} in {api_version}")
         return res
 
-    def _target(self, obj: Obj) -> tuple[resources.Resource, str, str]:
+    def _target(self, obj: Body) -> tuple[resources.Resource, str, str]:
         res = self._resource(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
         meta = obj.get("metadata") or {}
         namespace = str(meta.get("namespace") or "default") if res.namespaced else ""
         return res, namespace, str(meta.get("name", ""))
 
-    def apply(self, obj: Obj, *, field_manager: str, force: bool = False) -> Obj:
+    def apply(self, obj: Body, *, field_manager: str, force: bool = False) -> Body:
         """Server-side apply ``obj``."""
         res, namespace, name = self._target(obj)
         body = obj
@@ -47,17 +46,17 @@ class MemoryCluster:
         )
         return result
 
-    def create(self, obj: Obj) -> Obj:
+    def create(self, obj: Body) -> Body:
         """Create ``obj``."""
         res, namespace, _ = self._target(obj)
         return self.store.create(res, namespace, obj, manager=self._manager)
 
-    def update(self, obj: Obj) -> Obj:
+    def update(self, obj: Body) -> Body:
         """Replace ``obj`` (PUT)."""
         res, namespace, name = self._target(obj)
         return self.store.replace(res, namespace, name, obj, manager=self._manager)
 
-    def update_status(self, obj: Obj) -> Obj:
+    def update_status(self, obj: Body) -> Body:
         """Replace the status of ``obj``."""
         res, namespace, name = self._target(obj)
         if not res.status:
@@ -68,7 +67,7 @@ class MemoryCluster:
 
     def get(
         self, api_version: str, kind: str, name: str, namespace: str | None = None
-    ) -> Obj | None:
+    ) -> Body | None:
         """Return the object, or None."""
         res = self._resource(api_version, kind)
         try:
@@ -83,7 +82,7 @@ class MemoryCluster:
         namespace: str | None = None,
         label_selector: str = "",
         field_selector: str = "",
-    ) -> list[Obj]:
+    ) -> list[Body]:
         """Return the objects of a kind."""
         res = self._resource(api_version, kind)
         sel = (selectors.parse_labels(label_selector), selectors.parse_fields(field_selector))
@@ -121,7 +120,7 @@ class MemoryCluster:
         label_selector: str = "",
         field_selector: str = "",
         timeout: float = 5.0,
-    ) -> Iterator[Obj]:
+    ) -> Iterator[Body]:
         """Yield watch events until ``timeout``."""
         res = self._resource(api_version, kind)
         sel = (selectors.parse_labels(label_selector), selectors.parse_fields(field_selector))

@@ -12,8 +12,7 @@ from typing import Any
 
 from gitops_ocm.kube import cluster
 from gitops_ocm.localkube import resources
-
-Obj = dict[str, Any]
+from gitops_ocm.model.body import Body
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -22,7 +21,7 @@ _SYSTEM = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriod
 _SYSTEM_GENERATION = ("generation",)
 
 
-def _error_details(res: resources.Resource, name: str) -> Obj:
+def _error_details(res: resources.Resource, name: str) -> Body:
     return {"name": name, "group": res.group, "kind": res.plural}
 
 
@@ -77,7 +76,7 @@ def part(res: resources.Resource, subresource: str) -> str:
     return "main" if res.status else "all"
 
 
-def spec_changed(old: Obj, new: Obj) -> bool:
+def spec_changed(old: Body, new: Body) -> bool:
     """Return whether anything outside metadata and status changed (bumps generation)."""
     skip = ("metadata", "status", "apiVersion", "kind")
     return {k: v for k, v in old.items() if k not in skip} != {
@@ -85,7 +84,7 @@ def spec_changed(old: Obj, new: Obj) -> bool:
     }
 
 
-def _comparable(obj: Obj) -> Obj:
+def _comparable(obj: Body) -> Body:
     out = dict(obj)
     meta = dict(out.get("metadata") or {})
     meta.pop("resourceVersion", None)
@@ -97,12 +96,12 @@ def _comparable(obj: Obj) -> Obj:
     return out
 
 
-def unchanged(old: Obj, new: Obj) -> bool:
+def unchanged(old: Body, new: Body) -> bool:
     """Return whether a write is a no-op (the API server then keeps the resourceVersion)."""
     return _comparable(old) == _comparable(new)
 
 
-def carry_system_fields(res: resources.Resource, old: Obj, body: Obj, subresource: str) -> Obj:
+def carry_system_fields(res: resources.Resource, old: Body, body: Body, subresource: str) -> Body:
     """Return the object a write of ``body`` stores: server-owned fields come from ``old``."""
     if subresource == "status":
         new = copy.deepcopy(old)
@@ -127,7 +126,7 @@ def carry_system_fields(res: resources.Resource, old: Obj, body: Obj, subresourc
     return new
 
 
-def check_identity(res: resources.Resource, name: str, namespace: str, body: Obj) -> None:
+def check_identity(res: resources.Resource, name: str, namespace: str, body: Body) -> None:
     """Raise BadRequest when the body's kind, name or namespace disagree with the URL."""
     meta = body.get("metadata") or {}
     if body.get("kind") not in (None, res.kind):
@@ -149,7 +148,7 @@ def _versions(res: resources.Resource) -> tuple[str, ...]:
     return (res.api_version,) if not res.custom else (res.api_version, f"{res.group}/")
 
 
-def crd_status(crd: Obj, now: str) -> Obj:
+def crd_status(crd: Body, now: str) -> Body:
     """Return the status the server gives a CustomResourceDefinition it accepted."""
     spec = crd.get("spec") or {}
     names = dict(spec.get("names") or {})
@@ -166,7 +165,7 @@ def crd_status(crd: Obj, now: str) -> Obj:
     return {"acceptedNames": names, "conditions": conditions, "storedVersions": stored}
 
 
-def validate_crd(res: resources.Resource, crd: Obj) -> None:
+def validate_crd(res: resources.Resource, crd: Body) -> None:
     """Raise Invalid when a CRD lacks what serving it needs, or is misnamed."""
     spec = crd.get("spec") or {}
     names = spec.get("names") or {}

@@ -8,11 +8,10 @@ subresource); the discovery functions build ``/version``, ``/api``, ``/apis``,
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from gitops_ocm.localkube import resources
+from gitops_ocm.model.body import Body
 
-Obj = dict[str, Any]
 GIT_VERSION = "v1.37.0-localkube"
 
 
@@ -57,7 +56,7 @@ def parse(registry: resources.Registry, group: str, version: str, rest: list[str
     return Route(res, None, rest[1] if len(rest) > 1 else "", rest[2] if len(rest) > 2 else "")
 
 
-def version_info() -> Obj:
+def version_info() -> Body:
     """Return the ``/version`` document."""
     return {
         "major": "1",
@@ -72,7 +71,7 @@ def version_info() -> Obj:
     }
 
 
-def api_versions(server_address: str) -> Obj:
+def api_versions(server_address: str) -> Body:
     """Return the ``/api`` document (the core group's versions)."""
     return {
         "kind": "APIVersions",
@@ -83,7 +82,7 @@ def api_versions(server_address: str) -> Obj:
     }
 
 
-def api_group(group: str, versions: list[str]) -> Obj:
+def api_group(group: str, versions: list[str]) -> Body:
     """Return the APIGroup document of one group."""
     listed = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
     return {
@@ -95,7 +94,7 @@ def api_group(group: str, versions: list[str]) -> Obj:
     }
 
 
-def api_group_list(registry: resources.Registry) -> Obj:
+def api_group_list(registry: resources.Registry) -> Body:
     """Return the ``/apis`` document: every named group."""
     groups = [
         {k: v for k, v in api_group(g, versions).items() if k not in ("kind", "apiVersion")}
@@ -105,8 +104,8 @@ def api_group_list(registry: resources.Registry) -> Obj:
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def _entry(res: resources.Resource) -> list[Obj]:
-    main: Obj = {
+def _entry(res: resources.Resource) -> list[Body]:
+    main: Body = {
         "name": res.plural,
         "singularName": res.singular_name(),
         "namespaced": res.namespaced,
@@ -125,7 +124,7 @@ def _entry(res: resources.Resource) -> list[Obj]:
     return entries
 
 
-def resource_list(registry: resources.Registry, group: str, version: str) -> Obj | None:
+def resource_list(registry: resources.Registry, group: str, version: str) -> Body | None:
     """Return the APIResourceList of a group/version, or None if it is not served."""
     served = registry.in_group_version(group, version)
     if not served:

@@ -20,8 +20,8 @@ import yaml
 from gitops_ocm.kube import cluster
 from gitops_ocm.localkube import handlers, patch, routes, store
 from gitops_ocm.model import yamlout
+from gitops_ocm.model.body import Body
 
-Obj = dict[str, Any]
 _JSON = "application/json"
 
 
@@ -69,7 +69,7 @@ class ApiServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def discovery(self, parts: list[str]) -> Obj | None:
+    def discovery(self, parts: list[str]) -> Body | None:
         """Return the discovery document at ``parts``, or None if it is not one."""
         registry = self.store.registry
         with self.store.cond:
@@ -165,7 +165,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         )
         return handlers.handle(api.store, request)
 
-    def _send(self, code: int, document: Obj) -> None:
+    def _send(self, code: int, document: Body) -> None:
         data = json.dumps(document, separators=(",", ":")).encode()
         self.send_response(code)
         self.send_header("Content-Type", _JSON)
@@ -173,7 +173,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _chunk(self, document: Obj) -> None:
+    def _chunk(self, document: Body) -> None:
         data = json.dumps(document, separators=(",", ":")).encode() + b"\n"
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()

@@ -12,14 +12,14 @@ from typing import Any
 
 from gitops_ocm.kube import cluster
 from gitops_ocm.localkube import store
+from gitops_ocm.model.body import Body
 
-Obj = dict[str, Any]
 MANAGER = "localkube-simulator"
 _WORKLOADS = (("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemonsets"))
 _KEYS = (*_WORKLOADS, ("batch", "jobs"))
 
 
-def _condition(kind: str, reason: str, now: str) -> Obj:
+def _condition(kind: str, reason: str, now: str) -> Body:
     return {
         "type": kind,
         "status": "True",
@@ -29,7 +29,7 @@ def _condition(kind: str, reason: str, now: str) -> Obj:
     }
 
 
-def _keep_times(old: Obj, new: Obj) -> Obj:
+def _keep_times(old: Body, new: Body) -> Body:
     """Keep condition times from ``old`` when a condition did not change (no spurious writes)."""
     before = {c.get("type"): c for c in old.get("conditions") or []}
     for condition in new.get("conditions") or []:
@@ -41,14 +41,14 @@ def _keep_times(old: Obj, new: Obj) -> Obj:
     return new
 
 
-def simulated_status(obj: Obj, now: str) -> Obj | None:
+def simulated_status(obj: Body, now: str) -> Body | None:
     """Return the status a healthy controller would report for ``obj`` (None: not a workload)."""
     kind = obj.get("kind")
     spec = obj.get("spec") or {}
     generation = (obj.get("metadata") or {}).get("generation", 1)
     if kind in ("Deployment", "StatefulSet"):
         replicas = int(spec.get("replicas", 1))
-        status: Obj = {"observedGeneration": generation, "replicas": replicas}
+        status: Body = {"observedGeneration": generation, "replicas": replicas}
         counts = ["readyReplicas", "availableReplicas", "updatedReplicas"]
         if kind == "StatefulSet":
             counts.append("currentReplicas")
@@ -83,7 +83,7 @@ def simulated_status(obj: Obj, now: str) -> Obj | None:
     return None
 
 
-def _job_done(obj: Obj) -> bool:
+def _job_done(obj: Body) -> bool:
     conditions = (obj.get("status") or {}).get("conditions") or []
     return any(c.get("type") == "Complete" for c in conditions)
 
@@ -127,7 +127,7 @@ class Simulator:
                 written += self._reconcile(versions[0], obj)
         return written
 
-    def _reconcile(self, res: Any, obj: Obj) -> int:
+    def _reconcile(self, res: Any, obj: Body) -> int:
         if obj.get("kind") == "Job" and _job_done(obj):
             return 0
         if obj["metadata"].get("deletionTimestamp"):

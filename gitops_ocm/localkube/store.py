@@ -22,8 +22,8 @@ from typing import Any
 
 from gitops_ocm.kube import cluster
 from gitops_ocm.localkube import garbage, objects, patch, resources, selectors, ssa, watches
+from gitops_ocm.model.body import Body
 
-Obj = dict[str, Any]
 Key = tuple[str, str]  # (group, plural)
 Selectors = tuple[tuple[selectors.Requirement, ...], tuple[selectors.Requirement, ...]]
 NO_SELECTORS: Selectors = ((), ())
@@ -44,8 +44,8 @@ class Event:
 
     rv: int
     type: str
-    obj: Obj
-    old: Obj | None
+    obj: Body
+    old: Body | None
 
 
 class Store:
@@ -54,7 +54,7 @@ class Store:
     def __init__(self, *, history: int = 1000, clock: Callable[[], str] = utc_now) -> None:
         self.registry = resources.Registry()
         self.cond = threading.Condition(threading.RLock())
-        self.objects: dict[Key, dict[tuple[str, str], Obj]] = {}
+        self.objects: dict[Key, dict[tuple[str, str], Body]] = {}
         self.uids: dict[str, tuple[Key, str, str]] = {}
         self.rv = 0
         self._events: dict[Key, collections.deque[Event]] = {}
@@ -74,17 +74,17 @@ class Store:
         """Return the first served version of a group/plural (for internal writes)."""
         return self.registry.versions_of(*key)[0]
 
-    def _bucket(self, key: Key) -> dict[tuple[str, str], Obj]:
+    def _bucket(self, key: Key) -> dict[tuple[str, str], Body]:
         return self.objects.setdefault(key, {})
 
     @staticmethod
-    def present(res: resources.Resource, obj: Obj) -> Obj:
+    def present(res: resources.Resource, obj: Body) -> Body:
         """Return a copy of a stored object as seen through ``res``'s version."""
         out = copy.deepcopy(obj)
         out["apiVersion"] = res.api_version
         return out
 
-    def get(self, res: resources.Resource, namespace: str, name: str) -> Obj:
+    def get(self, res: resources.Resource, namespace: str, name: str) -> Body:
         """Return one object; raise NotFound."""
         with self.cond:
             obj = self._bucket(res.key).get((namespace, name))
@@ -94,7 +94,7 @@ class Store:
 
     def list_objects(
         self, res: resources.Resource, namespace: str | None, sel: Selectors = NO_SELECTORS
-    ) -> tuple[list[Obj], str]:
+    ) -> tuple[list[Body], str]:
         """Return matching objects sorted by namespace/name, and the list resourceVersion."""
         with self.cond:
             found = [
@@ -110,11 +110,11 @@ class Store:
         self,
         res: resources.Resource,
         namespace: str,
-        body: Obj,
+        body: Body,
         *,
         manager: str,
         dry_run: bool = False,
-    ) -> Obj:
+    ) -> Body:
         """Create an object (POST)."""
         with self.cond:
             new = self._prepare_create(res, namespace, body)
@@ -127,12 +127,12 @@ class Store:
         res: resources.Resource,
         namespace: str,
         name: str,
-        body: Obj,
+        body: Body,
         *,
         manager: str,
         subresource: str = "",
         dry_run: bool = False,
-    ) -> Obj:
+    ) -> Body:
         """Replace an object or its status (PUT); a resourceVersion in ``body`` must match."""
         with self.cond:
             old = self._existing(res, namespace, name)
@@ -154,7 +154,7 @@ class Store:
         force: bool = False,
         subresource: str = "",
         dry_run: bool = False,
-    ) -> tuple[Obj, bool]:
+    ) -> tuple[Body, bool]:
         """Patch an object (or apply it, creating it if absent); return it and whether it is new."""
         with self.cond:
             if content_type in (patch.APPLY_YAML, patch.APPLY_CBOR):
@@ -174,9 +174,9 @@ class Store:
         name: str,
         *,
         propagation: str = "Background",
-        preconditions: Obj | None = None,
+        preconditions: Body | None = None,
         dry_run: bool = False,
-    ) -> tuple[Obj, bool]:
+    ) -> tuple[Body, bool]:
         """Delete an object; return its last state and whether it is gone (not finalizing)."""
         with self.cond:
             old = self._existing(res, namespace, name)
@@ -189,7 +189,7 @@ class Store:
 
     def delete_collection(
         self, res: resources.Resource, namespace: str | None, sel: Selectors, propagation: str
-    ) -> list[Obj]:
+    ) -> list[Body]:
         """Delete every matching object; return their last states."""
         with self.cond:
             items, _ = self.list_objects(res, namespace, sel)
@@ -214,13 +214,13 @@ class Store:
             builtin=not res.custom,
         )
 
-    def _existing(self, res: resources.Resource, namespace: str, name: str) -> Obj:
+    def _existing(self, res: resources.Resource, namespace: str, name: str) -> Body:
         obj = self._bucket(res.key).get((namespace, name))
         if obj is None:
             raise objects.not_found(res, name)
         return obj
 
-    def _check_preconditions(self, res: resources.Resource, old: Obj, wanted: Obj) -> None:
+    def _check_preconditions(self, res: resources.Resource, old: Body, wanted: Body) -> None:
         name = old["metadata"]["name"]
         rv, uid = wanted.get("resourceVersion"), wanted.get("uid")
         if rv and rv != old["metadata"]["resourceVersion"]:
@@ -232,7 +232,9 @@ class Store:
             )
             raise objects.modified(res, name, why)
 
-    def _patched(self, res: resources.Resource, current: Obj, content_type: str, body: Any) -> Obj:
+    def _patched(
+        self, res: resources.Resource, current: Body, content_type: str, body: Any
+    ) -> Body:
         if content_type == patch.JSON:
             return patch.json_patch(current, body)
         if content_type == patch.MERGE:
@@ -256,7 +258,7 @@ class Store:
         force: bool,
         subresource: str,
         dry_run: bool,
-    ) -> tuple[Obj, bool]:
+    ) -> tuple[Body, bool]:
         if not isinstance(body, dict) or not body.get("apiVersion") or not body.get("kind"):
             raise cluster.BadRequest("an applied configuration needs apiVersion and kind")
         if not manager:
@@ -277,7 +279,7 @@ class Store:
         new = objects.carry_system_fields(res, old, merged, subresource)
         return self._commit_update(res, old, new, entries, dry_run), False
 
-    def _prepare_create(self, res: resources.Resource, namespace: str, body: Any) -> Obj:
+    def _prepare_create(self, res: resources.Resource, namespace: str, body: Any) -> Body:
         if not isinstance(body, dict):
             raise cluster.BadRequest("the request body must be an object")
         objects.check_identity(res, "", namespace, body)
@@ -326,8 +328,8 @@ class Store:
             )
 
     def _commit_create(
-        self, res: resources.Resource, new: Obj, entries: list[ssa.Entry], dry_run: bool
-    ) -> Obj:
+        self, res: resources.Resource, new: Body, entries: list[ssa.Entry], dry_run: bool
+    ) -> Body:
         meta = new["metadata"]
         namespace, name = meta.get("namespace", ""), meta["name"]
         self._check_namespace(res, namespace)
@@ -352,8 +354,8 @@ class Store:
         return self.present(res, new)
 
     def _commit_update(
-        self, res: resources.Resource, old: Obj, new: Obj, entries: list[ssa.Entry], dry_run: bool
-    ) -> Obj:
+        self, res: resources.Resource, old: Body, new: Body, entries: list[ssa.Entry], dry_run: bool
+    ) -> Body:
         meta = new["metadata"]
         if res.tracks_generation and objects.spec_changed(old, new):
             meta["generation"] = int(old["metadata"].get("generation", 1)) + 1
@@ -377,7 +379,7 @@ class Store:
             garbage.collect(self)
         return self.present(res, new)
 
-    def _serve_crd(self, crd: Obj) -> None:
+    def _serve_crd(self, crd: Body) -> None:
         spec = crd.get("spec") or {}
         self.registry.remove_group_plural(spec["group"], spec["names"]["plural"])
         for served in resources.from_crd(crd):
@@ -385,7 +387,7 @@ class Store:
 
     # -- the only three functions that change stored state --------------------
 
-    def commit(self, key: Key, new: Obj, old: Obj | None) -> None:
+    def commit(self, key: Key, new: Body, old: Body | None) -> None:
         """Store ``new`` with the next resourceVersion and record the event."""
         self.rv += 1
         new["metadata"]["resourceVersion"] = str(self.rv)
@@ -394,7 +396,7 @@ class Store:
         self.uids[meta["uid"]] = (key, meta.get("namespace", ""), meta["name"])
         self._record(key, Event(self.rv, "MODIFIED" if old else "ADDED", new, old))
 
-    def remove(self, key: Key, last: Obj) -> None:
+    def remove(self, key: Key, last: Body) -> None:
         """Remove an object for good, recording a DELETED event with its last state."""
         meta = last["metadata"]
         old = self._bucket(key).pop((meta.get("namespace", ""), meta["name"]))
@@ -406,7 +408,7 @@ class Store:
         if key == CRD_KEY:
             self._drop_crd(final)
 
-    def _drop_crd(self, crd: Obj) -> None:
+    def _drop_crd(self, crd: Body) -> None:
         spec = crd.get("spec") or {}
         key = (str(spec.get("group")), str((spec.get("names") or {}).get("plural")))
         for obj in list(self._bucket(key).values()):
@@ -422,7 +424,7 @@ class Store:
 
     def start_deletion(
         self, key: Key, namespace: str, name: str, propagation: str
-    ) -> tuple[Obj, bool]:
+    ) -> tuple[Body, bool]:
         """Delete now, or mark deleting while finalizers remain; see ``garbage``."""
         return garbage.start_deletion(self, key, namespace, name, propagation)
 
@@ -436,7 +438,7 @@ class Store:
         resource_version: str = "",
         sel: Selectors = NO_SELECTORS,
         timeout: float | None = None,
-    ) -> Iterator[tuple[str, Obj]]:
+    ) -> Iterator[tuple[str, Body]]:
         """Yield (type, object) events; raise Gone if ``resource_version`` is too old."""
         return watches.stream(self, res, namespace, resource_version, sel, timeout)
 

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitops_ocm.kube import cluster
 from gitops_ocm.localkube import resources, selectors
+from gitops_ocm.model.body import Body
 
 if TYPE_CHECKING:
     from gitops_ocm.localkube.store import Event, Key, Selectors, Store
-
-Obj = dict[str, Any]
 
 
 def stream(
@@ -26,10 +25,10 @@ def stream(
     resource_version: str,
     sel: Selectors,
     timeout: float | None,
-) -> Iterator[tuple[str, Obj]]:
+) -> Iterator[tuple[str, Body]]:
     """Yield (type, object) events; raise Gone if ``resource_version`` is too old."""
     with db.cond:
-        initial: list[Obj] = []
+        initial: list[Body] = []
         if resource_version in ("", "0"):
             cursor = db.rv
             initial = [o for _, o in sorted(db.objects.get(res.key, {}).items())]
@@ -45,9 +44,9 @@ def _events(
     namespace: str | None,
     sel: Selectors,
     timeout: float | None,
-    initial: list[Obj],
+    initial: list[Body],
     cursor: int,
-) -> Iterator[tuple[str, Obj]]:
+) -> Iterator[tuple[str, Body]]:
     for obj in initial:
         if _in(obj, namespace) and selectors.matches(obj, *sel):
             yield "ADDED", db.present(res, obj)
@@ -82,11 +81,11 @@ def _parse_rv(text: str) -> int:
         raise cluster.BadRequest(f"invalid resourceVersion {text!r}") from None
 
 
-def _in(obj: Obj, namespace: str | None) -> bool:
+def _in(obj: Body, namespace: str | None) -> bool:
     return namespace is None or obj["metadata"].get("namespace", "") == namespace
 
 
-def as_seen(event: Event, namespace: str | None, sel: Selectors) -> tuple[str, Obj] | None:
+def as_seen(event: Event, namespace: str | None, sel: Selectors) -> tuple[str, Body] | None:
     """Translate an event for a filtered watch (objects move in and out of a selector)."""
     now = _in(event.obj, namespace) and selectors.matches(event.obj, *sel)
     before = (

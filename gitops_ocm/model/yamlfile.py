@@ -24,12 +24,11 @@ import yaml
 
 from gitops_ocm import problems
 from gitops_ocm.model import yamlbuild, yamllimits
+from gitops_ocm.model.body import Body
 from gitops_ocm.model.yamllimits import MAX_DEPTH, MAX_FILE_BYTES, Refused
 from gitops_ocm.problems import Problem
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "Document", "Locator", "ParsedFile", "parse"]
-
-Body = dict[str, Any]
 
 
 def _resolvers_without_timestamps() -> dict[Any, Any]:

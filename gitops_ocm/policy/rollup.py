@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gitops_ocm.policy import status
+from gitops_ocm.policy import compliancestate
 
 PolicyKey = tuple[str, str]
 
@@ -53,7 +53,7 @@ def status_of(states: Mapping[str, str]) -> dict[str, Any]:
             row["compliant"] = states[cluster]
         rows.append(row)
     out: dict[str, Any] = {}
-    compliant = status.root_compliance(states)
+    compliant = compliancestate.root_compliance(states)
     if compliant:
         out["compliant"] = compliant
     out["status"] = rows
@@ -73,12 +73,12 @@ def policyset_status(
     missing = [n for n in names if n not in roots or roots[n] is None]
     states = {n: str((roots.get(n) or {}).get("compliant") or "") for n in names}
     present = [states[n] for n in names if n not in missing]
-    if status.NONCOMPLIANT in present:
-        compliant = status.NONCOMPLIANT
-    elif status.PENDING in present:
-        compliant = status.PENDING
-    elif present and all(s == status.COMPLIANT for s in present):
-        compliant = status.COMPLIANT
+    if compliancestate.NONCOMPLIANT in present:
+        compliant = compliancestate.NONCOMPLIANT
+    elif compliancestate.PENDING in present:
+        compliant = compliancestate.PENDING
+    elif present and all(s == compliancestate.COMPLIANT for s in present):
+        compliant = compliancestate.COMPLIANT
     else:
         compliant = ""
     out: dict[str, Any] = {}
@@ -110,8 +110,8 @@ def counts(root: Mapping[str, Any]) -> dict[str, int]:
 def counts_of(states: Iterable[str]) -> dict[str, int]:
     """Return how many of the clusters' compliance states are each kind ("" is unknown)."""
     found = {"compliant": 0, "noncompliant": 0, "pending": 0, "unknown": 0}
-    key = {status.COMPLIANT: "compliant", status.NONCOMPLIANT: "noncompliant"}
-    key[status.PENDING] = "pending"
+    key = {compliancestate.COMPLIANT: "compliant", compliancestate.NONCOMPLIANT: "noncompliant"}
+    key[compliancestate.PENDING] = "pending"
     for state in states:
         found[key.get(state, "unknown")] += 1
     return found

@@ -1,7 +1,7 @@
 """Keeping the rendered hub tree current across passes: redo only what a change reaches.
 
 Pure: an :class:`Engine` is a long-lived object (one per controller), like
-:class:`placements.Scheduler`, holding the last rendered tree and what it was
+:class:`queue.Scheduler`, holding the last rendered tree and what it was
 made from. :meth:`Engine.render` takes the next desired state and inventory and
 returns the new tree, with the cluster folders and top-level files that changed.
 
@@ -34,7 +34,7 @@ from typing import Any
 
 from gitops_ocm.model import yamlout
 from gitops_ocm.model.snapshot import Obj, Snapshot
-from gitops_ocm.placement import history, inventory, spec
+from gitops_ocm.placement import history, inventory, publication, queue, settle, spec
 from gitops_ocm.problems import Problem
 from gitops_ocm.render import clusters as clusters_mod
 from gitops_ocm.render import fleetchecks, hub, placements, policies, works
@@ -76,7 +76,7 @@ class _State:
     snapshot: Snapshot
     accepted: frozenset[str]
     infos: dict[str, inventory.ClusterInfo]
-    scheduler: placements.Scheduler
+    scheduler: queue.Scheduler
     top: dict[str, bytes]
     top_of: dict[Key, dict[str, bytes]]
     clusters: dict[str, dict[str, bytes]]
@@ -128,8 +128,8 @@ class Engine:
         now: datetime.datetime,
     ) -> Rendered:
         cache = self.cache
-        inputs = placements.prepare(snapshot, cluster_infos, previous, now, cache)
-        scheduler = placements.Scheduler(placements.placements(snapshot), inputs, settle=True)
+        inputs = publication.prepare(snapshot, cluster_infos, previous, now, cache)
+        scheduler = queue.Scheduler(settle.placements(snapshot), inputs, settled=True)
         tree = hub.assemble(snapshot, cluster_infos, scheduler.results, cache)
         scheduler.refresh(history.from_tree(tree.top, cache), now)
         works_of: dict[Source, list[works.Work]] = {}
@@ -349,7 +349,7 @@ class Engine:
     def _tree(
         self,
         state: _State,
-        results: Mapping[Key, placements.PlacementResult],
+        results: Mapping[Key, publication.PlacementResult],
         found: tuple[Problem, ...],
     ) -> hub.HubTree:
         return hub.HubTree(

@@ -1,9 +1,10 @@
 """The whole hub-store tree for one desired state (``ocm/hub``, docs/architecture.md).
 
-Pure. Schedules every placement, then renders accepted clusters, placements and
-their decision pages, direct and replicated works and replicated policies, and
-runs the fleet checks that need decisions. The same inputs (snapshot, status
-inventory, previous hub tree, ``now``) always give byte-identical files.
+Pure. Has every placement scheduled (``placement.settle``), then renders
+accepted clusters, placements and their decision pages, direct and replicated
+works and replicated policies, and runs the fleet checks that need decisions.
+The same inputs (snapshot, status inventory, previous hub tree, ``now``) always
+give byte-identical files.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from gitops_ocm.model import yamlout
 from gitops_ocm.model.snapshot import Snapshot
-from gitops_ocm.placement import inventory
+from gitops_ocm.placement import inventory, publication, settle
 from gitops_ocm.problems import Problem
 from gitops_ocm.render import clusters as clusters_mod
 from gitops_ocm.render import fleetchecks, placements, policies, works
@@ -39,7 +40,7 @@ class HubTree:
 
     top: dict[str, bytes]
     clusters: dict[str, dict[str, bytes]]
-    results: Mapping[tuple[str, str], placements.PlacementResult]
+    results: Mapping[tuple[str, str], publication.PlacementResult]
     works: tuple[works.Work, ...]
     problems: tuple[Problem, ...]
     policy_folders: Mapping[str, Mapping[str, bytes]] = dataclasses.field(default_factory=dict)
@@ -96,14 +97,14 @@ def render(
     previous tree's files and re-serializing unchanged objects; the output is
     the same with or without it.
     """
-    results = placements.schedule_all(snapshot, cluster_infos, previous, now, cache)
+    results = settle.schedule_all(snapshot, cluster_infos, previous, now, cache)
     return assemble(snapshot, cluster_infos, results, cache)
 
 
 def assemble(
     snapshot: Snapshot,
     cluster_infos: Sequence[inventory.ClusterInfo],
-    results: Mapping[tuple[str, str], placements.PlacementResult],
+    results: Mapping[tuple[str, str], publication.PlacementResult],
     cache: yamlout.Cache | None = None,
 ) -> HubTree:
     """Render the hub tree of ``snapshot`` for given scheduling ``results``."""

@@ -19,8 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from gitops_ocm.model import yamlout
-from gitops_ocm.policy import rollup
-from gitops_ocm.policy import status as policy_status
+from gitops_ocm.policy import compliancestate, rollup
 from gitops_ocm.status import views
 from gitops_ocm.status.cache import FoldCache
 
@@ -32,9 +31,9 @@ Member = tuple[str | None, str, bytes | None]  # report blob id, compliance, row
 _ROWS_AT = b"status:\n  status:\n"
 _REBUILD_SHARE = 8  # rebuild a policy's rows when more than 1/8 of its members changed
 _STATES = {
-    policy_status.COMPLIANT: "compliant",
-    policy_status.NONCOMPLIANT: "noncompliant",
-    policy_status.PENDING: "pending",
+    compliancestate.COMPLIANT: "compliant",
+    compliancestate.NONCOMPLIANT: "noncompliant",
+    compliancestate.PENDING: "pending",
 }
 
 
@@ -72,17 +71,17 @@ class _Rows:
         self.odd += new[2] is None
 
     def compliant(self) -> str:
-        """The root compliance (``policy_status.root_compliance`` of the members' states)."""
+        """The root compliance (``compliancestate.root_compliance`` of the members' states)."""
         n = self.counts
         if not self.clusters:
             return ""
         if n["noncompliant"]:
-            return policy_status.NONCOMPLIANT
+            return compliancestate.NONCOMPLIANT
         if n["pending"]:
-            return policy_status.PENDING
+            return compliancestate.PENDING
         if n["unknown"]:
             return ""
-        return policy_status.COMPLIANT
+        return compliancestate.COMPLIANT
 
 
 @dataclasses.dataclass(frozen=True)

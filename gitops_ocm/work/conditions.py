@@ -20,14 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gitops_ocm.model.body import Body
 from gitops_ocm.work import feedback
 
-Obj = dict[str, Any]
 TRUE, FALSE, UNKNOWN = "True", "False", "Unknown"
 BUILT_IN = ("Applied", "Available", "StatusFeedbackSynced")
 
 
-def new(kind: str, status: str, reason: str, message: str, generation: int) -> Obj:
+def new(kind: str, status: str, reason: str, message: str, generation: int) -> Body:
     """A condition without its transition time."""
     return {
         "type": kind,
@@ -38,7 +38,7 @@ def new(kind: str, status: str, reason: str, message: str, generation: int) -> O
     }
 
 
-def stamp(previous: Sequence[Obj], current: Sequence[Obj], now: str) -> list[Obj]:
+def stamp(previous: Sequence[Body], current: Sequence[Body], now: str) -> list[Body]:
     """Give each current condition its lastTransitionTime: kept unless the status flipped."""
     before = {c.get("type"): c for c in previous if isinstance(c, dict)}
     out = []
@@ -50,7 +50,7 @@ def stamp(previous: Sequence[Obj], current: Sequence[Obj], now: str) -> list[Obj
     return out
 
 
-def applied(error: str, generation: int) -> Obj:
+def applied(error: str, generation: int) -> Body:
     """The manifest ``Applied`` condition ("" error: applied)."""
     if error:
         return new("Applied", FALSE, "AppliedManifestFailed", error, generation)
@@ -60,7 +60,7 @@ def applied(error: str, generation: int) -> Obj:
 FOUND, MISSING, FETCH_FAILED, INCOMPLETE = "found", "missing", "fetch-failed", "incomplete"
 
 
-def available(state: str, generation: int, error: str = "") -> Obj:
+def available(state: str, generation: int, error: str = "") -> Body:
     """The manifest ``Available`` condition from the outcome of reading the resource."""
     if state == FOUND:
         return new("Available", TRUE, "ResourceAvailable", "Resource is available", generation)
@@ -71,7 +71,7 @@ def available(state: str, generation: int, error: str = "") -> Obj:
     return new("Available", UNKNOWN, reason, error, generation)
 
 
-def feedback_synced(result: feedback.Feedback, generation: int) -> Obj:
+def feedback_synced(result: feedback.Feedback, generation: int) -> Body:
     """The manifest ``StatusFeedbackSynced`` condition."""
     if not result.has_rules:
         return new("StatusFeedbackSynced", TRUE, "NoStatusFeedbackSynced", "", generation)
@@ -81,7 +81,7 @@ def feedback_synced(result: feedback.Feedback, generation: int) -> Obj:
     return new("StatusFeedbackSynced", TRUE, "StatusFeedbackSynced", "", generation)
 
 
-def work_applied(manifests: Sequence[Sequence[Obj]], generation: int) -> Obj:
+def work_applied(manifests: Sequence[Sequence[Body]], generation: int) -> Body:
     """Work ``Applied``: True iff every manifest's Applied is True."""
     statuses = [_status(m, "Applied") for m in manifests]
     if all(s == TRUE for s in statuses):
@@ -92,7 +92,7 @@ def work_applied(manifests: Sequence[Sequence[Obj]], generation: int) -> Obj:
     return new("Applied", FALSE, "AppliedManifestWorkFailed", message, generation)
 
 
-def work_available(manifests: Sequence[Sequence[Obj]], generation: int) -> Obj:
+def work_available(manifests: Sequence[Sequence[Body]], generation: int) -> Body:
     """Work ``Available``: False if any False, else Unknown if any Unknown or none True."""
     statuses = [_status(m, "Available") for m in manifests]
     total = len(statuses)
@@ -107,7 +107,7 @@ def work_available(manifests: Sequence[Sequence[Obj]], generation: int) -> Obj:
     return new("Available", TRUE, "ResourcesAvailable", "All resources are available", generation)
 
 
-def work_rules(manifests: Sequence[Sequence[Obj]], generation: int) -> list[Obj]:
+def work_rules(manifests: Sequence[Sequence[Body]], generation: int) -> list[Body]:
     """Aggregate each rule-defined condition type over the manifests that have it."""
     kinds = sorted({c["type"] for m in manifests for c in m if c["type"] not in BUILT_IN})
     out = []
@@ -129,7 +129,7 @@ def _aggregate(statuses: Sequence[str], *, true_wins: bool) -> str:
     return UNKNOWN if UNKNOWN in statuses or TRUE not in statuses else TRUE
 
 
-def _status(conditions: Sequence[Obj], kind: str) -> str | None:
+def _status(conditions: Sequence[Body], kind: str) -> str | None:
     for condition in conditions:
         if condition.get("type") == kind:
             return str(condition.get("status"))
@@ -137,16 +137,16 @@ def _status(conditions: Sequence[Obj], kind: str) -> str | None:
 
 
 def work_conditions(
-    manifests: Sequence[Sequence[Obj]], generation: int, extra: Sequence[Obj] = ()
-) -> list[Obj]:
+    manifests: Sequence[Sequence[Body]], generation: int, extra: Sequence[Body] = ()
+) -> list[Body]:
     """All work-level conditions (without times): Applied, Available, rules, ``extra``."""
     out = [work_applied(manifests, generation), work_available(manifests, generation)]
     return out + work_rules(manifests, generation) + list(extra)
 
 
-def previous_by_meta(previous: Obj | None) -> Mapping[tuple[Any, ...], list[Obj]]:
+def previous_by_meta(previous: Body | None) -> Mapping[tuple[Any, ...], list[Body]]:
     """Index a previous status's manifest conditions by resourceMeta (and without ordinal)."""
-    index: dict[tuple[Any, ...], list[Obj]] = {}
+    index: dict[tuple[Any, ...], list[Body]] = {}
     manifests = ((previous or {}).get("resourceStatus") or {}).get("manifests") or []
     for entry in manifests:
         meta = entry.get("resourceMeta") or {}
@@ -162,6 +162,8 @@ def _key(meta: Mapping[str, Any], with_ordinal: bool) -> tuple[Any, ...]:
     return (meta.get("ordinal"), *key) if with_ordinal else key
 
 
-def previous_for(index: Mapping[tuple[Any, ...], list[Obj]], meta: Mapping[str, Any]) -> list[Obj]:
+def previous_for(
+    index: Mapping[tuple[Any, ...], list[Body]], meta: Mapping[str, Any]
+) -> list[Body]:
     """Return the previous conditions of a manifest (matching by ordinal first)."""
     return index.get(_key(meta, True)) or index.get(_key(meta, False)) or []

@@ -13,9 +13,8 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+from gitops_ocm.model.body import Body
 from gitops_ocm.work import jsonpath, spec
-
-Obj = dict[str, Any]
 
 WELL_KNOWN: dict[str, tuple[tuple[str, str], ...]] = {
     "Deployment": (
@@ -43,12 +42,12 @@ WELL_KNOWN: dict[str, tuple[tuple[str, str], ...]] = {
 class Feedback:
     """The values of one manifest and the errors met while collecting them."""
 
-    values: tuple[Obj, ...]
+    values: tuple[Body, ...]
     errors: tuple[str, ...]
     has_rules: bool
 
 
-def field_value(value: Any) -> Obj | None:
+def field_value(value: Any) -> Body | None:
     """Return OCM's ``fieldValue`` for a scalar, None for anything else."""
     if isinstance(value, bool):
         return {"type": "Boolean", "boolean": value}
@@ -61,7 +60,7 @@ def field_value(value: Any) -> Obj | None:
     return None
 
 
-def _one(obj: Obj, name: str, path: str) -> tuple[Obj | None, str]:
+def _one(obj: Body, name: str, path: str) -> tuple[Body | None, str]:
     try:
         found, value = jsonpath.get(obj, path)
     except jsonpath.PathError as exc:
@@ -75,14 +74,14 @@ def _one(obj: Obj, name: str, path: str) -> tuple[Obj | None, str]:
 
 
 def collect(
-    rules: Sequence[spec.FeedbackRule], meta: spec.ResourceMeta, obj: Obj | None
+    rules: Sequence[spec.FeedbackRule], meta: spec.ResourceMeta, obj: Body | None
 ) -> Feedback:
     """Return the feedback values of ``obj`` (None: the object is absent, no values)."""
     if not rules:
         return Feedback((), (), False)
     if obj is None:
         return Feedback((), (), True)
-    values: list[Obj] = []
+    values: list[Body] = []
     problems: list[str] = []
     for rule in rules:
         for name, path, version in _paths(rule, meta, problems):

@@ -33,9 +33,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gitops_ocm.model.body import Body
 from gitops_ocm.work import jsonpath, order, spec
 
-Obj = dict[str, Any]
 AMW_API_VERSION = "work.open-cluster-management.io/v1"
 AMW_KIND = "AppliedManifestWork"
 SPEC_HASH_ANNOTATION = "open-cluster-management.io/config-spec-hash"
@@ -50,7 +50,7 @@ class Owner:
     name: str
     uid: str
 
-    def reference(self) -> Obj:
+    def reference(self) -> Body:
         """The ownerReference put on applied objects (plain, not a controller)."""
         return {"apiVersion": AMW_API_VERSION, "kind": AMW_KIND, "name": self.name, "uid": self.uid}
 
@@ -62,7 +62,7 @@ class Action:
     meta: spec.ResourceMeta
     verb: str
     strategy: spec.Strategy
-    body: Obj | None = None
+    body: Body | None = None
     error: str = ""
 
 
@@ -88,7 +88,7 @@ class AppliedResource:
         """Identity without version and uid."""
         return (self.group, self.resource, self.namespace, self.name)
 
-    def to_dict(self) -> Obj:
+    def to_dict(self) -> Body:
         """As written in status."""
         return dataclasses.asdict(self)
 
@@ -106,7 +106,7 @@ class PrunePlan:
     """Deletions (reverse kind order), disowns, and entries to keep in the inventory."""
 
     delete: tuple[AppliedResource, ...]
-    disown: tuple[tuple[AppliedResource, Obj], ...]
+    disown: tuple[tuple[AppliedResource, Body], ...]
     keep: tuple[AppliedResource, ...]
 
 
@@ -122,7 +122,7 @@ def validate_manifest(meta: spec.ResourceMeta, manifest: Any) -> str:
 
 
 def plan_manifest(
-    work: spec.Work, meta: spec.ResourceMeta, live: Obj | None, owner: Owner
+    work: spec.Work, meta: spec.ResourceMeta, live: Body | None, owner: Owner
 ) -> Action:
     """Return the action for the manifest ``meta.ordinal`` of ``work``."""
     return _plan_one(work, meta, work.manifests[meta.ordinal], live, owner)
@@ -131,7 +131,7 @@ def plan_manifest(
 def plan_apply(
     work: spec.Work,
     metas: Sequence[spec.ResourceMeta],
-    live: Mapping[int, Obj | None],
+    live: Mapping[int, Body | None],
     owner: Owner,
 ) -> list[Action]:
     """Return one action per manifest, in OCM's kind order."""
@@ -142,7 +142,7 @@ def plan_apply(
 
 
 def _plan_one(
-    work: spec.Work, meta: spec.ResourceMeta, manifest: Any, live: Obj | None, owner: Owner
+    work: spec.Work, meta: spec.ResourceMeta, manifest: Any, live: Body | None, owner: Owner
 ) -> Action:
     config = work.config_for(meta.id)
     strategy = config.strategy
@@ -165,7 +165,7 @@ def _plan_one(
     return Action(meta, NONE if merged == live else UPDATE, strategy, merged)
 
 
-def _prepared(manifest: Obj, meta: spec.ResourceMeta, owner: Owner, *, orphan: bool) -> Obj:
+def _prepared(manifest: Body, meta: spec.ResourceMeta, owner: Owner, *, orphan: bool) -> Body:
     """The manifest as written: system fields stripped, namespace set, our ownerRef."""
     body = copy.deepcopy(manifest)
     body.pop("status", None)
@@ -184,7 +184,7 @@ def _prepared(manifest: Obj, meta: spec.ResourceMeta, owner: Owner, *, orphan: b
     return body
 
 
-def _with_owners(live: Obj, desired: Obj, owner: Owner) -> Obj:
+def _with_owners(live: Body, desired: Body, owner: Owner) -> Body:
     """The live object with the desired owner references merged in (ours only if desired)."""
     merged = copy.deepcopy(live)
     refs = [r for r in merged["metadata"].get("ownerReferences") or [] if r.get("uid") != owner.uid]
@@ -199,7 +199,7 @@ def _with_owners(live: Obj, desired: Obj, owner: Owner) -> Obj:
     return merged
 
 
-def _merged(live: Obj, desired: Obj, owner: Owner) -> Obj:
+def _merged(live: Body, desired: Body, owner: Owner) -> Body:
     """OCM's Update: merge labels/annotations/ownerRefs, keep finalizers, replace the rest."""
     merged = _with_owners(live, desired, owner)
     meta, want = merged["metadata"], desired["metadata"]
@@ -213,7 +213,7 @@ def _merged(live: Obj, desired: Obj, owner: Owner) -> Obj:
 
 
 def _server_side(
-    meta: spec.ResourceMeta, strategy: spec.Strategy, desired: Obj, live: Obj | None, owner: Owner
+    meta: spec.ResourceMeta, strategy: spec.Strategy, desired: Body, live: Body | None, owner: Owner
 ) -> Action:
     present = [
         jsonpath.parse(p)
@@ -245,7 +245,7 @@ def _server_side(
     return Action(meta, APPLY, strategy, body)
 
 
-def applied_resource(meta: spec.ResourceMeta, obj: Obj) -> AppliedResource:
+def applied_resource(meta: spec.ResourceMeta, obj: Body) -> AppliedResource:
     """The inventory entry of an applied object."""
     uid = str((obj.get("metadata") or {}).get("uid") or "")
     return AppliedResource(
@@ -256,7 +256,7 @@ def applied_resource(meta: spec.ResourceMeta, obj: Obj) -> AppliedResource:
 def plan_prune(
     previous: Sequence[AppliedResource],
     current: Sequence[AppliedResource],
-    live: Mapping[AppliedResource, Obj | None],
+    live: Mapping[AppliedResource, Body | None],
     owner: Owner,
 ) -> PrunePlan:
     """Plan the removal of what is in ``previous`` but not ``current`` (same uid).
@@ -268,7 +268,7 @@ def plan_prune(
     """
     wanted = set(current)
     deletes: list[AppliedResource] = []
-    disowns: list[tuple[AppliedResource, Obj]] = []
+    disowns: list[tuple[AppliedResource, Body]] = []
     keep: list[AppliedResource] = []
     for entry in previous:
         if entry in wanted:
@@ -292,7 +292,7 @@ def plan_prune(
     return PrunePlan(tuple(ordered), tuple(disowns), tuple(keep))
 
 
-def _without_owner(obj: Obj, owner: Owner) -> Obj:
+def _without_owner(obj: Body, owner: Owner) -> Body:
     new = copy.deepcopy(obj)
     refs = [r for r in new["metadata"].get("ownerReferences") or [] if r.get("uid") != owner.uid]
     if refs:

@@ -23,10 +23,10 @@ import celpy
 import celpy.adapter
 from celpy import celtypes
 
+from gitops_ocm.model.body import Body
 from gitops_ocm.placement import cel
 from gitops_ocm.work import spec
 
-Obj = dict[str, Any]
 EVALUATED = "ConditionRuleEvaluated"
 EXPRESSION_ERROR = "ConditionRuleExpressionError"
 _PROGRAMS: dict[str, Any] = {}
@@ -41,11 +41,11 @@ def _program(text: str) -> Any:
     return _PROGRAMS[text]
 
 
-def _condition(rule: spec.ConditionRule, status: str, reason: str, message: str) -> Obj:
+def _condition(rule: spec.ConditionRule, status: str, reason: str, message: str) -> Body:
     return {"type": rule.condition, "status": status, "reason": reason, "message": message}
 
 
-def _well_known(rule: spec.ConditionRule, kind: str, obj: Obj) -> Obj | None:
+def _well_known(rule: spec.ConditionRule, kind: str, obj: Body) -> Body | None:
     if rule.condition != "Complete":
         return None
     status = obj.get("status") or {}
@@ -63,7 +63,7 @@ def _well_known(rule: spec.ConditionRule, kind: str, obj: Obj) -> Obj | None:
     return _condition(rule, "True" if done else "False", EVALUATED, text)
 
 
-def _cel(rule: spec.ConditionRule, obj: Obj) -> Obj:
+def _cel(rule: spec.ConditionRule, obj: Body) -> Body:
     try:
         activation = {"object": celpy.adapter.json_to_cel(obj)}
         result = True
@@ -82,11 +82,11 @@ def _cel(rule: spec.ConditionRule, obj: Obj) -> Obj:
     return _condition(rule, "True" if result else "False", EVALUATED, message)
 
 
-def evaluate(rules: Sequence[spec.ConditionRule], kind: str, obj: Obj | None) -> list[Obj]:
+def evaluate(rules: Sequence[spec.ConditionRule], kind: str, obj: Body | None) -> list[Body]:
     """Return the conditions the rules produce for ``obj`` (none while it is absent)."""
     if obj is None:
         return []
-    out: list[Obj] = []
+    out: list[Body] = []
     for rule in rules:
         if not rule.condition:
             continue

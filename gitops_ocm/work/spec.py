@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-Obj = dict[str, Any]
+from gitops_ocm.model.body import Body
 
 UPDATE, CREATE_ONLY, SERVER_SIDE_APPLY, READ_ONLY = (
     "Update",
@@ -70,7 +70,7 @@ class ResourceMeta:
         """The identifier manifestConfigs and orphaningRules match on."""
         return ResourceId(self.group, self.resource, self.name, self.namespace)
 
-    def to_dict(self) -> Obj:
+    def to_dict(self) -> Body:
         """The resourceMeta as written in status."""
         return dataclasses.asdict(self)
 
@@ -156,7 +156,7 @@ class Work:
         return self.propagation == SELECTIVELY_ORPHAN and rid in self.orphaning_rules
 
 
-def _dict(value: Any) -> Obj:
+def _dict(value: Any) -> Body:
     return value if isinstance(value, dict) else {}
 
 

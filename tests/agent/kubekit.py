@@ -16,8 +16,8 @@ from gitops_ocm.gitstore import reader, writer
 from gitops_ocm.kube import client
 from gitops_ocm.localkube import kubeconfig, memory, server, store
 from gitops_ocm.model import yamlout
+from gitops_ocm.model.body import Body
 
-Obj = dict[str, Any]
 AUTHOR = writer.Author(name="test", email="test@example.com", when=1_700_000_000)
 T0 = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 
@@ -27,7 +27,7 @@ def at(seconds: float) -> datetime.datetime:
     return T0 + datetime.timedelta(seconds=seconds)
 
 
-def deployment(name: str = "web", namespace: str = "demo", replicas: int = 2) -> Obj:
+def deployment(name: str = "web", namespace: str = "demo", replicas: int = 2) -> Body:
     """A small Deployment manifest."""
     labels = {"app": name}
     return {
@@ -45,7 +45,7 @@ def deployment(name: str = "web", namespace: str = "demo", replicas: int = 2) ->
     }
 
 
-def configmap(name: str, namespace: str = "demo", **data: str) -> Obj:
+def configmap(name: str, namespace: str = "demo", **data: str) -> Body:
     """A ConfigMap manifest."""
     return {
         "apiVersion": "v1",
@@ -55,12 +55,12 @@ def configmap(name: str, namespace: str = "demo", **data: str) -> Obj:
     }
 
 
-def namespace(name: str = "demo") -> Obj:
+def namespace(name: str = "demo") -> Body:
     """A Namespace manifest."""
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 
 
-def work(name: str, manifests: list[Obj], **spec: Any) -> Obj:
+def work(name: str, manifests: list[Body], **spec: Any) -> Body:
     """A ManifestWork as the hub publishes it (no namespace)."""
     return {
         "apiVersion": "work.open-cluster-management.io/v1",
@@ -84,7 +84,7 @@ class Hub:
 
     def publish(
         self,
-        works: Mapping[str, Mapping[str, Obj]],
+        works: Mapping[str, Mapping[str, Body]],
         *,
         accepted: tuple[str, ...] | None = None,
         lease_seconds: int | None = None,
@@ -93,7 +93,7 @@ class Hub:
         """Publish ``{cluster: {work: body}}``; every cluster in it is accepted by default."""
         files: dict[str, bytes] = {}
         for cluster in accepted if accepted is not None else tuple(works):
-            spec: Obj = {"hubAcceptsClient": True}
+            spec: Body = {"hubAcceptsClient": True}
             if lease_seconds is not None:
                 spec["leaseDurationSeconds"] = lease_seconds
             body = {
@@ -111,7 +111,7 @@ class Hub:
         )
         return result.commit
 
-    def report(self, cluster: str) -> dict[str, Obj]:
+    def report(self, cluster: str) -> dict[str, Body]:
         """The files of ``ocm/reports/<cluster>`` on the hub repository, parsed."""
         files = reader.read_tree_files(self.repo, f"ocm/reports/{cluster}")
         return {path: yamlout.load(data) for path, data in files.items()}
@@ -141,7 +141,7 @@ def agent(
     return loop.Agent(config, kube if kube is not None else memory.MemoryCluster())
 
 
-def manifest_conditions(report: Obj, ordinal: int) -> dict[str, Obj]:
+def manifest_conditions(report: Body, ordinal: int) -> dict[str, Body]:
     """The conditions of manifest ``ordinal`` in a work report, by type."""
     for entry in report["status"]["resourceStatus"]["manifests"]:
         if entry["resourceMeta"]["ordinal"] == ordinal:
@@ -149,7 +149,7 @@ def manifest_conditions(report: Obj, ordinal: int) -> dict[str, Obj]:
     raise KeyError(ordinal)
 
 
-def work_conditions(report: Obj) -> dict[str, Obj]:
+def work_conditions(report: Body) -> dict[str, Body]:
     """The work-level conditions of a work report, by type."""
     return {c["type"]: c for c in report["status"]["conditions"]}
 

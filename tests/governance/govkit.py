@@ -17,8 +17,8 @@ from gitops_ocm.governance import runner
 from gitops_ocm.kube import client
 from gitops_ocm.localkube import kubeconfig, memory, server, store
 from gitops_ocm.model import yamlout
+from gitops_ocm.model.body import Body
 
-Obj = dict[str, Any]
 AUTHOR = writer.Author(name="test", email="test@example.com", when=1_700_000_000)
 T0 = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 POLICY_API = "policy.open-cluster-management.io/v1"
@@ -29,7 +29,7 @@ def at(seconds: float) -> datetime.datetime:
     return T0 + datetime.timedelta(seconds=seconds)
 
 
-def configmap(name: str, namespace: str = "demo", **data: str) -> Obj:
+def configmap(name: str, namespace: str = "demo", **data: str) -> Body:
     """A ConfigMap manifest."""
     return {
         "apiVersion": "v1",
@@ -39,12 +39,12 @@ def configmap(name: str, namespace: str = "demo", **data: str) -> Obj:
     }
 
 
-def namespace(name: str = "demo") -> Obj:
+def namespace(name: str = "demo") -> Body:
     """A Namespace manifest."""
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 
 
-def config_policy(name: str, *objects: Obj, compliance: str = "musthave", **spec: Any) -> Obj:
+def config_policy(name: str, *objects: Body, compliance: str = "musthave", **spec: Any) -> Body:
     """A ConfigurationPolicy with one object template per object."""
     templates = [{"complianceType": compliance, "objectDefinition": o} for o in objects]
     return {
@@ -58,12 +58,12 @@ def config_policy(name: str, *objects: Obj, compliance: str = "musthave", **spec
 def replicated(
     root: str,
     remediation: str,
-    *templates: Obj,
-    dependencies: list[Obj] | None = None,
+    *templates: Body,
+    dependencies: list[Body] | None = None,
     **template_fields: Any,
-) -> Obj:
+) -> Body:
     """A replicated Policy ``default.<root>`` with ConfigurationPolicy templates."""
-    spec: Obj = {
+    spec: Body = {
         "disabled": False,
         "remediationAction": remediation,
         "policy-templates": [{"objectDefinition": t, **template_fields} for t in templates],
@@ -81,7 +81,7 @@ def replicated(
     }
 
 
-def depends_on(name: str, compliance: str = "Compliant") -> Obj:
+def depends_on(name: str, compliance: str = "Compliant") -> Body:
     """A dependency on root policy ``default/<name>``."""
     return {
         "apiVersion": POLICY_API,
@@ -99,7 +99,7 @@ class Hub:
     path: Path
     repo: pygit2.Repository
 
-    def publish(self, cluster: str, policies: Mapping[str, Obj]) -> str:
+    def publish(self, cluster: str, policies: Mapping[str, Body]) -> str:
         """Publish an accepted ``cluster`` with ``{replicated name: Policy}``."""
         body = {
             "apiVersion": "cluster.open-cluster-management.io/v1",
@@ -113,7 +113,7 @@ class Hub:
         source = {"Source-Commit": "a" * 40}
         return writer.publish_tree(self.repo, "ocm/hub", files, "hub", source, author=AUTHOR).commit
 
-    def report(self, cluster: str) -> dict[str, Obj]:
+    def report(self, cluster: str) -> dict[str, Body]:
         """The files of ``ocm/reports/<cluster>``, parsed."""
         files = reader.read_tree_files(self.repo, f"ocm/reports/{cluster}")
         return {path: yamlout.load(data) for path, data in files.items()}
@@ -139,7 +139,7 @@ class Spoke:
     files: dict[str, bytes] = dataclasses.field(default_factory=dict)
     last: runner.Outcome | None = None
 
-    def run(self, policies: Mapping[str, Obj], seconds: float = 0) -> dict[str, Obj]:
+    def run(self, policies: Mapping[str, Body], seconds: float = 0) -> dict[str, Body]:
         """Run one governance pass at ``at(seconds)``; return the report files, parsed."""
         self.last = runner.Runner(self.kube, "c1", at(seconds)).run(policies, self.files)
         assert self.last.errors == []
@@ -147,7 +147,7 @@ class Spoke:
         return {path: yamlout.load(data) for path, data in self.files.items()}
 
 
-def history(report: Obj, template: str) -> list[Obj]:
+def history(report: Body, template: str) -> list[Body]:
     """The history of ``template`` in a Policy report."""
     for entry in report["status"]["details"]:
         if entry["templateMeta"]["name"] == template:

@@ -7,7 +7,7 @@ import datetime
 import fleetkit as fk
 import pytest
 
-from gitops_ocm.placement import decisions, groups, history, status
+from gitops_ocm.placement import decisions, groups, history, placementconditions
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,9 @@ def test_satisfied_condition(selected, unscheduled, state, reason, message):
     """PlacementSatisfied follows OCM's first-match table."""
     from gitops_ocm.placement import sets
 
-    cond = status.satisfied(sets.Scope(("global",), ("global",), 1), (), selected, unscheduled)
+    cond = placementconditions.satisfied(
+        sets.Scope(("global",), ("global",), 1), (), selected, unscheduled
+    )
     assert (cond["status"], cond["reason"], cond["message"]) == (state, reason, message)
 
 
@@ -177,9 +179,9 @@ def test_last_transition_time_kept_when_status_unchanged():
     }
     now = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
     new = [
-        status.misconfigured(None),
+        placementconditions.misconfigured(None),
         {"type": "PlacementSatisfied", "status": "False", "reason": "X", "message": "m"},
     ]
-    merged = status.merge(new, old, now)
+    merged = placementconditions.merge(new, old, now)
     assert merged[0]["lastTransitionTime"] == "2023-01-01T00:00:00Z"
     assert merged[1]["lastTransitionTime"] == "2024-01-01T00:00:00Z"

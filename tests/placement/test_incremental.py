@@ -9,8 +9,17 @@ import fleetkit as fk
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_ocm.placement import cel, decisions, fleet, groups, history, inventory, sets
-from gitops_ocm.render import placements
+from gitops_ocm.placement import (
+    cel,
+    decisions,
+    fleet,
+    groups,
+    history,
+    inventory,
+    publication,
+    queue,
+    sets,
+)
 
 REGIONS = ("east", "west", "north")
 TEAMS = ("a", "b")
@@ -130,20 +139,20 @@ def test_update_cluster_equals_full_recompute(specs, ps, updates, earlier):
     specs_ = [_placement(f"p{k}", p) for k, p in enumerate(ps)]
     past = fk.past({(fk.NS, "p0"): [f"c{i:02}" for i in earlier]})
     indexed = fleet.build(clusters)
-    inputs = placements.Inputs(
+    inputs = publication.Inputs(
         indexed,
         fk.catalog({fk.NS: ("default",)}),
         past,
         cel.Evaluator({c.name: c for c in indexed.clusters}, fk.NOW),
         fk.NOW,
     )
-    sched = placements.Scheduler(specs_, inputs)
+    sched = queue.Scheduler(specs_, inputs)
     for i, *fields in updates:
         if i >= len(clusters):
             continue
         before = {k: _public(r) for k, r in sched.results.items()}
         changed = sched.update_cluster(_cluster(i, *fields))
-        fresh = {p.key: placements.result(p, sched.inputs) for p in specs_}
+        fresh = {p.key: publication.result(p, sched.inputs) for p in specs_}
         assert {k: _public(r) for k, r in sched.results.items()} == {
             k: _public(r) for k, r in fresh.items()
         }
@@ -166,10 +175,10 @@ def test_explain_on_demand_has_the_trace():
     """Scheduler.explain recomputes one placement with scores, order and totals."""
     clusters = [fk.cluster(n) for n in "abc"]
     indexed = fleet.build(clusters)
-    inputs = placements.Inputs(
+    inputs = publication.Inputs(
         indexed, fk.catalog(), history.EMPTY, cel.Evaluator({}, fk.NOW), fk.NOW
     )
-    sched = placements.Scheduler([fk.placement(numberOfClusters=2)], inputs)
+    sched = queue.Scheduler([fk.placement(numberOfClusters=2)], inputs)
     assert sched.results[(fk.NS, "p")].outcome.trace.order == ()
     explained = sched.explain((fk.NS, "p")).outcome
     assert explained.trace.order == ("a", "b", "c")
@@ -179,10 +188,10 @@ def test_explain_on_demand_has_the_trace():
 def test_update_of_unchanged_cluster_changes_nothing():
     """Replacing a cluster with an equal one reports no change."""
     clusters = [fk.cluster(n) for n in "ab"]
-    inputs = placements.Inputs(
+    inputs = publication.Inputs(
         fleet.build(clusters), fk.catalog(), history.EMPTY, cel.Evaluator({}, fk.NOW), fk.NOW
     )
-    sched = placements.Scheduler([fk.placement()], inputs)
+    sched = queue.Scheduler([fk.placement()], inputs)
     assert sched.update_cluster(dataclasses.replace(clusters[0])) == []
 
 

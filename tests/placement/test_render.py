@@ -5,7 +5,7 @@ from __future__ import annotations
 import fleetkit as fk
 
 from gitops_ocm.model import snapshot, yamlfile, yamlout
-from gitops_ocm.placement import inventory
+from gitops_ocm.placement import inventory, settle
 from gitops_ocm.render import placements
 
 BASE = """\
@@ -94,7 +94,7 @@ def test_misconfigured_keeps_previous_decisions():
 def test_schedule_all_exposes_results():
     """schedule_all returns decisions and groups per placement for other renderers."""
     snap = _snap()
-    results = placements.schedule_all(snap, inventory.build(snap, {}, fk.NOW), {}, fk.NOW)
+    results = settle.schedule_all(snap, inventory.build(snap, {}, fk.NOW), {}, fk.NOW)
     result = results[("apps", "web")]
     assert result.clusters == ("a", "b")
     assert [g.clusters for g in result.groups] == [("a", "b")]

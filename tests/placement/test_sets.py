@@ -5,7 +5,7 @@ from __future__ import annotations
 import fleetkit as fk
 import pytest
 
-from gitops_ocm.placement import sets, status
+from gitops_ocm.placement import placementconditions, sets
 
 CLUSTERS = [
     fk.cluster("a"),
@@ -83,7 +83,9 @@ def test_scope(bindings, extra, wanted, expected, reason):
     p = fk.placement(clusterSets=list(wanted)) if wanted else fk.placement()
     out = fk.run(p, CLUSTERS, cat=fk.catalog(bindings, extra))
     assert tuple(sorted(out.selected)) == expected
-    cond = status.satisfied(out.scope, p.cluster_sets, len(out.selected), out.unscheduled)
+    cond = placementconditions.satisfied(
+        out.scope, p.cluster_sets, len(out.selected), out.unscheduled
+    )
     assert cond["reason"] == reason
 
 
@@ -91,5 +93,5 @@ def test_no_intersection_message_lists_spec_sets():
     """NoIntersection names the sets of spec.clusterSets, as OCM's message does."""
     p = fk.placement(clusterSets=["x", "y"])
     out = fk.run(p, CLUSTERS, cat=fk.catalog({"apps": ["default"]}))
-    cond = status.satisfied(out.scope, p.cluster_sets, 0, 0)
+    cond = placementconditions.satisfied(out.scope, p.cluster_sets, 0, 0)
     assert cond["message"] == "None of ManagedClusterSets [x,y] is bound to placement namespace"

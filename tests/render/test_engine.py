@@ -21,8 +21,8 @@ import yaml
 
 from gitops_ocm import source
 from gitops_ocm.model import yamlout
-from gitops_ocm.placement import inventory
-from gitops_ocm.render import engine, hub, placements
+from gitops_ocm.placement import inventory, publication, settle
+from gitops_ocm.render import engine, hub
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 
@@ -149,10 +149,10 @@ def test_engine_equals_assembly_over_random_edits(tmp_path: Path, seed: int) -> 
         expected = hub.assemble(snap, infos, got.tree.results)
         _check(previous, got, expected)
         # Placements that take every feasible cluster match a full schedule exactly.
-        inputs = placements.prepare(snap, infos, published, now)
-        for spec in placements.placements(snap):
+        inputs = publication.prepare(snap, infos, published, now)
+        for spec in settle.placements(snap):
             if spec.number_of_clusters is None and not spec.disabled:
-                fresh = placements.result(spec, inputs)
+                fresh = publication.result(spec, inputs)
                 assert got.tree.results[spec.key].clusters == fresh.clusters, (what, spec.key)
         previous = got.tree
     assert fulls < 20  # most edits are rendered by parts

@@ -6,7 +6,7 @@ with no decisions scores 100; otherwise ``2 * trunc(100 * (0.5 - count/max))``
 (truncation toward zero before doubling, so scores are even). The decisions of
 other placements are those of the history the caller passes: the previous hub
 tree, updated by the placements scheduled before this one in the same render
-(``render.placements.settled``; OCM reads the current PlacementDecisions).
+(``placement.settle.settled``; OCM reads the current PlacementDecisions).
 Clusters nobody else chose all score 100, the default; only the others are
 listed as exceptions.
 """

@@ -1,10 +1,10 @@
-"""Tests for status rollups: template state parsing, aggregate, root, history."""
+"""Tests for compliance states: template state parsing, aggregate, root, history."""
 
 from __future__ import annotations
 
 import pytest
 
-from gitops_ocm.policy import status
+from gitops_ocm.policy import compliancestate
 
 
 @pytest.mark.parametrize(
@@ -20,7 +20,7 @@ from gitops_ocm.policy import status
 )
 def test_template_compliance_from_message(message: str, expected: str) -> None:
     """A template's state is read from its message prefix, case-insensitively."""
-    assert status.template_compliance_from_message(message) == expected
+    assert compliancestate.template_compliance_from_message(message) == expected
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_template_compliance_from_message(message: str, expected: str) -> None:
 )
 def test_aggregate(states: list[str | None], expected: str) -> None:
     """NonCompliant > Pending > Compliant; an unknown template leaves the state unknown."""
-    assert status.aggregate(states) == expected
+    assert compliancestate.aggregate(states) == expected
 
 
 @pytest.mark.parametrize(
@@ -52,14 +52,14 @@ def test_aggregate(states: list[str | None], expected: str) -> None:
 )
 def test_root_compliance(per_cluster: dict[str, str], expected: str) -> None:
     """The root rolls up clusters as the propagator does."""
-    assert status.root_compliance(per_cluster) == expected
+    assert compliancestate.root_compliance(per_cluster) == expected
 
 
 def test_history_newest_first_and_deduplicated() -> None:
     """A new message goes first; the same message again does not add an entry."""
-    first = status.history([], "Compliant; a", "t1")
-    second = status.history(first, "NonCompliant; b", "t2")
-    third = status.history(second, "NonCompliant; b", "t3")
+    first = compliancestate.history([], "Compliant; a", "t1")
+    second = compliancestate.history(first, "NonCompliant; b", "t2")
+    third = compliancestate.history(second, "NonCompliant; b", "t3")
     assert [e["message"] for e in third] == ["NonCompliant; b", "Compliant; a"]
     assert third[0]["lastTimestamp"] == "t2"
 
@@ -68,7 +68,7 @@ def test_history_limit() -> None:
     """History keeps at most ten entries."""
     entries: list[dict[str, str]] = []
     for i in range(15):
-        entries = status.history(entries, f"Compliant; {i}", f"t{i}")
+        entries = compliancestate.history(entries, f"Compliant; {i}", f"t{i}")
     assert len(entries) == 10
     assert entries[0]["message"] == "Compliant; 14"
     assert entries[-1]["message"] == "Compliant; 5"

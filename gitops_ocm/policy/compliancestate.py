@@ -1,4 +1,4 @@
-"""Policy status arithmetic: template states, history, replica and root rollups.
+"""Compliance states of policies: template states, history, replica and root rollups.
 
 Pure; timestamps are passed in. Follows governance-policy-framework-addon
 (status-sync) and governance-policy-propagator (root status):

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
 
+from gitops_ocm.model.body import Body
 from gitops_ocm.work import conditions, feedback, rules, spec
-
-Obj = dict[str, Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,12 +25,12 @@ class Outcome:
     error: str = ""
     read: str = conditions.FOUND
     read_error: str = ""
-    obj: Obj | None = None
+    obj: Body | None = None
 
 
 def manifest_status(
-    work: spec.Work, outcome: Outcome, previous: Sequence[Obj], generation: int, now: str
-) -> Obj:
+    work: spec.Work, outcome: Outcome, previous: Sequence[Body], generation: int, now: str
+) -> Body:
     """Return the ``resourceStatus.manifests[]`` entry of one manifest."""
     config = work.config_for(outcome.meta.id)
     values = feedback.collect(config.feedback_rules, outcome.meta, outcome.obj)
@@ -43,7 +41,7 @@ def manifest_status(
     ]
     for produced in rules.evaluate(config.condition_rules, outcome.meta.kind, outcome.obj):
         current.append({**produced, "observedGeneration": generation})
-    entry: Obj = {
+    entry: Body = {
         "resourceMeta": outcome.meta.to_dict(),
         "conditions": conditions.stamp(previous, current, now),
         "statusFeedback": {"values": list(values.values)} if values.values else {},
@@ -54,11 +52,11 @@ def manifest_status(
 def work_status(
     work: spec.Work,
     outcomes: Sequence[Outcome],
-    previous: Obj | None,
+    previous: Body | None,
     generation: int,
     now: str,
-    extra: Sequence[Obj] = (),
-) -> Obj:
+    extra: Sequence[Body] = (),
+) -> Body:
     """Return a ManifestWork's ``status`` (conditions and resourceStatus)."""
     index = conditions.previous_by_meta(previous)
     ordered = sorted(outcomes, key=lambda o: o.meta.ordinal)
@@ -74,7 +72,7 @@ def work_status(
     }
 
 
-def deleting(previous: Obj | None, generation: int, now: str, remaining: int) -> Obj:
+def deleting(previous: Body | None, generation: int, now: str, remaining: int) -> Body:
     """The status of a work whose deletion is under way: the last status plus ``Deleting``."""
     status = dict(previous or {})
     message = f"{remaining} resources are still being deleted"

@@ -15,19 +15,19 @@ from pathlib import Path
 import repokit
 
 from gitops_ocm import source
-from gitops_ocm.placement import history, inventory
-from gitops_ocm.render import hub, placements
+from gitops_ocm.placement import history, inventory, publication, settle, spec
+from gitops_ocm.render import hub
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 
 
-def _published(results: dict[tuple[str, str], placements.PlacementResult]) -> history.History:
-    return history.build({key: placements.earlier(res) for key, res in results.items()})
+def _published(results: dict[tuple[str, str], publication.PlacementResult]) -> history.History:
+    return history.build({key: publication.earlier(res) for key, res in results.items()})
 
 
 def _moves(
-    before: dict[tuple[str, str], placements.PlacementResult],
-    after: dict[tuple[str, str], placements.PlacementResult],
+    before: dict[tuple[str, str], publication.PlacementResult],
+    after: dict[tuple[str, str], publication.PlacementResult],
 ) -> int:
     return sum(len(set(before[k].clusters) ^ set(after[k].clusters)) for k in before)
 
@@ -37,24 +37,24 @@ def test_a_full_schedule_against_its_own_decisions_moves_nothing(tmp_path: Path)
     fleetgen.generate(tmp_path / "fleet", clusters=600, placements=80, mwrs=20, policies=10)
     snap = source.load_directory(tmp_path / "fleet")
     infos = inventory.build(snap, hub.assume_available(snap, NOW), NOW, {})
-    specs = placements.placements(snap)
-    assert sum(placements._chooses(p) for p in specs) >= 5
-    inputs = placements.prepare(snap, infos, {}, NOW)
+    specs = settle.placements(snap)
+    assert sum(settle._chooses(p) for p in specs) >= 5
+    inputs = publication.prepare(snap, infos, {}, NOW)
 
-    cold = placements.settled(specs, inputs)
+    cold = settle.settled(specs, inputs)
     replay = dataclasses.replace(inputs, history=_published(cold))
-    assert _moves(cold, placements.settled(specs, replay)) == 0
-    ranked = placements.decided(inputs, cold)
-    for spec in specs:  # an explanation ranks the clusters as the decision was made
-        explained = placements.result(spec, ranked, explain=True)
-        assert set(explained.clusters) == set(cold[spec.key].clusters), spec.key
+    assert _moves(cold, settle.settled(specs, replay)) == 0
+    ranked = settle.decided(inputs, cold)
+    for placement in specs:  # an explanation ranks the clusters as the decision was made
+        explained = publication.result(placement, ranked, explain=True)
+        assert set(explained.clusters) == set(cold[placement.key].clusters), placement.key
 
     # All at once against the same decisions, the same fleet keeps moving clusters.
-    at_once = {p.key: placements.result(p, inputs) for p in specs}
+    at_once = {p.key: publication.result(p, inputs) for p in specs}
     rounds = []
     for _ in range(3):
         replay = dataclasses.replace(inputs, history=_published(at_once))
-        nxt = {p.key: placements.result(p, replay) for p in specs}
+        nxt = {p.key: publication.result(p, replay) for p in specs}
         rounds.append(_moves(at_once, nxt))
         at_once = nxt
     assert rounds[-1] > 0
@@ -66,13 +66,13 @@ def test_placements_scheduled_in_turn_see_the_decisions_before_them(tmp_path: Pa
     fleetgen.generate(tmp_path / "fleet", clusters=40, placements=4, mwrs=2, policies=1)
     snap = source.load_directory(tmp_path / "fleet")
     infos = inventory.build(snap, hub.assume_available(snap, NOW), NOW, {})
-    inputs = placements.prepare(snap, infos, {}, NOW)
+    inputs = publication.prepare(snap, infos, {}, NOW)
     namespace = next(o.namespace for o in snap.of_kind("ManagedClusterSetBinding"))
     body = {"metadata": {"name": "a", "namespace": namespace}, "spec": {"numberOfClusters": 3}}
-    first = placements.spec.from_body(body)
-    second = placements.spec.from_body({**body, "metadata": {**body["metadata"], "name": "b"}})
-    apart = placements.in_turn([first, second], inputs)
+    first = spec.from_body(body)
+    second = spec.from_body({**body, "metadata": {**body["metadata"], "name": "b"}})
+    apart = settle.in_turn([first, second], inputs)
     assert len(apart[first.key].clusters) == len(apart[second.key].clusters) == 3
     assert not set(apart[first.key].clusters) & set(apart[second.key].clusters)
-    together = {p.key: placements.result(p, inputs) for p in (first, second)}
+    together = {p.key: publication.result(p, inputs) for p in (first, second)}
     assert together[first.key].clusters == together[second.key].clusters
