@@ -12,6 +12,10 @@ CLUSTER_GROUP = "cluster.open-cluster-management.io"
 WORK_GROUP = "work.open-cluster-management.io"
 POLICY_GROUP = "policy.open-cluster-management.io"
 
+# OCM's limit on a ManifestWork's manifests, in bytes of their JSON (its webhook and
+# the work agent refuse more); validation checks a declared work, render a rendered one.
+MANIFEST_LIMIT = 500 * 1024
+
 
 @dataclasses.dataclass(frozen=True)
 class KindInfo:

@@ -16,11 +16,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from gitops_ocm import problems
-from gitops_ocm.model.kinds import group_of
+from gitops_ocm.model.kinds import MANIFEST_LIMIT, group_of
 from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.problems import Finding, Problem, Severity
 from gitops_ocm.render.works import Work
-from gitops_ocm.validation.works import MANIFEST_LIMIT
 
 
 def _manifests(work: Work) -> list[Any]:

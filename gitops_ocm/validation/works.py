@@ -24,10 +24,11 @@ import re
 from typing import Any
 
 from gitops_ocm import problems
+from gitops_ocm.model import kinds
 from gitops_ocm.model.snapshot import Obj
 from gitops_ocm.problems import Finding, Severity
 
-MANIFEST_LIMIT = 500 * 1024
+MANIFEST_LIMIT = kinds.MANIFEST_LIMIT
 
 
 def check(obj: Obj) -> list[Finding]:
