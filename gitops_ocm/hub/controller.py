@@ -45,10 +45,15 @@ class Tips(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class PassInputs:
-    """What one pass reads at its start: the branch tips, the report branches and the time."""
+    """What one pass reads at its start: the branch tips and the time (read once).
+
+    The report branches are read after ``ocm/hub`` is published, into the
+    fold's own record (:class:`gitops_ocm.hub.folding.Pass`): listing 10,000
+    report refs takes about 90 ms, which agents waiting for ``ocm/hub`` should
+    not wait for.
+    """
 
     tips: Tips
-    reports: Mapping[str, str]  # report branch below ocm/reports/ -> its commit
     now: datetime.datetime
 
 
@@ -165,8 +170,9 @@ class Controller:
             result = self._reconcile(inputs)
             published = time.perf_counter()
             replica_sets, policy_sets = self._sets
+            reports = reader.branch_targets(self.hub_store.repo, folding.REPORTS)
             given = folding.Pass(
-                now, self._controller_yaml, result.source, replica_sets, policy_sets, inputs.reports
+                now, self._controller_yaml, result.source, replica_sets, policy_sets, reports
             )
             status_commit = self.folder.fold(given)
         times = [t for t in (self._requeue_at, self.folder.next_check) if t is not None]
@@ -208,8 +214,7 @@ class Controller:
 
     def _read_inputs(self) -> PassInputs:
         """The pass's inputs, read once (the clock included): render and fold see the same."""
-        reports = reader.branch_targets(self.hub_store.repo, folding.REPORTS)
-        return PassInputs(self._tips(), reports, self.clock())
+        return PassInputs(self._tips(), self.clock())
 
     def _reconcile(self, inputs: PassInputs) -> PassResult:
         tips, now = inputs.tips, inputs.now
