@@ -20,7 +20,7 @@ from kubekit import (
     work_conditions,
 )
 
-from gitops_ocm.agent import loop
+from gitops_ocm.agent import reconciler, results
 from gitops_ocm.kube import cluster as cluster_errors
 from gitops_ocm.localkube import memory, simulate
 from gitops_ocm.work import plan
@@ -37,7 +37,7 @@ def test_once_applies_in_order_and_reports(tmp_path: Path) -> None:
     hub.publish({"c1": {"w1": work("w1", [configmap("a", x="1"), namespace()])}})
     kube = memory.MemoryCluster()
     result = agent(hub, tmp_path, kube=kube).run_once(at(0))
-    assert result.errors == [] and result.pushed and result.written == 2
+    assert result.failures == () and result.pushed and result.written == 2
     assert cm_data(kube, "a") == {"x": "1"}
     (amw,) = kube.list("work.open-cluster-management.io/v1", "AppliedManifestWork")
     applied = amw["status"]["appliedResources"]
@@ -154,7 +154,7 @@ def test_failing_manifest_does_not_stop_others(tmp_path: Path) -> None:
     assert failed["Applied"]["reason"] == "AppliedManifestFailed"
     assert failed["Available"]["reason"] == "IncompleteResourceMeta"
     assert manifest_conditions(report, 2)["Available"]["reason"] == "ResourceAvailable"
-    assert len(result.errors) == 1 and "Widget" in result.errors[0]
+    assert len(result.errors) == 1 and "Widget" in str(result.errors[0])
 
 
 def test_prune_when_manifest_leaves_work(tmp_path: Path) -> None:
@@ -178,6 +178,41 @@ def test_prune_when_manifest_leaves_work(tmp_path: Path) -> None:
         if o["spec"]["manifestWorkName"] == "w1"
     )
     assert [r["name"] for r in amw["status"]["appliedResources"]] == ["demo"]
+
+
+class _NoDelete(memory.MemoryCluster):
+    """An in-memory cluster that refuses to delete ConfigMaps while ``refuse`` is set."""
+
+    refuse = False
+
+    def delete(self, api_version: str, kind: str, *args: Any, **kwargs: Any) -> bool:
+        if self.refuse and kind == "ConfigMap":
+            raise cluster_errors.Forbidden("configmaps is forbidden: cannot delete")
+        return super().delete(api_version, kind, *args, **kwargs)
+
+
+def test_failed_prune_is_reported_and_tried_again(tmp_path: Path) -> None:
+    """A resource that cannot be pruned is a reported failure (exit 1) and is pruned later."""
+    hub = new_hub(tmp_path)
+    hub.publish({"c1": {"w1": work("w1", [namespace(), configmap("a")])}})
+    kube = _NoDelete()
+    one = agent(hub, tmp_path, kube=kube)
+    one.run_once(at(0))
+    hub.publish({"c1": {"w1": work("w1", [namespace()])}})
+    kube.refuse = True
+    result = one.run_once(at(10))
+    assert result.failures == (
+        results.PruneFailure("w1", "ConfigMap demo/a", "configmaps is forbidden: cannot delete"),
+    )
+    assert result.exit_code() == 1 and result.pruned == 0
+    assert "\n  work w1: cannot prune ConfigMap demo/a: configmaps is forbidden" in result.line(
+        "c1"
+    )
+    assert kube.get("v1", "ConfigMap", "a", "demo") is not None
+    kube.refuse = False
+    again = one.run_once(at(20))
+    assert again.failures == () and again.pruned == 1
+    assert kube.get("v1", "ConfigMap", "a", "demo") is None
 
 
 def _delete_case(tmp_path: Path, delete_option: dict[str, Any]) -> memory.MemoryCluster:
@@ -385,7 +420,7 @@ def test_not_accepted_applies_nothing_and_pushes_nothing(tmp_path: Path) -> None
     hub = new_hub(tmp_path)
     hub.publish({"c1": {"w1": work("w1", [configmap("a")])}}, accepted=())
     kube = memory.MemoryCluster()
-    with pytest.raises(loop.NotDeclared, match="'c1' is not an accepted ManagedCluster"):
+    with pytest.raises(reconciler.NotDeclared, match="'c1' is not an accepted ManagedCluster"):
         agent(hub, tmp_path, kube=kube).run_once(at(0))
     assert kube.get("v1", "ConfigMap", "a", "demo") is None
     assert hub.report_commits("c1") == 0
@@ -395,7 +430,7 @@ def test_no_hub_branch_waits_without_pushing(tmp_path: Path) -> None:
     """Before ocm/hub exists a new agent waits: no report branch is created."""
     hub = new_hub(tmp_path)
     result = agent(hub, tmp_path).run_once(at(0))
-    assert result.waiting.startswith("waiting: ocm/hub")
+    assert [str(f) for f in result.held] == ["waiting: ocm/hub is not published yet"]
     assert hub.report_commits("c1") == 0
 
 
@@ -423,13 +458,13 @@ def test_autonomy_when_git_is_unreachable(tmp_path: Path) -> None:
     assert live is not None
     kube.update({**live, "data": {"x": "drift"}})
     result = one.run_once(at(61))
-    assert result.from_disk and result.git_error and not result.pushed
+    assert result.from_disk and result.held and not result.pushed
     assert cm_data(kube, "a") == {"x": "1"}
     fresh = agent(hub, tmp_path, kube=kube)  # a restarted agent reads the same state folder
     assert fresh.run_once(at(62)).from_disk
     shutil.move(str(moved), hub.path)
     back = fresh.run_once(at(63))
-    assert back.pushed and not back.git_error
+    assert back.pushed and not back.held
     assert hub.report("c1")["lease.yaml"]["spec"]["renewTime"].startswith("2025-01-01T00:01:03")
 
 
@@ -440,7 +475,7 @@ def test_agent_on_local_repository_path(tmp_path: Path) -> None:
     kube = memory.MemoryCluster()
     kube.create(namespace())
     result = agent(hub, tmp_path, kube=kube, repo=str(hub.path)).run_once(at(0))
-    assert result.pushed and result.errors == []
+    assert result.pushed and result.failures == ()
     assert "manifestworks/w1.yaml" in hub.report("c1")
     assert plan.AMW_KIND == "AppliedManifestWork"
 
@@ -469,4 +504,4 @@ def test_api_server_gone_mid_pass_counts_as_unreachable(tmp_path: Path) -> None:
     hub = new_hub(tmp_path)
     hub.publish({"c1": {"w1": work("w1", [namespace(), configmap("a")])}})
     result = agent(hub, tmp_path, kube=_Vanishing(memory.MemoryCluster())).run_once(at(0))
-    assert "cluster: cannot reach the API server: connection refused" in result.errors
+    assert "cluster: cannot reach the API server: connection refused" in map(str, result.errors)
