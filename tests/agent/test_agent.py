@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from kubekit import (
     work_conditions,
 )
 
-from gitops_ocm.agent import reconciler, results
+from gitops_ocm.agent import loop, reconciler, results
 from gitops_ocm.kube import cluster as cluster_errors
 from gitops_ocm.localkube import memory, simulate
 from gitops_ocm.work import plan
@@ -180,36 +181,39 @@ def test_prune_when_manifest_leaves_work(tmp_path: Path) -> None:
     assert [r["name"] for r in amw["status"]["appliedResources"]] == ["demo"]
 
 
-class _NoDelete(memory.MemoryCluster):
-    """An in-memory cluster that refuses to delete ConfigMaps while ``refuse`` is set."""
+class _Refusing(memory.MemoryCluster):
+    """An in-memory cluster that refuses one verb ("get", "delete") on ConfigMaps."""
 
-    refuse = False
+    refuse = ""
+
+    def get(self, api_version: str, kind: str, *args: Any, **kwargs: Any) -> Any:
+        if self.refuse == "get" and kind == "ConfigMap":
+            raise cluster_errors.Forbidden("configmaps is forbidden: cannot get")
+        return super().get(api_version, kind, *args, **kwargs)
 
     def delete(self, api_version: str, kind: str, *args: Any, **kwargs: Any) -> bool:
-        if self.refuse and kind == "ConfigMap":
+        if self.refuse == "delete" and kind == "ConfigMap":
             raise cluster_errors.Forbidden("configmaps is forbidden: cannot delete")
         return super().delete(api_version, kind, *args, **kwargs)
 
 
-def test_failed_prune_is_reported_and_tried_again(tmp_path: Path) -> None:
-    """A resource that cannot be pruned is a reported failure (exit 1) and is pruned later."""
+@pytest.mark.parametrize("verb", ["delete", "get"])
+def test_failed_prune_is_reported_and_tried_again(tmp_path: Path, verb: str) -> None:
+    """A resource that cannot be read or deleted for pruning is reported (exit 1), pruned later."""
     hub = new_hub(tmp_path)
     hub.publish({"c1": {"w1": work("w1", [namespace(), configmap("a")])}})
-    kube = _NoDelete()
+    kube = _Refusing()
     one = agent(hub, tmp_path, kube=kube)
     one.run_once(at(0))
     hub.publish({"c1": {"w1": work("w1", [namespace()])}})
-    kube.refuse = True
+    kube.refuse = verb
     result = one.run_once(at(10))
-    assert result.failures == (
-        results.PruneFailure("w1", "ConfigMap demo/a", "configmaps is forbidden: cannot delete"),
-    )
+    why = f"configmaps is forbidden: cannot {verb}"
+    assert result.failures == (results.PruneFailure("w1", "ConfigMap demo/a", why),)
     assert result.exit_code() == 1 and result.pruned == 0
-    assert "\n  work w1: cannot prune ConfigMap demo/a: configmaps is forbidden" in result.line(
-        "c1"
-    )
+    assert f"\n  work w1: cannot prune ConfigMap demo/a: {why}" in result.line("c1")
+    kube.refuse = ""
     assert kube.get("v1", "ConfigMap", "a", "demo") is not None
-    kube.refuse = False
     again = one.run_once(at(20))
     assert again.failures == () and again.pruned == 1
     assert kube.get("v1", "ConfigMap", "a", "demo") is None
@@ -505,3 +509,30 @@ def test_api_server_gone_mid_pass_counts_as_unreachable(tmp_path: Path) -> None:
     hub.publish({"c1": {"w1": work("w1", [namespace(), configmap("a")])}})
     result = agent(hub, tmp_path, kube=_Vanishing(memory.MemoryCluster())).run_once(at(0))
     assert "cluster: cannot reach the API server: connection refused" in map(str, result.errors)
+
+
+def test_loop_once_returns_the_pass_exit_code(tmp_path: Path, capsys: Any) -> None:
+    """With ``once`` the loop logs the pass (stderr while waiting) and returns its exit code."""
+    one = agent(new_hub(tmp_path), tmp_path)
+    code = loop.run(one, loop.Schedule(30.0, once=True), threading.Event())
+    err = capsys.readouterr().err
+    assert code == 3 and err.endswith("\n  waiting: ocm/hub is not published yet\n")
+
+
+def test_loop_runs_passes_until_stopped(tmp_path: Path, capsys: Any) -> None:
+    """Without ``once`` a pass's failures do not end the loop; a stop does, with exit 0."""
+    hub = new_hub(tmp_path)
+    hub.publish({"c1": {"w1": work("w1", [configmap("a")])}})  # no namespace: fails
+    stop, passes = threading.Event(), []
+
+    def after() -> None:
+        passes.append(1)
+        if len(passes) == 2:
+            stop.set()
+
+    code = loop.run(agent(hub, tmp_path), loop.Schedule(0.01), stop, after)
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0 and len(passes) == 2
+    assert [line.split(" errors ")[1][:1] for line in lines if line.startswith("agent")] == [
+        "1"
+    ] * 2
