@@ -106,21 +106,9 @@ class _Tally:
     def result(self, took_ms: float) -> results.PassResult:
         """The pass's result: failures in order, then Git's, then waiting."""
         held = tuple(f for f in (self.git, self.waiting) if f is not None)
-        return results.PassResult(
-            hub_commit=self.hub_commit,
-            source_commit=self.source_commit,
-            from_disk=self.from_disk,
-            works=self.works,
-            written=self.written,
-            pruned=self.pruned,
-            deleted=self.deleted,
-            policies=self.policies,
-            failures=(*self.failures, *held),
-            report_commit=self.report_commit,
-            report_created=self.report_created,
-            pushed=self.pushed,
-            took_ms=took_ms,
-        )
+        names = {f.name for f in dataclasses.fields(results.PassResult)} - {"failures", "took_ms"}
+        same = {name: getattr(self, name) for name in names}
+        return results.PassResult(failures=(*self.failures, *held), took_ms=took_ms, **same)
 
 
 class Agent:
