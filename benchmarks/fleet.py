@@ -26,7 +26,7 @@ from typing import Any
 
 import pygit2
 
-from gitops_ocm.agent import reconciler
+from gitops_ocm.agent import reconciler, results
 from gitops_ocm.gitstore import objects, reader, writer
 from gitops_ocm.localkube import memory
 from gitops_ocm.model import yamlout
@@ -104,7 +104,8 @@ def worker(conn: Connection, repo: str, names: list[str], state: str) -> None:
         for agent in agents:
             result = agent.run_once(T0 + datetime.timedelta(seconds=seconds))
             took.append(result.took_ms)
-            errors += len(result.errors) + bool(result.git_error)
+            git = any(isinstance(f, results.GitUnreachable) for f in result.held)
+            errors += len(result.errors) + git
         conn.send((took, errors))
 
 
