@@ -26,7 +26,7 @@ from typing import Any
 
 import pygit2
 
-from gitops_ocm.agent import loop
+from gitops_ocm.agent import reconciler, results
 from gitops_ocm.gitstore import objects, reader, writer
 from gitops_ocm.localkube import memory
 from gitops_ocm.model import yamlout
@@ -90,7 +90,9 @@ def hub_tree(clusters: list[str], version: int) -> dict[str, bytes]:
 def worker(conn: Connection, repo: str, names: list[str], state: str) -> None:
     """Keep the agents of ``names`` and run a pass for each on every request."""
     agents = [
-        loop.Agent(loop.Settings(repo, name, Path(state) / name), memory.MemoryCluster())
+        reconciler.Agent(
+            reconciler.Settings(repo, name, Path(state) / name), memory.MemoryCluster()
+        )
         for name in names
     ]
     while True:
@@ -102,7 +104,8 @@ def worker(conn: Connection, repo: str, names: list[str], state: str) -> None:
         for agent in agents:
             result = agent.run_once(T0 + datetime.timedelta(seconds=seconds))
             took.append(result.took_ms)
-            errors += len(result.errors) + bool(result.git_error)
+            git = any(isinstance(f, results.GitUnreachable) for f in result.held)
+            errors += len(result.errors) + git
         conn.send((took, errors))
 
 

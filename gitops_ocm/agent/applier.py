@@ -4,6 +4,7 @@ I/O: every read and write goes through the ``kube.cluster.Cluster`` interface.
 The decisions are :mod:`gitops_ocm.work.plan`'s; this module reads the live
 objects, runs the planned writes one manifest at a time (an error is recorded on
 that manifest and the others go on), reads each resource back for status, and
+reports what it could not prune (the entry stays for the next pass), and
 keeps the inventory in the work's AppliedManifestWork on the cluster
 (``<hubHash>-<work>``, ``status.appliedResources``), as OCM's work agent does.
 """
@@ -15,7 +16,7 @@ import hashlib
 from typing import Any
 
 from gitops_ocm import errors
-from gitops_ocm.agent import crds
+from gitops_ocm.agent import crds, results
 from gitops_ocm.kube import cluster as kube
 from gitops_ocm.model.body import Body
 from gitops_ocm.work import conditions, order, plan, spec, workstatus
@@ -38,6 +39,24 @@ class WorkResult:
     generation: int
     written: int
     pruned: int
+    prune_failures: tuple[results.PruneFailure, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Pruned:
+    """A prune: inventory entries still present, objects removed, and what failed."""
+
+    kept: list[plan.AppliedResource]
+    removed: int
+    failures: tuple[results.PruneFailure, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Deletion:
+    """A work's deletion: resources still left (0: the AppliedManifestWork is gone) and failures."""
+
+    remaining: int
+    failures: tuple[results.PruneFailure, ...]
 
 
 class Applier:
@@ -101,10 +120,12 @@ class Applier:
             written += wrote
         previous = inventory(amw)
         current = _current(outcomes, work, previous)
-        kept, pruned = self.prune(previous, current, owner)
-        amw = self.record(amw, current + kept)
+        pruned = self.prune(previous, current, owner, work.name)
+        amw = self.record(amw, current + pruned.kept)
         generation = int((amw["metadata"].get("annotations") or {}).get(GENERATION) or 1)
-        return WorkResult(tuple(outcomes), amw, generation, written, pruned)
+        return WorkResult(
+            tuple(outcomes), amw, generation, written, pruned.removed, pruned.failures
+        )
 
     def _apply_one(self, work: spec.Work, ordinal: int, owner: plan.Owner) -> tuple[Any, int]:
         manifest = work.manifests[ordinal]
@@ -152,18 +173,32 @@ class Applier:
         previous: list[plan.AppliedResource],
         current: list[plan.AppliedResource],
         owner: plan.Owner,
-    ) -> tuple[list[plan.AppliedResource], int]:
-        """Delete or disown stale entries; return (entries still present, objects removed)."""
+        work: str,
+    ) -> Pruned:
+        """Delete or disown stale entries; report each that could not be read or removed.
+
+        An entry whose object could not be read stays in the inventory, as does one
+        whose deletion failed, so that the next pass tries again.
+        """
         stale = [e for e in previous if e not in set(current)]
-        live = {entry: self._get_entry(entry) for entry in stale}
+        failures: list[results.PruneFailure] = []
+        live: dict[plan.AppliedResource, Body | None] = {}
+        unread: list[plan.AppliedResource] = []
+        for entry in stale:
+            try:
+                live[entry] = self._get_entry(entry)
+            except errors.GitopsOcmError as exc:
+                live[entry] = None
+                unread.append(entry)
+                failures.append(results.PruneFailure(work, _describe(entry), _text(exc)))
         steps = plan.plan_prune(previous, current, live, owner)
         removed = 0
-        for _entry, obj in steps.disown:
+        for entry, obj in steps.disown:
             try:
                 self.cluster.update(obj)
                 removed += 1
-            except errors.GitopsOcmError:
-                continue
+            except errors.GitopsOcmError as exc:
+                failures.append(results.PruneFailure(work, _describe(entry), _text(exc)))
         for entry in steps.delete:
             try:
                 self.cluster.delete(
@@ -174,26 +209,24 @@ class Applier:
                     uid=entry.uid,
                 )
                 removed += 1
-            except errors.GitopsOcmError:
-                continue
-        kept = [e for e in steps.keep if self._still_there(e, steps)]
-        return kept, removed
+            except errors.GitopsOcmError as exc:
+                failures.append(results.PruneFailure(work, _describe(entry), _text(exc)))
+        kept = [e for e in steps.keep if self._still_there(e, steps)] + unread
+        return Pruned(kept, removed, tuple(failures))
 
     def _still_there(self, entry: plan.AppliedResource, steps: plan.PrunePlan) -> bool:
         if any(entry == e for e, _ in steps.disown):
             return False
-        obj = self._get_entry(entry)
+        try:
+            obj = self._get_entry(entry)
+        except errors.GitopsOcmError:  # cannot tell: keep it, the next pass looks again
+            return True
         return obj is not None and (obj.get("metadata") or {}).get("uid") == entry.uid
 
     def _get_entry(self, entry: plan.AppliedResource) -> Body | None:
         if not entry.kind:
             return None
-        try:
-            return self.cluster.get(
-                entry.api_version, entry.kind, entry.name, entry.namespace or None
-            )
-        except errors.GitopsOcmError:
-            return None
+        return self.cluster.get(entry.api_version, entry.kind, entry.name, entry.namespace or None)
 
     def record(self, amw: Body, entries: list[plan.AppliedResource]) -> Body:
         """Write ``status.appliedResources`` (sorted, no duplicates) if it changed."""
@@ -210,23 +243,33 @@ class Applier:
             return amw
         return self.cluster.update_status({**amw, "status": new})
 
-    def delete_work(self, amw: Body) -> int:
-        """Remove what the AppliedManifestWork still owns, then it; return resources left."""
+    def delete_work(self, amw: Body, work: str) -> Deletion:
+        """Remove what the AppliedManifestWork still owns, then it."""
         owner = plan.Owner(amw["metadata"]["name"], amw["metadata"]["uid"])
-        kept, _ = self.prune(inventory(amw), [], owner)
-        if kept:
-            self.record(amw, kept)
-            return len(kept)
+        pruned = self.prune(inventory(amw), [], owner, work)
+        if pruned.kept:
+            self.record(amw, pruned.kept)
+            return Deletion(len(pruned.kept), pruned.failures)
         self.cluster.delete(
             crds.AMW_API_VERSION, crds.AMW_KIND, owner.name, uid=owner.uid, propagation="Orphan"
         )
-        return 0
+        return Deletion(0, pruned.failures)
 
 
 def inventory(amw: Body) -> list[plan.AppliedResource]:
     """The AppliedManifestWork's ``status.appliedResources``."""
     raw = (amw.get("status") or {}).get("appliedResources") or []
     return [plan.AppliedResource.from_dict(r) for r in raw if isinstance(r, dict)]
+
+
+def _describe(entry: plan.AppliedResource) -> str:
+    """How a prune failure names the resource: ``Kind namespace/name``."""
+    where = f"{entry.namespace}/{entry.name}" if entry.namespace else entry.name
+    return f"{entry.kind or entry.resource} {where}"
+
+
+def _text(exc: errors.GitopsOcmError) -> str:
+    return str(exc) or type(exc).__name__
 
 
 def _current(

@@ -1,453 +1,52 @@
-"""One pass of the agent: fetch prescriptions, apply, prune, delete, evict, report.
+"""The agent's loop: when to run the next pass, and what to do with its result.
 
-I/O shell around the pure :mod:`gitops_ocm.work` core. A pass reads (the hub
-subtree, or its copy on disk when Git is unreachable; the cluster), computes,
-then writes (the cluster through :mod:`.applier`, the report through
-:mod:`.reporter`). It never raises for an expected failure: errors are
-collected in the :class:`PassResult`, one manifest's failure is recorded on that
-manifest, and an unreachable Git only delays the report.
-
-A work whose file left ``clusters/<cluster>/manifestworks/`` while the cluster
-is still accepted is *deleted* (OCM: the ManifestWork was deleted on the hub);
-works whose hub copy is gone because the cluster is no longer accepted, the
-hub branch is gone, or the AppliedManifestWork belongs to another hub are
-*evicted* after the grace period (OCM's AppliedManifestWork eviction).
-
-An agent reports only for a cluster the hub admitted (see :func:`refusal`):
-while ``ocm/hub`` is not published yet a new agent waits and pushes nothing;
-when it is published without our ``clusters/<cluster>/cluster.yaml`` and we
-never reported, the pass raises :class:`NotDeclared` and nothing is pushed. A
-cluster that reported before keeps reporting, so its eviction stays visible.
-
-After the works, the replicated policies are evaluated and enforced by
-:mod:`gitops_ocm.governance` (docs/governance.md). While the cluster is not
-accepted or does not answer, the governance files of the last report are kept
-as they were, so the state pruning relies on is never lost.
+I/O shell around :class:`.reconciler.Agent`. Each pass's result is printed as
+one line (on stderr while Git or the hub branch holds the report back, else on
+stdout); with ``once`` the loop returns the pass's exit code
+(:meth:`.results.PassResult.exit_code`, from the error classes of its failures),
+otherwise it runs the next pass ``interval`` seconds later until ``stop`` is set
+and returns 0. A pass's failures never end the loop: they are in the next
+report, and the next pass tries again. The one exception a pass raises,
+:class:`.reconciler.NotDeclared`, ends it (the command exits 1).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import time
-from pathlib import Path
-from typing import Any
+import sys
+import threading
+from collections.abc import Callable
 
-from gitops_ocm import errors
-from gitops_ocm.agent import applier, clusterstatus, crds, reporter
-from gitops_ocm.agent import prescriptions as hub
-from gitops_ocm.gitstore import remote, urls, writer
-from gitops_ocm.governance import reports as governance_reports
-from gitops_ocm.governance import runner as governance
-from gitops_ocm.kube import cluster as kube
-from gitops_ocm.model import yamlout
-from gitops_ocm.model.body import Body
-from gitops_ocm.work import eviction, spec, workstatus
-
-WORK_API_VERSION = "work.open-cluster-management.io/v1"
-PRESCRIPTION = "gitops-ocm.io/prescription"
-
-
-class NotDeclared(errors.InvalidInput):
-    """The hub does not know this cluster: the agent must not push a report for it."""
-
-
-def refusal(
-    found: hub.Prescriptions | None, previous: dict[str, bytes], cluster: str, branch: str
-) -> str | None:
-    """Why this agent must not report (None: it may). Pure.
-
-    Only a cluster the hub accepted (``clusters/<cluster>/cluster.yaml`` on the
-    hub branch, published for a ManagedCluster on main with
-    ``hubAcceptsClient: true``) may start reporting; one that reported before
-    may go on. Registration will add its exception here: a cluster asking to join.
-    """
-    if found is None or not found.branch_present or found.accepted or previous:
-        return None
-    commit = (found.hub_commit or "")[:12]
-    return (
-        f"cluster {cluster!r} is not an accepted ManagedCluster on {branch} ({commit}): "
-        "declare it on main with spec.hubAcceptsClient: true; no report was pushed"
-    )
+from gitops_ocm.agent import reconciler, results
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings:
-    """What an agent serves and where it keeps its state."""
+class Schedule:
+    """How often passes run, and whether only one does."""
 
-    repo: str
-    cluster: str
-    state_dir: Path
-    hub_branch: str = "ocm/hub"
-    eviction_grace: datetime.timedelta = eviction.DEFAULT_GRACE
-    author: writer.Author | None = None
+    interval: float
+    once: bool = False
 
 
-@dataclasses.dataclass
-class PassResult:
-    """What one pass did, for the log line and the exit code."""
-
-    hub_commit: str | None = None
-    source_commit: str | None = None
-    from_disk: bool = False
-    works: int = 0
-    written: int = 0
-    pruned: int = 0
-    deleted: int = 0
-    policies: int = 0
-    errors: list[str] = dataclasses.field(default_factory=list)
-    git_error: str = ""
-    waiting: str = ""
-    report_commit: str | None = None
-    report_created: bool = False
-    pushed: bool = False
-    took_ms: float = 0.0
-
-    def line(self, cluster: str) -> str:
-        """One log line (no credentials: Git messages come redacted from the store)."""
-        source = (self.source_commit or "-")[:12]
-        where = "disk" if self.from_disk else "git"
-        report = (self.report_commit or "-")[:12]
-        state = ("new" if self.report_created else "same") + ("" if self.pushed else ", unpushed")
-        text = (
-            f"agent {cluster}: source {source} ({where}) works {self.works} "
-            f"written {self.written} pruned {self.pruned} deleted {self.deleted} "
-            f"policies {self.policies} "
-            f"errors {len(self.errors)} report {report} ({state}) took {self.took_ms:.0f} ms"
-        )
-        problems = [*self.errors, *(p for p in (self.git_error, self.waiting) if p)]
-        return text + "".join(f"\n  {p}" for p in problems)
+def run(
+    agent: reconciler.Agent,
+    schedule: Schedule,
+    stop: threading.Event,
+    after_pass: Callable[[], None] = lambda: None,
+) -> int:
+    """Run passes until ``stop`` is set (or one with ``once``); return the exit code."""
+    while True:
+        result = agent.run_once(datetime.datetime.now(datetime.UTC))
+        after_pass()
+        log(result, agent.settings.cluster)
+        if schedule.once:
+            return result.exit_code()
+        if stop.wait(schedule.interval):
+            return 0
 
 
-class Agent:
-    """One cluster's agent."""
-
-    def __init__(self, settings: Settings, cluster: kube.Cluster) -> None:
-        self.settings = settings
-        self.cluster = cluster
-        self._store: remote.Store | None = None
-        self._known = hub.load(settings.state_dir)
-        self._crds = False
-
-    def store(self) -> remote.Store:
-        """The hub repository (opened on first use, and again after a failure)."""
-        if self._store is None:
-            self._store = remote.open_store(self.settings.repo, self.settings.state_dir / "mirror")
-        return self._store
-
-    @property
-    def hub_hash(self) -> str:
-        """OCM's hubHash for this hub."""
-        location = self.settings.repo
-        if not urls.is_url(location):
-            location = str(Path(location).resolve())
-        return applier.hub_hash(urls.redact(location))
-
-    def _reporter(self) -> reporter.Reporter:
-        return reporter.Reporter(self.store(), self.settings.cluster, author=self.settings.author)
-
-    def _prescriptions(self, result: PassResult) -> hub.Prescriptions | None:
-        try:
-            refspec = self._reporter().fetch_refspec
-            fresh = hub.fetch(
-                self.store(),
-                self.settings.hub_branch,
-                self.settings.cluster,
-                (refspec,),
-                self._known,
-            )
-        except Exception as exc:  # Git unreachable or repository gone: keep the disk copy
-            self._store = None
-            result.git_error = _describe(exc)
-            result.from_disk = True
-            return self._known
-        if fresh is not self._known:
-            hub.save(self.settings.state_dir, fresh)
-            self._known = fresh
-        return fresh
-
-    def run_once(self, now: datetime.datetime) -> PassResult:
-        """Run one pass at time ``now``."""
-        started = time.monotonic()
-        result = PassResult()
-        found = self._prescriptions(result)
-        if found is not None:
-            result.hub_commit, result.source_commit = found.hub_commit, found.source_commit
-        previous = self._previous_report(result)
-        if not result.git_error:
-            refused = refusal(found, previous, self.settings.cluster, self.settings.hub_branch)
-            if refused is not None:
-                raise NotDeclared(refused)
-            if not previous and (found is None or not found.branch_present):
-                result.waiting = f"waiting: {self.settings.hub_branch} is not published yet"
-        files, healthy = self._observe_cluster(found, previous, now, result)
-        if healthy and found is not None:
-            files |= self._reconcile(found, previous, now, result)
-        files |= self._govern(found if healthy else None, previous, now, result)
-        if healthy and result.errors:  # did the server go away mid-pass?
-            gone = _unreachable(self.cluster)
-            if gone:
-                result.errors.append(f"cluster: {gone}")
-        if not result.git_error and not result.waiting:
-            self._publish(files, found, result)
-        result.took_ms = (time.monotonic() - started) * 1000
-        return result
-
-    def _previous_report(self, result: PassResult) -> dict[str, bytes]:
-        if result.git_error:
-            return {}
-        try:
-            return self._reporter().previous()
-        except errors.GitopsOcmError as exc:
-            result.git_error = str(exc)
-            return {}
-
-    def _observe_cluster(
-        self,
-        found: hub.Prescriptions | None,
-        previous: dict[str, bytes],
-        now: datetime.datetime,
-        result: PassResult,
-    ) -> tuple[dict[str, bytes], bool]:
-        observed, error = _observe(self.cluster)
-        healthy = not error
-        if healthy and not self._crds:
-            try:
-                crds.ensure(self.cluster)
-                self._crds = True
-            except errors.GitopsOcmError as exc:
-                healthy, error = False, str(exc)
-        if error:
-            result.errors.append(f"cluster: {error}")
-        accepted = found is not None and found.accepted
-        body = clusterstatus.cluster_report(
-            self.settings.cluster,
-            accepted=accepted,
-            healthy=healthy,
-            error=error,
-            observed=observed,
-            previous=_load(previous.get("cluster.yaml")),
-            now=_rfc3339(now),
-        )
-        files = {"cluster.yaml": yamlout.dump(body)}
-        scores = observed.get("addOnPlacementScores") if healthy else None
-        files |= _kept_scores(previous) if scores is None else _score_files(scores)
-        if accepted and found is not None:
-            seconds = clusterstatus.lease_seconds(found.cluster_spec())
-            last = _load(previous.get("lease.yaml"))
-            lease, _ = clusterstatus.lease(self.settings.cluster, last, seconds, now)
-            files["lease.yaml"] = yamlout.dump(lease)
-        return files, healthy
-
-    def _reconcile(
-        self,
-        found: hub.Prescriptions,
-        previous: dict[str, bytes],
-        now: datetime.datetime,
-        result: PassResult,
-    ) -> dict[str, bytes]:
-        apply = applier.Applier(self.cluster, self.hub_hash, self.settings.cluster)
-        try:
-            applied = {o["metadata"]["name"]: o for o in apply.applied_works()}
-        except errors.GitopsOcmError as exc:
-            result.errors.append(f"listing AppliedManifestWorks: {exc}")
-            return {}
-        desired = found.works() if found.accepted else {}
-        files: dict[str, bytes] = {}
-        for name, (body, blob) in desired.items():
-            path = f"manifestworks/{name}.yaml"
-            existing = applied.pop(apply.amw_name(name), None)
-            old = _load(previous.get(path))
-            try:
-                files[path] = self._apply(apply, name, body, blob, existing, old, now, result)
-            except errors.GitopsOcmError as exc:
-                result.errors.append(f"work {name}: {exc}")
-                if path in previous:
-                    files[path] = previous[path]
-        for amw_name, amw in sorted(applied.items()):
-            removed = found.accepted and amw_name.startswith(f"{self.hub_hash}-")
-            try:
-                files |= self._retire(apply, amw, removed, previous, now, result)
-            except errors.GitopsOcmError as exc:
-                result.errors.append(f"AppliedManifestWork {amw_name}: {exc}")
-        return files
-
-    def _govern(
-        self,
-        found: hub.Prescriptions | None,
-        previous: dict[str, bytes],
-        now: datetime.datetime,
-        result: PassResult,
-    ) -> dict[str, bytes]:
-        """Evaluate the replicated policies; keep the last governance files when we cannot."""
-        if found is None or not found.accepted:
-            return {p: d for p, d in previous.items() if governance_reports.is_governance(p)}
-        run = governance.Runner(self.cluster, self.settings.cluster, now)
-        outcome = run.run(found.policies(), previous)
-        result.policies = outcome.policies
-        result.written += outcome.changed
-        result.pruned += outcome.pruned
-        result.errors.extend(outcome.errors)
-        return outcome.files
-
-    def _apply(
-        self,
-        apply: applier.Applier,
-        name: str,
-        body: Body,
-        blob: str,
-        existing: Body | None,
-        old: Body,
-        now: datetime.datetime,
-        result: PassResult,
-    ) -> bytes:
-        work = spec.parse_work(name, body)
-        amw = apply.ensure_amw(work, blob, existing)
-        if (amw.get("status") or {}).get("evictionStartTime"):
-            amw = apply.set_status(amw, {"evictionStartTime": None})
-        done = apply.apply_work(work, amw)
-        result.works += 1
-        result.written += done.written
-        result.pruned += done.pruned
-        result.errors.extend(f"work {name}: {o.error}" for o in done.outcomes if o.error)
-        computed = workstatus.work_status(
-            work, done.outcomes, old.get("status"), done.generation, _rfc3339(now)
-        )
-        return yamlout.dump(self._work_report(name, done.generation, blob, computed))
-
-    def _work_report(self, name: str, generation: int, blob: str, computed: Body) -> Body:
-        return {
-            "apiVersion": WORK_API_VERSION,
-            "kind": "ManifestWork",
-            "metadata": {
-                "name": name,
-                "namespace": self.settings.cluster,
-                "generation": generation,
-                "annotations": {PRESCRIPTION: blob},
-            },
-            "status": computed,
-        }
-
-    def _retire(
-        self,
-        apply: applier.Applier,
-        amw: Body,
-        removed: bool,
-        previous: dict[str, bytes],
-        now: datetime.datetime,
-        result: PassResult,
-    ) -> dict[str, bytes]:
-        """Delete a work the hub removed, or evict one whose hub is gone (after the grace)."""
-        work = str((amw.get("spec") or {}).get("manifestWorkName") or amw["metadata"]["name"])
-        if not removed:
-            start = _parse((amw.get("status") or {}).get("evictionStartTime"))
-            decision = eviction.decide(
-                start, missing=True, now=now, grace=self.settings.eviction_grace
-            )
-            if decision.start != start and decision.start is not None:
-                amw = apply.set_status(amw, {"evictionStartTime": _rfc3339(decision.start)})
-            if not decision.evict:
-                return {}
-        remaining = apply.delete_work(amw)
-        result.deleted += 1 if remaining == 0 else 0
-        path = f"manifestworks/{work}.yaml"
-        if remaining == 0 or not removed:
-            return {}
-        old = _load(previous.get(path))
-        meta = old.get("metadata") or {}
-        computed = workstatus.deleting(
-            old.get("status"), int(meta.get("generation") or 1), _rfc3339(now), remaining
-        )
-        blob = str((meta.get("annotations") or {}).get(PRESCRIPTION, ""))
-        body = self._work_report(work, int(meta.get("generation") or 1), blob, computed)
-        return {path: yamlout.dump(body)}
-
-    def _publish(
-        self, files: dict[str, bytes], found: hub.Prescriptions | None, result: PassResult
-    ) -> None:
-        trailers = {}
-        if found is not None and found.source_commit:
-            trailers["Source-Commit"] = found.source_commit
-        if found is not None and found.hub_commit:
-            trailers["Hub-Commit"] = found.hub_commit
-        summary = f"report {self.settings.cluster}: {result.works} works"
-        summary += f", {result.policies} policies"
-        try:
-            published = self._reporter().publish(files, summary, trailers)
-        except errors.GitopsOcmError as exc:
-            result.git_error = str(exc)
-            return
-        result.report_commit, result.report_created = published.commit, published.created
-        result.pushed = published.pushed
-        if published.error:
-            result.git_error = published.error
-
-
-def _observe(cluster: kube.Cluster) -> tuple[Body, str]:
-    """Read version, nodes, claims and scores; return them and "" or why the API failed."""
-    try:
-        version = cluster.server_version()
-        nodes = cluster.list("v1", "Node")
-    except errors.GitopsOcmError as exc:
-        return {}, str(exc) or type(exc).__name__
-    try:
-        claims = cluster.list(crds.CLAIM_API_VERSION, crds.CLAIM_KIND)
-    except errors.GitopsOcmError:
-        claims = []
-    scores: list[Body] | None
-    try:
-        scores = cluster.list(crds.SCORE_API_VERSION, crds.SCORE_KIND)
-    except errors.GitopsOcmError:
-        scores = None  # the last reported ones are kept
-    observed: Body = {
-        "version": {"kubernetes": version},
-        "clusterClaims": clusterstatus.cluster_claims(claims, version),
-        "capacity": clusterstatus.sum_resources(nodes, "capacity", schedulable_only=False),
-        "allocatable": clusterstatus.sum_resources(nodes, "allocatable", schedulable_only=True),
-        "addOnPlacementScores": None if scores is None else clusterstatus.addon_scores(scores),
-    }
-    return observed, ""
-
-
-def _unreachable(cluster: kube.Cluster) -> str:
-    """Why the API server does not answer ("" when it does)."""
-    try:
-        cluster.server_version()
-    except errors.Transient as exc:
-        return str(exc) or type(exc).__name__
-    return ""
-
-
-def _score_files(found: dict[str, Body]) -> dict[str, bytes]:
-    """The AddOnPlacementScore files of the report."""
-    return {path: yamlout.dump(body) for path, body in found.items()}
-
-
-def _kept_scores(previous: dict[str, bytes]) -> dict[str, bytes]:
-    """The last reported AddOnPlacementScore files (the cluster or the list did not answer)."""
-    prefix = f"{clusterstatus.SCORES_FOLDER}/"
-    return {path: data for path, data in previous.items() if path.startswith(prefix)}
-
-
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, errors.GitopsOcmError):
-        return str(exc)
-    return f"cannot read the hub repository: {type(exc).__name__}"
-
-
-def _load(data: bytes | None) -> Body:
-    """A file of the agent's last report; a damaged one counts as absent."""
-    return yamlout.load_mapping(data)
-
-
-def _rfc3339(now: datetime.datetime) -> str:
-    return now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(value: Any) -> datetime.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+def log(result: results.PassResult, cluster: str) -> None:
+    """Print the pass's line: on stderr when Git or the hub branch held the report back."""
+    stream = sys.stderr if result.held else sys.stdout
+    print(result.line(cluster), file=stream, flush=True)

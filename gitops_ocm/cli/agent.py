@@ -2,12 +2,13 @@
 
 I/O shell: opens the cluster (a kubeconfig, the pod's service account, or an
 in-memory cluster kept in a folder), runs passes every ``--interval`` seconds
-(or one with ``--once``) and prints one line per pass. Exit codes with
+(or one with ``--once``) through :mod:`gitops_ocm.agent.loop`, which prints
+one line per pass. Exit codes with
 ``--once``: 0 the pass succeeded, 1 some manifest failed (see the report),
 3 Git or the cluster could not be reached (the pass still reconciled from the
 prescriptions kept on disk) or the hub branch is not published yet. Without
 ``--once`` those keep the loop going. Always: 1 when the hub does not know the
-cluster (:class:`loop.NotDeclared`, nothing pushed), 2 when ``--repo`` is a path
+cluster (:class:`reconciler.NotDeclared`, nothing pushed), 2 when ``--repo`` is a path
 but no repository or the kubeconfig cannot be read, 3 when the state folder
 cannot be written.
 """
@@ -19,13 +20,13 @@ import datetime
 import os
 import re
 import signal
-import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gitops_ocm import errors
-from gitops_ocm.agent import loop
+from gitops_ocm.agent import loop, reconciler
 from gitops_ocm.gitstore import remote, urls
 from gitops_ocm.kube import cluster as kube
 from gitops_ocm.localkube import memory, simulate, state, store
@@ -113,36 +114,28 @@ def run(args: argparse.Namespace) -> int:
     _check(args)
     state_dir = _state_dir(args)
     cluster, backing = _connect(args)
-    settings = loop.Settings(
+    settings = reconciler.Settings(
         repo=args.repo,
         cluster=args.cluster,
         state_dir=state_dir,
         hub_branch=args.hub_branch,
         eviction_grace=datetime.timedelta(seconds=args.eviction_grace),
     )
-    agent = loop.Agent(settings, cluster)
+    agent = reconciler.Agent(settings, cluster)
     simulator = simulate.Simulator(backing).start() if args.simulate_workloads and backing else None
     stop = threading.Event()
     if not args.once:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
     try:
-        while True:
-            result = agent.run_once(datetime.datetime.now(datetime.UTC))
-            if backing is not None:
-                state.save(backing, Path(args.local))
-            failed = result.git_error or result.waiting
-            print(result.line(args.cluster), file=sys.stderr if failed else sys.stdout, flush=True)
-            if args.once:
-                return _exit_code(result)
-            if stop.wait(args.interval):
-                return 0
+        return loop.run(agent, loop.Schedule(args.interval, args.once), stop, _saver(args, backing))
     finally:
         if simulator is not None:
             simulator.stop()
 
 
-def _exit_code(result: loop.PassResult) -> int:
-    if result.git_error or result.waiting or any(e.startswith("cluster:") for e in result.errors):
-        return errors.Transient.exit_code
-    return 1 if result.errors else 0
+def _saver(args: argparse.Namespace, backing: store.Store | None) -> Callable[[], None]:
+    """What to do after each pass: keep an in-memory cluster in its folder."""
+    if backing is None:
+        return lambda: None
+    return lambda: state.save(backing, Path(args.local))

@@ -18,7 +18,8 @@ each of its ConfigurationPolicy templates:
 Templates of other kinds are reported NonCompliant with a ``template-error`` (we
 have no controller for them). Templates whose Policy left the hub (or that left
 their Policy) are pruned per their recorded ``pruneObjectBehavior``. Errors are
-collected per policy; the previous files of a policy that failed are kept.
+collected per policy as typed failures (:class:`PolicyFailure`,
+:class:`TemplatePruneFailure`); the previous files of a policy that failed are kept.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -41,16 +42,41 @@ from gitops_ocm.policy.live import ObjectRef, resource_name
 CONFIGURATION_POLICY = "ConfigurationPolicy"
 
 
+@dataclasses.dataclass(frozen=True)
+class PolicyFailure:
+    """A replicated policy could not be evaluated or enforced; its last files are kept."""
+
+    error: ClassVar[type[errors.GitopsOcmError]] = errors.InvalidInput
+    policy: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"policy {self.policy}: {self.message}"
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplatePruneFailure:
+    """What a template that left the hub created could not be pruned; its report is kept."""
+
+    error: ClassVar[type[errors.GitopsOcmError]] = errors.InvalidInput
+    policy: str
+    template: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"pruning policy {self.policy} template {self.template}: {self.message}"
+
+
 @dataclasses.dataclass
 class Outcome:
-    """What a governance pass produced."""
+    """What a governance pass produced (filled in as the pass goes)."""
 
     files: dict[str, bytes] = dataclasses.field(default_factory=dict)
     policies: int = 0
     evaluated: int = 0
     changed: int = 0
     pruned: int = 0
-    errors: list[str] = dataclasses.field(default_factory=list)
+    failures: list[PolicyFailure | TemplatePruneFailure] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,7 +134,7 @@ class Runner:
             try:
                 outcome.files |= self._policy(name, policy, previous, statuses, outcome)
             except errors.GitopsOcmError as exc:
-                outcome.errors.append(f"policy {name}: {exc}")
+                outcome.failures.append(PolicyFailure(name, str(exc)))
                 outcome.files |= {p: d for p, d in previous.raw.items() if _owned(p, name)}
         kept = {k for k in previous.templates if reports.template_path(*k) in outcome.files}
         for key in sorted(set(previous.templates) - kept):
@@ -247,7 +273,7 @@ class Runner:
                 self.cluster.delete(ref.api_version, ref.kind, ref.name, ref.namespace or None)
                 outcome.pruned += 1
         except errors.GitopsOcmError as exc:
-            outcome.errors.append(f"pruning policy {key[0]} template {key[1]}: {exc}")
+            outcome.failures.append(TemplatePruneFailure(key[0], key[1], str(exc)))
             outcome.files[reports.template_path(*key)] = previous.raw[reports.template_path(*key)]
 
 

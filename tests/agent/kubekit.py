@@ -11,7 +11,7 @@ from typing import Any
 
 import pygit2
 
-from gitops_ocm.agent import loop
+from gitops_ocm.agent import reconciler
 from gitops_ocm.gitstore import reader, writer
 from gitops_ocm.kube import client
 from gitops_ocm.localkube import kubeconfig, memory, server, store
@@ -130,15 +130,15 @@ def new_hub(tmp_path: Path) -> Hub:
 
 def agent(
     hub: Hub, tmp_path: Path, cluster: str = "c1", kube: Any = None, **settings: Any
-) -> loop.Agent:
+) -> reconciler.Agent:
     """An agent for ``cluster`` on an in-memory cluster (or ``kube``) against ``hub.url``."""
-    config = loop.Settings(
+    config = reconciler.Settings(
         repo=settings.pop("repo", hub.url),
         cluster=cluster,
         state_dir=tmp_path / f"state-{cluster}",
         **settings,
     )
-    return loop.Agent(config, kube if kube is not None else memory.MemoryCluster())
+    return reconciler.Agent(config, kube if kube is not None else memory.MemoryCluster())
 
 
 def manifest_conditions(report: Body, ordinal: int) -> dict[str, Body]:

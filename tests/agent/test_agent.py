@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from kubekit import (
     work_conditions,
 )
 
-from gitops_ocm.agent import loop
+from gitops_ocm.agent import loop, reconciler, results
 from gitops_ocm.kube import cluster as cluster_errors
 from gitops_ocm.localkube import memory, simulate
 from gitops_ocm.work import plan
@@ -37,7 +38,7 @@ def test_once_applies_in_order_and_reports(tmp_path: Path) -> None:
     hub.publish({"c1": {"w1": work("w1", [configmap("a", x="1"), namespace()])}})
     kube = memory.MemoryCluster()
     result = agent(hub, tmp_path, kube=kube).run_once(at(0))
-    assert result.errors == [] and result.pushed and result.written == 2
+    assert result.failures == () and result.pushed and result.written == 2
     assert cm_data(kube, "a") == {"x": "1"}
     (amw,) = kube.list("work.open-cluster-management.io/v1", "AppliedManifestWork")
     applied = amw["status"]["appliedResources"]
@@ -154,7 +155,7 @@ def test_failing_manifest_does_not_stop_others(tmp_path: Path) -> None:
     assert failed["Applied"]["reason"] == "AppliedManifestFailed"
     assert failed["Available"]["reason"] == "IncompleteResourceMeta"
     assert manifest_conditions(report, 2)["Available"]["reason"] == "ResourceAvailable"
-    assert len(result.errors) == 1 and "Widget" in result.errors[0]
+    assert len(result.errors) == 1 and "Widget" in str(result.errors[0])
 
 
 def test_prune_when_manifest_leaves_work(tmp_path: Path) -> None:
@@ -178,6 +179,44 @@ def test_prune_when_manifest_leaves_work(tmp_path: Path) -> None:
         if o["spec"]["manifestWorkName"] == "w1"
     )
     assert [r["name"] for r in amw["status"]["appliedResources"]] == ["demo"]
+
+
+class _Refusing(memory.MemoryCluster):
+    """An in-memory cluster that refuses one verb ("get", "delete") on ConfigMaps."""
+
+    refuse = ""
+
+    def get(self, api_version: str, kind: str, *args: Any, **kwargs: Any) -> Any:
+        if self.refuse == "get" and kind == "ConfigMap":
+            raise cluster_errors.Forbidden("configmaps is forbidden: cannot get")
+        return super().get(api_version, kind, *args, **kwargs)
+
+    def delete(self, api_version: str, kind: str, *args: Any, **kwargs: Any) -> bool:
+        if self.refuse == "delete" and kind == "ConfigMap":
+            raise cluster_errors.Forbidden("configmaps is forbidden: cannot delete")
+        return super().delete(api_version, kind, *args, **kwargs)
+
+
+@pytest.mark.parametrize("verb", ["delete", "get"])
+def test_failed_prune_is_reported_and_tried_again(tmp_path: Path, verb: str) -> None:
+    """A resource that cannot be read or deleted for pruning is reported (exit 1), pruned later."""
+    hub = new_hub(tmp_path)
+    hub.publish({"c1": {"w1": work("w1", [namespace(), configmap("a")])}})
+    kube = _Refusing()
+    one = agent(hub, tmp_path, kube=kube)
+    one.run_once(at(0))
+    hub.publish({"c1": {"w1": work("w1", [namespace()])}})
+    kube.refuse = verb
+    result = one.run_once(at(10))
+    why = f"configmaps is forbidden: cannot {verb}"
+    assert result.failures == (results.PruneFailure("w1", "ConfigMap demo/a", why),)
+    assert result.exit_code() == 1 and result.pruned == 0
+    assert f"\n  work w1: cannot prune ConfigMap demo/a: {why}" in result.line("c1")
+    kube.refuse = ""
+    assert kube.get("v1", "ConfigMap", "a", "demo") is not None
+    again = one.run_once(at(20))
+    assert again.failures == () and again.pruned == 1
+    assert kube.get("v1", "ConfigMap", "a", "demo") is None
 
 
 def _delete_case(tmp_path: Path, delete_option: dict[str, Any]) -> memory.MemoryCluster:
@@ -385,7 +424,7 @@ def test_not_accepted_applies_nothing_and_pushes_nothing(tmp_path: Path) -> None
     hub = new_hub(tmp_path)
     hub.publish({"c1": {"w1": work("w1", [configmap("a")])}}, accepted=())
     kube = memory.MemoryCluster()
-    with pytest.raises(loop.NotDeclared, match="'c1' is not an accepted ManagedCluster"):
+    with pytest.raises(reconciler.NotDeclared, match="'c1' is not an accepted ManagedCluster"):
         agent(hub, tmp_path, kube=kube).run_once(at(0))
     assert kube.get("v1", "ConfigMap", "a", "demo") is None
     assert hub.report_commits("c1") == 0
@@ -395,7 +434,7 @@ def test_no_hub_branch_waits_without_pushing(tmp_path: Path) -> None:
     """Before ocm/hub exists a new agent waits: no report branch is created."""
     hub = new_hub(tmp_path)
     result = agent(hub, tmp_path).run_once(at(0))
-    assert result.waiting.startswith("waiting: ocm/hub")
+    assert [str(f) for f in result.held] == ["waiting: ocm/hub is not published yet"]
     assert hub.report_commits("c1") == 0
 
 
@@ -423,13 +462,13 @@ def test_autonomy_when_git_is_unreachable(tmp_path: Path) -> None:
     assert live is not None
     kube.update({**live, "data": {"x": "drift"}})
     result = one.run_once(at(61))
-    assert result.from_disk and result.git_error and not result.pushed
+    assert result.from_disk and result.held and not result.pushed
     assert cm_data(kube, "a") == {"x": "1"}
     fresh = agent(hub, tmp_path, kube=kube)  # a restarted agent reads the same state folder
     assert fresh.run_once(at(62)).from_disk
     shutil.move(str(moved), hub.path)
     back = fresh.run_once(at(63))
-    assert back.pushed and not back.git_error
+    assert back.pushed and not back.held
     assert hub.report("c1")["lease.yaml"]["spec"]["renewTime"].startswith("2025-01-01T00:01:03")
 
 
@@ -440,7 +479,7 @@ def test_agent_on_local_repository_path(tmp_path: Path) -> None:
     kube = memory.MemoryCluster()
     kube.create(namespace())
     result = agent(hub, tmp_path, kube=kube, repo=str(hub.path)).run_once(at(0))
-    assert result.pushed and result.errors == []
+    assert result.pushed and result.failures == ()
     assert "manifestworks/w1.yaml" in hub.report("c1")
     assert plan.AMW_KIND == "AppliedManifestWork"
 
@@ -469,4 +508,31 @@ def test_api_server_gone_mid_pass_counts_as_unreachable(tmp_path: Path) -> None:
     hub = new_hub(tmp_path)
     hub.publish({"c1": {"w1": work("w1", [namespace(), configmap("a")])}})
     result = agent(hub, tmp_path, kube=_Vanishing(memory.MemoryCluster())).run_once(at(0))
-    assert "cluster: cannot reach the API server: connection refused" in result.errors
+    assert "cluster: cannot reach the API server: connection refused" in map(str, result.errors)
+
+
+def test_loop_once_returns_the_pass_exit_code(tmp_path: Path, capsys: Any) -> None:
+    """With ``once`` the loop logs the pass (stderr while waiting) and returns its exit code."""
+    one = agent(new_hub(tmp_path), tmp_path)
+    code = loop.run(one, loop.Schedule(30.0, once=True), threading.Event())
+    err = capsys.readouterr().err
+    assert code == 3 and err.endswith("\n  waiting: ocm/hub is not published yet\n")
+
+
+def test_loop_runs_passes_until_stopped(tmp_path: Path, capsys: Any) -> None:
+    """Without ``once`` a pass's failures do not end the loop; a stop does, with exit 0."""
+    hub = new_hub(tmp_path)
+    hub.publish({"c1": {"w1": work("w1", [configmap("a")])}})  # no namespace: fails
+    stop, passes = threading.Event(), []
+
+    def after() -> None:
+        passes.append(1)
+        if len(passes) == 2:
+            stop.set()
+
+    code = loop.run(agent(hub, tmp_path), loop.Schedule(0.01), stop, after)
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0 and len(passes) == 2
+    assert [line.split(" errors ")[1][:1] for line in lines if line.startswith("agent")] == [
+        "1"
+    ] * 2

@@ -32,7 +32,7 @@ def test_agent_over_rest(tmp_path: Path) -> None:
     with localkube(tmp_path) as (_backing, kube):
         one = agent(hub, tmp_path, kube=kube)
         first = one.run_once(at(0))
-        assert first.errors == [] and first.pushed
+        assert first.failures == () and first.pushed
         assert kube.get("v1", "ConfigMap", "b", "demo")["data"] == {"y": "1"}  # type: ignore[index]
         hub.publish(
             {

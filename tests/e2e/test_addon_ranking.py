@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "governance"))
 
 from govkit import localkube
 
-from gitops_ocm.agent import loop
+from gitops_ocm.agent import reconciler
 from gitops_ocm.gitstore import remote
 from gitops_ocm.hub import controller
 from gitops_ocm.kube import client
@@ -93,15 +93,15 @@ def test_addon_scores_rank_the_placement_through_ocm_status(tmp_path: Path) -> N
         for name in CLUSTERS:
             (tmp_path / name).mkdir()
             _store, kubes[name] = stack.enter_context(localkube(tmp_path / name))
-            settings = loop.Settings(
+            settings = reconciler.Settings(
                 repo=f"file://{repo_path}", cluster=name, state_dir=tmp_path / name / "state"
             )
-            agents[name] = loop.Agent(settings, kubes[name])
+            agents[name] = reconciler.Agent(settings, kubes[name])
 
         def step(seconds: int) -> None:
             clock[0] = NOW + datetime.timedelta(seconds=seconds)
             for one in agents.values():
-                assert not one.run_once(clock[0]).git_error
+                assert not one.run_once(clock[0]).held
             ctl.reconcile()  # folds the reports into ocm/status at the end of the pass
             ctl.reconcile()  # schedules against them
 

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "governance"))
 
 from govkit import localkube
 
-from gitops_ocm.agent import loop
+from gitops_ocm.agent import reconciler
 from gitops_ocm.gitstore import remote
 from gitops_ocm.hub import controller
 
@@ -89,8 +89,10 @@ def test_enforce_and_inform_reach_the_cluster_and_ocm_status(tmp_path: Path) -> 
     assert ctl.reconcile().valid
     with localkube(tmp_path) as (_store, cluster):
         assert cluster.get("v1", "Namespace", "default") is not None  # as on a real cluster
-        settings = loop.Settings(repo=str(repo_path), cluster="c1", state_dir=tmp_path / "state")
-        loop.Agent(settings, cluster).run_once(NOW)
+        settings = reconciler.Settings(
+            repo=str(repo_path), cluster="c1", state_dir=tmp_path / "state"
+        )
+        reconciler.Agent(settings, cluster).run_once(NOW)
         assert cluster.get("v1", "Namespace", "team-a") is not None
         assert cluster.get("v1", "Namespace", "default") is not None
     ctl.reconcile()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pygit2
 
-from gitops_ocm.agent import loop
+from gitops_ocm.agent import reconciler
 from gitops_ocm.gitstore import reader, writer
 from gitops_ocm.governance import runner
 from gitops_ocm.kube import client
@@ -125,10 +125,12 @@ def new_hub(tmp_path: Path) -> Hub:
     return Hub(path, pygit2.init_repository(str(path), bare=True))
 
 
-def agent(hub: Hub, tmp_path: Path, kube: Any, cluster: str = "c1") -> loop.Agent:
+def agent(hub: Hub, tmp_path: Path, kube: Any, cluster: str = "c1") -> reconciler.Agent:
     """An agent for ``cluster`` on ``kube`` (any Cluster) against the hub (by path)."""
-    settings = loop.Settings(repo=str(hub.path), cluster=cluster, state_dir=tmp_path / "state")
-    return loop.Agent(settings, kube)
+    settings = reconciler.Settings(
+        repo=str(hub.path), cluster=cluster, state_dir=tmp_path / "state"
+    )
+    return reconciler.Agent(settings, kube)
 
 
 @dataclasses.dataclass
@@ -142,7 +144,7 @@ class Spoke:
     def run(self, policies: Mapping[str, Body], seconds: float = 0) -> dict[str, Body]:
         """Run one governance pass at ``at(seconds)``; return the report files, parsed."""
         self.last = runner.Runner(self.kube, "c1", at(seconds)).run(policies, self.files)
-        assert self.last.errors == []
+        assert self.last.failures == []
         self.files = self.last.files
         return {path: yamlout.load(data) for path, data in self.files.items()}
 

@@ -43,7 +43,7 @@ def test_enforce_and_inform_through_the_official_client(tmp_path: Path) -> None:
         local.create(namespace("demo"))
         debug = local.create(configmap("debug"))
         result = agent(hub, tmp_path, kube).run_once(at(0))
-        assert result.errors == [] and result.policies == 2
+        assert result.failures == () and result.policies == 2
         app = kube.get("v1", "ConfigMap", "app", "demo")
         assert app is not None and app["data"] == {"x": "1"}
         still = kube.get("v1", "ConfigMap", "debug", "demo")

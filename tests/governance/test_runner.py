@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from govkit import (
     Spoke,
+    at,
     config_policy,
     configmap,
     depends_on,
@@ -12,6 +15,9 @@ from govkit import (
     replicated,
 )
 
+from gitops_ocm.governance import runner
+from gitops_ocm.kube import cluster as cluster_errors
+from gitops_ocm.localkube import memory
 from gitops_ocm.model import yamlout
 
 ENFORCE = "policies/default.enforce.yaml"
@@ -195,6 +201,28 @@ def test_prune_delete_if_created_on_removal() -> None:
     assert spoke.kube.get("v1", "ConfigMap", "pre", "demo") is not None
     assert files == {}
     assert spoke.last is not None and spoke.last.pruned == 1
+
+
+class _NoDelete(memory.MemoryCluster):
+    """An in-memory cluster that refuses every delete."""
+
+    def delete(self, *args: Any, **kwargs: Any) -> bool:
+        raise cluster_errors.Forbidden("configmaps is forbidden")
+
+
+def test_failed_template_prune_is_a_typed_failure() -> None:
+    """A prune that fails is a TemplatePruneFailure and the template's file is kept."""
+    spoke = Spoke(kube=_NoDelete())
+    tmpl = config_policy("cms", configmap("made"), pruneObjectBehavior="DeleteIfCreated")
+    spoke.kube.create(namespace())
+    spoke.run({"default.enforce": replicated("enforce", "enforce", tmpl)}, 0)
+    path = "configurationpolicies/default.enforce/cms.yaml"
+    before = spoke.files[path]
+    outcome = runner.Runner(spoke.kube, "c1", at(10)).run({}, spoke.files)
+    failure = runner.TemplatePruneFailure("default.enforce", "cms", "configmaps is forbidden")
+    assert outcome.failures == [failure] and outcome.pruned == 0
+    assert str(failure) == "pruning policy default.enforce template cms: configmaps is forbidden"
+    assert outcome.files == {path: before}
 
 
 def test_prune_none_keeps_objects() -> None:
