@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from gitops_ocm.model import yamlbuild, yamllimits
+from gitops_ocm.model import filetree, yamlbuild, yamllimits
 
 _TOP = ("apiVersion", "kind", "metadata", "spec", "status")
 
@@ -371,12 +371,11 @@ def dump_with(cache: Cache | None, body: dict[str, Any]) -> bytes:
 def file_key(tree: Mapping[str, bytes], path: str) -> Hashable:
     """Return a key naming the content of ``tree[path]`` (None when absent).
 
-    Trees read lazily from Git (``hub.trees.LazyFiles``) expose their blob ids
-    as ``blobs``; those name the content without reading it. Otherwise the
-    bytes themselves are the key.
+    The blob ids of a :class:`~gitops_ocm.model.filetree.BlobTree` name the
+    content without reading it. Otherwise the bytes themselves are the key.
     """
-    blobs = getattr(tree, "blobs", None)
-    if isinstance(blobs, Mapping):
+    blobs = filetree.blob_ids(tree)
+    if blobs is not None:
         blob = blobs.get(path)
         return None if blob is None else ("blob", blob)
     data = tree.get(path)

@@ -25,8 +25,8 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from gitops_ocm.model import filetree, yamlout
 from gitops_ocm.model import snapshot as snapshot_mod
-from gitops_ocm.model import yamlout
 from gitops_ocm.placement import quantity
 
 UNREACHABLE = "cluster.open-cluster-management.io/unreachable"
@@ -176,10 +176,8 @@ class Inventory:
 
 def _contents(tree: Mapping[str, bytes]) -> tuple[str, Mapping[str, object]]:
     """Name a tree's file contents: blob ids of a lazy Git tree, else the bytes."""
-    blobs = getattr(tree, "blobs", None)
-    if isinstance(blobs, Mapping):
-        return "blob", blobs
-    return "bytes", tree
+    blobs = filetree.blob_ids(tree)
+    return ("bytes", tree) if blobs is None else ("blob", blobs)
 
 
 def _changed(
