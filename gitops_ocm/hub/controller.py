@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from gitops_ocm import collector, errors, source, validation
 from gitops_ocm.gitstore import layout, reader, refs, remote, writer
 from gitops_ocm.hub import folding, report, trees
+from gitops_ocm.model import rendercache
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
 from gitops_ocm.render import engine, hub
@@ -98,7 +99,7 @@ class Controller:
         self.author = author or writer.Author()
         self.parse_cache = source.ParseCache()
         self.findings = validation.Cache()
-        self.render_cache = hub.RenderCache()
+        self.render_cache = rendercache.RenderCache()
         self.engine = engine.Engine(self.render_cache)
         self.inventory = inventory.Inventory()
         self._heap = Heap(manage_gc)

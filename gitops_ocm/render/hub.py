@@ -13,16 +13,12 @@ import datetime
 import functools
 from collections.abc import Mapping, Sequence
 
-from gitops_ocm.model import yamlout
+from gitops_ocm.model import rendercache, yamlout
 from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem
 from gitops_ocm.render import clusters as clusters_mod
 from gitops_ocm.render import fleetchecks, placements, policies, works
-
-# What a long-lived renderer (the hub controller) keeps across passes: parsed
-# files of the previous trees by blob id, inventory entries, serialized bodies.
-RenderCache = yamlout.Cache
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +84,7 @@ def render(
     cluster_infos: Sequence[inventory.ClusterInfo],
     previous: Mapping[str, bytes],
     now: datetime.datetime,
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> HubTree:
     """Render the hub tree of ``snapshot`` (assumed valid).
 
@@ -104,7 +100,7 @@ def assemble(
     snapshot: Snapshot,
     cluster_infos: Sequence[inventory.ClusterInfo],
     results: Mapping[tuple[str, str], placements.PlacementResult],
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> HubTree:
     """Render the hub tree of ``snapshot`` for given scheduling ``results``."""
     decisions = {key: result.clusters for key, result in results.items()}

@@ -23,8 +23,8 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gitops_ocm.model import rendercache, yamlout
 from gitops_ocm.model import snapshot as snapshot_mod
-from gitops_ocm.model import yamlout
 from gitops_ocm.placement import (
     cel,
     decisions,
@@ -74,7 +74,7 @@ def prepare(
     clusters: Sequence[inventory.ClusterInfo],
     previous: Mapping[str, bytes],
     now: datetime.datetime,
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> Inputs:
     """Index the inventory and read the previous hub tree (through ``cache`` if given)."""
     indexed = fleet.build(clusters)
@@ -98,7 +98,7 @@ def schedule_all(
     clusters: Sequence[inventory.ClusterInfo],
     previous: Mapping[str, bytes],
     now: datetime.datetime,
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> dict[tuple[str, str], PlacementResult]:
     """Schedule every Placement, settled (see the module); keyed by (namespace, name)."""
     inputs = prepare(snap, clusters, previous, now, cache)
@@ -467,7 +467,7 @@ def render_placements(
 def files(
     results: Mapping[tuple[str, str], PlacementResult],
     bodies: Mapping[tuple[str, str], Mapping[str, Any]],
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> dict[str, bytes]:
     """Serialize placements and their pages into hub-tree files (each content once per cache)."""
     out: dict[str, bytes] = {}
@@ -485,7 +485,7 @@ def files(
     return out
 
 
-def _dump(body: dict[str, Any], cache: yamlout.Cache | None) -> bytes:
+def _dump(body: dict[str, Any], cache: rendercache.RenderCache | None) -> bytes:
     """Serialize a body; with a cache, also tell the next pass's history what it reads."""
     if cache is None:
         return yamlout.dump(body)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gitops_ocm.hub import trees
-from gitops_ocm.model import filetree, yamlout
+from gitops_ocm.model import filetree, rendercache
 
 FILES = {"a.yaml": b"a: 1\n", "b.yaml": b"b: 2\n"}
 IDS = {"a.yaml": "blob-a", "b.yaml": "blob-b"}
@@ -33,6 +33,6 @@ def test_deferred_tree_gives_its_blob_ids() -> None:
 
 def test_file_key_names_content_by_blob_or_bytes() -> None:
     """Cache keys are blob ids for a BlobTree, the bytes otherwise, None when absent."""
-    assert yamlout.file_key(_lazy(), "a.yaml") == ("blob", "blob-a")
-    assert yamlout.file_key(dict(FILES), "a.yaml") == ("bytes", b"a: 1\n")
-    assert yamlout.file_key(_lazy(), "missing.yaml") is None
+    assert rendercache.file_key(_lazy(), "a.yaml") == ("blob", "blob-a")
+    assert rendercache.file_key(dict(FILES), "a.yaml") == ("bytes", b"a: 1\n")
+    assert rendercache.file_key(_lazy(), "missing.yaml") is None
