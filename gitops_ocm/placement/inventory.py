@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from gitops_ocm.model import filetree, yamlout
+from gitops_ocm.model import filetree, timefmt, yamlout
 from gitops_ocm.model import snapshot as snapshot_mod
 from gitops_ocm.placement import quantity
 
@@ -74,26 +73,6 @@ class ClusterInfo:
     scores: Mapping[str, AddOnScore] = dataclasses.field(default_factory=dict)
     reported: bool = False
     body: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-
-def parse_time(value: object) -> datetime.datetime | None:
-    """Parse an RFC 3339 timestamp (None when absent or malformed); naive means UTC."""
-    if isinstance(value, datetime.datetime):
-        parsed = value
-    elif isinstance(value, str) and value:
-        try:
-            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    else:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
-
-
-@functools.lru_cache(maxsize=256)
-def format_time(value: datetime.datetime) -> str:
-    """Format a time as RFC 3339 in UTC with second precision (``...Z``)."""
-    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def build(
@@ -327,7 +306,9 @@ def _user_taints(
             str(taint.get("value", "")),
             str(taint.get("effect", "")),
         )
-        added = parse_time(taint.get("timeAdded")) or parse_time(known.get((key, value, effect)))
+        added = timefmt.parse(taint.get("timeAdded")) or timefmt.parse(
+            known.get((key, value, effect))
+        )
         out.append(Taint(key, value, effect, added or now))
     return tuple(out)
 
@@ -336,7 +317,7 @@ def _derived_taints(available: str, condition: Mapping[str, Any] | None) -> tupl
     if available == "True":
         return ()
     key = UNAVAILABLE if available == "False" else UNREACHABLE
-    added = parse_time(condition.get("lastTransitionTime")) if condition else None
+    added = timefmt.parse(condition.get("lastTransitionTime")) if condition else None
     return (Taint(key, "", "NoSelect", added),)
 
 
@@ -373,7 +354,7 @@ def _scores(
             for s in _list(status.get("scores"))
             if isinstance(s, dict) and "name" in s and isinstance(s.get("value"), int)
         }
-        out[resource] = AddOnScore(values, parse_time(status.get("validUntil")))
+        out[resource] = AddOnScore(values, timefmt.parse(status.get("validUntil")))
     return out
 
 
@@ -388,7 +369,7 @@ def _cel_body(
     spec = dict(_mapping(desired.get("spec")))
     spec["taints"] = [
         {"key": t.key, "value": t.value, "effect": t.effect}
-        | ({"timeAdded": format_time(t.time_added)} if t.time_added else {})
+        | ({"timeAdded": timefmt.format_seconds(t.time_added)} if t.time_added else {})
         for t in taints
     ]
     return {

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gitops_ocm.model import rendercache
+from gitops_ocm.model import rendercache, timefmt
 from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.placement import inventory
 from gitops_ocm.render import common
@@ -44,7 +44,7 @@ def _stamped(spec: Mapping[str, Any], info: inventory.ClusterInfo | None) -> dic
             )
             added = times.get(key)
             if added is not None:
-                taint = {**taint, "timeAdded": inventory.format_time(added)}
+                taint = {**taint, "timeAdded": timefmt.format_seconds(added)}
         out.append(taint)
     return {**spec, "taints": out}
 

@@ -13,7 +13,7 @@ import datetime
 import functools
 from collections.abc import Mapping, Sequence
 
-from gitops_ocm.model import rendercache, yamlout
+from gitops_ocm.model import rendercache, timefmt, yamlout
 from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem
@@ -133,7 +133,7 @@ def assume_available(snapshot: Snapshot, now: datetime.datetime) -> dict[str, by
     "would this be right if the whole fleet were healthy?", which is what a
     pull request should be judged on.
     """
-    stamp = inventory.format_time(now)
+    stamp = timefmt.format_seconds(now)
     out: dict[str, bytes] = {}
     for name in clusters_mod.accepted(snapshot):
         body = {
