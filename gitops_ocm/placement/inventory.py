@@ -24,9 +24,8 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from gitops_ocm.model import filetree, timefmt, yamlout
+from gitops_ocm.model import filetree, quantity, timefmt, yamlout
 from gitops_ocm.model import snapshot as snapshot_mod
-from gitops_ocm.placement import quantity
 
 UNREACHABLE = "cluster.open-cluster-management.io/unreachable"
 UNAVAILABLE = "cluster.open-cluster-management.io/unavailable"
@@ -332,7 +331,7 @@ def _claims(raw: object) -> dict[str, str]:
 def _quantities(raw: object) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, value in _mapping(raw).items():
-        parsed = quantity.parse(value)
+        parsed = quantity.approximate(value)
         if parsed is not None:
             out[str(key)] = parsed
     return out
