@@ -25,6 +25,7 @@ from typing import Any
 from gitops_ocm import collector, errors, problems, source, treeio, validation
 from gitops_ocm.gitstore import message, reader
 from gitops_ocm.model import snapshot as snapshot_mod
+from gitops_ocm.model import timefmt
 from gitops_ocm.placement import inventory
 from gitops_ocm.plan import freshness
 from gitops_ocm.render import hub
@@ -76,7 +77,7 @@ def parse_now(text: str | None) -> datetime.datetime:
     """Return ``--now`` as an aware datetime (the clock when absent)."""
     if text is None:
         return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    parsed = inventory.parse_time(text)
+    parsed = timefmt.parse(text)
     if parsed is None:
         raise errors.UsageError(f"--now must be an RFC 3339 time (got {text!r})")
     return parsed

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from gitops_ocm import collector, errors, source, validation
 from gitops_ocm.gitstore import layout, reader, refs, remote, writer
 from gitops_ocm.hub import folding, report, trees
+from gitops_ocm.model import rendercache
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
 from gitops_ocm.render import engine, hub
@@ -102,7 +103,7 @@ class Caches:
 
     parse: source.ParseCache
     findings: validation.Cache
-    render: hub.RenderCache
+    render: rendercache.RenderCache
     engine: engine.Engine
     inventory: inventory.Inventory
     status_reader: reader.PerFolder
@@ -113,7 +114,7 @@ class Caches:
     def empty(cls, store: remote.Store, author: writer.Author) -> Caches:
         """Fresh caches for a controller publishing to ``store``."""
         repo = store.repo
-        rendered = hub.RenderCache()
+        rendered = rendercache.RenderCache()
         return cls(
             parse=source.ParseCache(),
             findings=validation.Cache(),

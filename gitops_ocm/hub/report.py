@@ -17,8 +17,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from gitops_ocm.model import yamlout
-from gitops_ocm.placement import inventory
+from gitops_ocm.model import timefmt, yamlout
 from gitops_ocm.problems import Problem, Severity
 
 PATH = "controller.yaml"
@@ -122,7 +121,7 @@ def _transition(previous: bytes | None, status: str, now: datetime.datetime) -> 
                     return str(cond.get("lastTransitionTime"))
         except Exception:
             pass
-    return inventory.format_time(now)
+    return timefmt.format_seconds(now)
 
 
 def last_reconciled(previous: bytes | None) -> str | None:

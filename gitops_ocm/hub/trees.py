@@ -10,7 +10,11 @@ from collections.abc import Callable, Iterator, Mapping
 
 
 class LazyFiles(Mapping[str, bytes]):
-    """A tree as a read-only mapping: paths are known up front, contents read on demand."""
+    """A tree as a read-only mapping: paths are known up front, contents read on demand.
+
+    A :class:`gitops_ocm.model.filetree.BlobTree`: its blob ids name each
+    file's content without reading it.
+    """
 
     def __init__(self, blobs: Mapping[str, str], read: Callable[[str], bytes]) -> None:
         self.blobs = dict(blobs)
@@ -33,6 +37,10 @@ class LazyFiles(Mapping[str, bytes]):
 
     def __contains__(self, path: object) -> bool:
         return path in self.blobs
+
+    def blob_ids(self) -> Mapping[str, str]:
+        """Blob ids by path (the :class:`~gitops_ocm.model.filetree.BlobTree` protocol)."""
+        return self.blobs
 
 
 def of_blobs(blobs: Mapping[str, str], read_blob: Callable[[str], bytes]) -> LazyFiles:
@@ -61,7 +69,11 @@ class Deferred(Mapping[str, bytes]):
 
     @property
     def blobs(self) -> Mapping[str, str]:
-        """Blob ids by path (see :func:`gitops_ocm.model.yamlout.file_key`)."""
+        """Blob ids by path, listing the tree."""
+        return self.files.blobs
+
+    def blob_ids(self) -> Mapping[str, str]:
+        """Blob ids by path (the :class:`~gitops_ocm.model.filetree.BlobTree` protocol)."""
         return self.files.blobs
 
     def __getitem__(self, path: str) -> bytes:

@@ -22,6 +22,7 @@ from typing import Any
 
 from gitops_ocm.kube import cluster
 from gitops_ocm.localkube import garbage, objects, patch, resources, selectors, ssa, watches
+from gitops_ocm.model import timefmt
 from gitops_ocm.model.body import Body
 
 Key = tuple[str, str]  # (group, plural)
@@ -35,7 +36,7 @@ INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease"
 
 def utc_now() -> str:
     """Return the current time as Kubernetes writes timestamps."""
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return timefmt.format_seconds(datetime.datetime.now(datetime.UTC))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,10 +26,8 @@ from __future__ import annotations
 import functools
 import json
 import math
-import pickle
 import re
-from collections.abc import Callable, Hashable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
@@ -312,90 +310,3 @@ def _load(data: bytes | str) -> Any:
         return full.get_single_data()
     finally:
         full.dispose()
-
-
-_MISSING = object()
-T = TypeVar("T")
-
-
-class Cache:
-    """Parsed and serialized documents kept across passes by one long-lived caller.
-
-    Pure apart from its own memory. The hub controller keeps one per
-    :class:`~gitops_ocm.hub.controller.Controller`: our own published files
-    (decision pages, Placement statuses, cluster reports) are parsed once per
-    blob, and an object is serialized once per distinct content. Values are
-    shared between passes and callers, so they are read-only: nobody mutates
-    what :meth:`memo` or :meth:`dump` returns. :meth:`next_pass` forgets what
-    the last pass did not use, so the cache holds about one pass's worth.
-    """
-
-    def __init__(self) -> None:
-        self._new: dict[tuple[str, Hashable], Any] = {}
-        self._old: dict[tuple[str, Hashable], Any] = {}
-
-    def next_pass(self) -> None:
-        """Start a pass: entries not used since the previous call are dropped."""
-        self._old = self._new
-        self._new = {}
-
-    def memo(self, table: str, key: Hashable, make: Callable[[], T]) -> T:
-        """Return the value of ``key`` in ``table``, computing it with ``make`` once."""
-        slot = (table, key)
-        value = self._new.get(slot, _MISSING)
-        if value is _MISSING:
-            value = self._old.pop(slot, _MISSING)
-            if value is _MISSING:
-                value = make()
-            self._new[slot] = value
-        return value  # type: ignore[no-any-return]
-
-    def dump(self, body: dict[str, Any]) -> bytes:
-        """Return :func:`dump` of ``body``, serializing each distinct content once.
-
-        The key is the object's pickle, which is C-fast and tells apart what
-        ``==`` would confuse (``1`` and ``True``, ``1`` and ``"1"`` as keys).
-        """
-        try:
-            key = pickle.dumps(body, protocol=5)
-        except Exception:  # not picklable: serialize without caching
-            return dump(body)
-        return self.memo("dump", key, lambda: dump(body))
-
-
-def dump_with(cache: Cache | None, body: dict[str, Any]) -> bytes:
-    """Return :func:`dump` of ``body``, through ``cache`` when one is given."""
-    return dump(body) if cache is None else cache.dump(body)
-
-
-def file_key(tree: Mapping[str, bytes], path: str) -> Hashable:
-    """Return a key naming the content of ``tree[path]`` (None when absent).
-
-    Trees read lazily from Git (``hub.trees.LazyFiles``) expose their blob ids
-    as ``blobs``; those name the content without reading it. Otherwise the
-    bytes themselves are the key.
-    """
-    blobs = getattr(tree, "blobs", None)
-    if isinstance(blobs, Mapping):
-        blob = blobs.get(path)
-        return None if blob is None else ("blob", blob)
-    data = tree.get(path)
-    return None if data is None else ("bytes", data)
-
-
-def load_with(cache: Cache | None, tree: Mapping[str, bytes], path: str, table: str) -> Any:
-    """Return the parsed ``tree[path]`` (None when absent or unreadable), cached by content."""
-
-    def parse() -> Any:
-        data = tree.get(path)
-        if data is None:
-            return None
-        try:
-            return load(data)
-        except Exception:  # a damaged file counts as absent
-            return None
-
-    if cache is None:
-        return parse()
-    key = file_key(tree, path)
-    return None if key is None else cache.memo(table, key, parse)

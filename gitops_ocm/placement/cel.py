@@ -25,7 +25,8 @@ import celpy
 import celpy.adapter
 from celpy import celtypes
 
-from gitops_ocm.placement import inventory, quantity
+from gitops_ocm.model import quantity
+from gitops_ocm.placement import inventory
 
 
 @functools.cache
@@ -139,7 +140,7 @@ def _semver(text: Any) -> SemVer:
 
 
 def _quantity(text: Any) -> Quantity:
-    number = quantity.parse(str(text))
+    number = quantity.approximate(str(text))
     if number is None:
         raise ValueError(f"invalid quantity {text!r}")
     value = Quantity(str(text))

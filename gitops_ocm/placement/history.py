@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from gitops_ocm.model import yamlfile, yamlout
+from gitops_ocm.model import rendercache, yamlfile, yamlout
 
 PLACEMENT_LABEL = "cluster.open-cluster-management.io/placement"
 GROUP_INDEX_LABEL = "cluster.open-cluster-management.io/decision-group-index"
@@ -70,7 +70,7 @@ class History:
 EMPTY = History({}, {})
 
 
-def from_tree(tree: Mapping[str, bytes], cache: yamlout.Cache | None = None) -> History:
+def from_tree(tree: Mapping[str, bytes], cache: rendercache.RenderCache | None = None) -> History:
     """Read the decisions and Placement statuses of a hub tree.
 
     With a ``cache``, each file is read once per content (blob id) across passes.
@@ -79,7 +79,7 @@ def from_tree(tree: Mapping[str, bytes], cache: yamlout.Cache | None = None) -> 
 
 
 def _read(
-    tree: Mapping[str, bytes], cache: yamlout.Cache | None
+    tree: Mapping[str, bytes], cache: rendercache.RenderCache | None
 ) -> dict[tuple[str, str], Previous]:
     """Read each placement's pages and status from the ``placements/`` files of ``tree``."""
     pages: dict[tuple[str, str], list[Page]] = {}
@@ -103,8 +103,8 @@ def _read(
 _Entry = tuple[tuple[str, str], Page | Mapping[str, Any]] | None
 
 
-def _cached_entry(tree: Mapping[str, bytes], path: str, cache: yamlout.Cache) -> _Entry:
-    key = yamlout.file_key(tree, path)
+def _cached_entry(tree: Mapping[str, bytes], path: str, cache: rendercache.RenderCache) -> _Entry:
+    key = rendercache.file_key(tree, path)
     if isinstance(key, tuple) and key[0] == "bytes":  # name content as remember() does
         key = ("blob", yamlfile.blob_id(key[1]))
     return cache.memo(_TABLE, key, lambda: _entry(tree, path))
@@ -113,7 +113,7 @@ def _cached_entry(tree: Mapping[str, bytes], path: str, cache: yamlout.Cache) ->
 _TABLE = "history"
 
 
-def remember(cache: yamlout.Cache, data: bytes, body: Mapping[str, Any]) -> None:
+def remember(cache: rendercache.RenderCache, data: bytes, body: Mapping[str, Any]) -> None:
     """Record what a file we are publishing will read back as, so the next pass skips parsing it.
 
     ``body`` must be what ``data`` loads as (a JSON-like object: ``yamlout.dump``
@@ -131,7 +131,7 @@ def remember(cache: yamlout.Cache, data: bytes, body: Mapping[str, Any]) -> None
     cache.memo(_TABLE, ("blob", yamlfile.blob_id(data)), make)
 
 
-def remember_entry(cache: yamlout.Cache, data: bytes, entry: _Entry) -> None:
+def remember_entry(cache: rendercache.RenderCache, data: bytes, entry: _Entry) -> None:
     """Record what a file we are publishing reads back as, when the caller knows the entry."""
     cache.memo(_TABLE, ("blob", yamlfile.blob_id(data)), lambda: entry)
 
@@ -161,7 +161,7 @@ def entry_of(body: Mapping[str, Any]) -> _Entry:
 def replaced(
     past: History,
     changed: Mapping[tuple[str, str], Mapping[str, bytes] | None],
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> History:
     """Return ``past`` with some placements read again from their new files.
 

@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from gitops_ocm.model import filetree, quantity, timefmt, yamlout
 from gitops_ocm.model import snapshot as snapshot_mod
-from gitops_ocm.model import yamlout
-from gitops_ocm.placement import quantity
 
 UNREACHABLE = "cluster.open-cluster-management.io/unreachable"
 UNAVAILABLE = "cluster.open-cluster-management.io/unavailable"
@@ -74,26 +72,6 @@ class ClusterInfo:
     scores: Mapping[str, AddOnScore] = dataclasses.field(default_factory=dict)
     reported: bool = False
     body: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-
-def parse_time(value: object) -> datetime.datetime | None:
-    """Parse an RFC 3339 timestamp (None when absent or malformed); naive means UTC."""
-    if isinstance(value, datetime.datetime):
-        parsed = value
-    elif isinstance(value, str) and value:
-        try:
-            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    else:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
-
-
-@functools.lru_cache(maxsize=256)
-def format_time(value: datetime.datetime) -> str:
-    """Format a time as RFC 3339 in UTC with second precision (``...Z``)."""
-    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def build(
@@ -176,10 +154,8 @@ class Inventory:
 
 def _contents(tree: Mapping[str, bytes]) -> tuple[str, Mapping[str, object]]:
     """Name a tree's file contents: blob ids of a lazy Git tree, else the bytes."""
-    blobs = getattr(tree, "blobs", None)
-    if isinstance(blobs, Mapping):
-        return "blob", blobs
-    return "bytes", tree
+    blobs = filetree.blob_ids(tree)
+    return ("bytes", tree) if blobs is None else ("blob", blobs)
 
 
 def _changed(
@@ -329,7 +305,9 @@ def _user_taints(
             str(taint.get("value", "")),
             str(taint.get("effect", "")),
         )
-        added = parse_time(taint.get("timeAdded")) or parse_time(known.get((key, value, effect)))
+        added = timefmt.parse(taint.get("timeAdded")) or timefmt.parse(
+            known.get((key, value, effect))
+        )
         out.append(Taint(key, value, effect, added or now))
     return tuple(out)
 
@@ -338,7 +316,7 @@ def _derived_taints(available: str, condition: Mapping[str, Any] | None) -> tupl
     if available == "True":
         return ()
     key = UNAVAILABLE if available == "False" else UNREACHABLE
-    added = parse_time(condition.get("lastTransitionTime")) if condition else None
+    added = timefmt.parse(condition.get("lastTransitionTime")) if condition else None
     return (Taint(key, "", "NoSelect", added),)
 
 
@@ -353,7 +331,7 @@ def _claims(raw: object) -> dict[str, str]:
 def _quantities(raw: object) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, value in _mapping(raw).items():
-        parsed = quantity.parse(value)
+        parsed = quantity.approximate(value)
         if parsed is not None:
             out[str(key)] = parsed
     return out
@@ -375,7 +353,7 @@ def _scores(
             for s in _list(status.get("scores"))
             if isinstance(s, dict) and "name" in s and isinstance(s.get("value"), int)
         }
-        out[resource] = AddOnScore(values, parse_time(status.get("validUntil")))
+        out[resource] = AddOnScore(values, timefmt.parse(status.get("validUntil")))
     return out
 
 
@@ -390,7 +368,7 @@ def _cel_body(
     spec = dict(_mapping(desired.get("spec")))
     spec["taints"] = [
         {"key": t.key, "value": t.value, "effect": t.effect}
-        | ({"timeAdded": format_time(t.time_added)} if t.time_added else {})
+        | ({"timeAdded": timefmt.format_seconds(t.time_added)} if t.time_added else {})
         for t in taints
     ]
     return {

@@ -14,7 +14,8 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gitops_ocm.placement import inventory, plugins, sets
+from gitops_ocm.model import timefmt
+from gitops_ocm.placement import plugins, sets
 
 MISCONFIGURED = "PlacementMisconfigured"
 SATISFIED = "PlacementSatisfied"
@@ -89,7 +90,7 @@ def merge(
         ):
             stamped["lastTransitionTime"] = _text(old["lastTransitionTime"])
         else:
-            stamped["lastTransitionTime"] = inventory.format_time(now)
+            stamped["lastTransitionTime"] = timefmt.format_seconds(now)
         out.append(stamped)
     return out
 
@@ -104,7 +105,7 @@ def previous_condition(previous: Mapping[str, Any], kind: str) -> dict[str, str]
 
 def _text(value: object) -> str:
     if isinstance(value, datetime.datetime):
-        return inventory.format_time(value)
+        return timefmt.format_seconds(value)
     return str(value)
 
 

@@ -19,8 +19,8 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gitops_ocm.model import rendercache
 from gitops_ocm.model import snapshot as snapshot_mod
-from gitops_ocm.model import yamlout
 from gitops_ocm.placement import (
     cel,
     decisions,
@@ -69,7 +69,7 @@ def prepare(
     clusters: Sequence[inventory.ClusterInfo],
     previous: Mapping[str, bytes],
     now: datetime.datetime,
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> Inputs:
     """Index the inventory and read the previous hub tree (through ``cache`` if given)."""
     indexed = fleet.build(clusters)

@@ -16,8 +16,8 @@ import dataclasses
 import datetime
 from collections.abc import Mapping, Sequence
 
+from gitops_ocm.model import rendercache
 from gitops_ocm.model import snapshot as snapshot_mod
-from gitops_ocm.model import yamlout
 from gitops_ocm.placement import history, inventory, publication, scheduler, spec
 
 
@@ -36,7 +36,7 @@ def schedule_all(
     clusters: Sequence[inventory.ClusterInfo],
     previous: Mapping[str, bytes],
     now: datetime.datetime,
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> dict[tuple[str, str], publication.PlacementResult]:
     """Schedule every Placement, settled (see the module); keyed by (namespace, name)."""
     inputs = publication.prepare(snap, clusters, previous, now, cache)

@@ -16,7 +16,7 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from gitops_ocm.placement import inventory
+from gitops_ocm.model import timefmt
 from gitops_ocm.status import availability, scan
 
 ASSUMED = "none (every accepted cluster assumed available)"
@@ -70,7 +70,7 @@ def lines(fresh: Freshness) -> list[str]:
     when = f"{span(age)} before now" if age >= 0 else f"{span(-age)} after now"
     status = (
         f"status: {fresh.source} at {(fresh.commit or '')[:12]}, "
-        f"written {inventory.format_time(fresh.written)} ({when})"
+        f"written {timefmt.format_seconds(fresh.written)} ({when})"
     )
     leases = ", ".join(f"{e.cluster} ({_renewed(e.renewed)})" for e in fresh.expired)
     return [status, f"expired leases: {leases or 'none'}"]
@@ -81,12 +81,12 @@ def to_dict(fresh: Freshness) -> dict[str, Any]:
     return {
         "source": fresh.source,
         "commit": fresh.commit,
-        "written": inventory.format_time(fresh.written) if fresh.written else None,
+        "written": timefmt.format_seconds(fresh.written) if fresh.written else None,
         "ageSeconds": fresh.age_seconds,
         "expiredLeases": [
             {
                 "cluster": e.cluster,
-                "renewed": inventory.format_time(e.renewed) if e.renewed else None,
+                "renewed": timefmt.format_seconds(e.renewed) if e.renewed else None,
             }
             for e in fresh.expired
         ],
@@ -105,4 +105,4 @@ def span(seconds: int) -> str:
 
 
 def _renewed(value: datetime.datetime | None) -> str:
-    return f"renewed {inventory.format_time(value)}" if value else "no renewTime"
+    return f"renewed {timefmt.format_seconds(value)}" if value else "no renewTime"

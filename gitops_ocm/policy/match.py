@@ -19,7 +19,8 @@ import copy
 from collections import Counter
 from typing import Any
 
-from gitops_ocm.policy import quantity, values
+from gitops_ocm.model import quantity
+from gitops_ocm.policy import values
 
 MUSTHAVE = "musthave"
 MUSTONLYHAVE = "mustonlyhave"
@@ -188,10 +189,10 @@ def _string_equivalent(merged: str, live: Any) -> bool:
         return False
     if values.sprint(live) == merged:
         return True
-    wanted = quantity.parse(merged)
+    wanted = quantity.exact(merged)
     if wanted is None or isinstance(live, bool) or not isinstance(live, str | int | float):
         return False
-    return quantity.parse(values.sprint(live)) == wanted
+    return quantity.exact(values.sprint(live)) == wanted
 
 
 def _item_equivalent(merged: Any, live: Any) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gitops_ocm.model import yamlout
+from gitops_ocm.model import rendercache, timefmt
 from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.placement import inventory
 from gitops_ocm.render import common
@@ -44,7 +44,7 @@ def _stamped(spec: Mapping[str, Any], info: inventory.ClusterInfo | None) -> dic
             )
             added = times.get(key)
             if added is not None:
-                taint = {**taint, "timeAdded": inventory.format_time(added)}
+                taint = {**taint, "timeAdded": timefmt.format_seconds(added)}
         out.append(taint)
     return {**spec, "taints": out}
 
@@ -52,7 +52,7 @@ def _stamped(spec: Mapping[str, Any], info: inventory.ClusterInfo | None) -> dic
 def render(
     snapshot: Snapshot,
     clusters: Sequence[inventory.ClusterInfo] = (),
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> dict[str, bytes]:
     """Return ``clusters/<c>/cluster.yaml`` for every accepted cluster."""
     infos = {c.name: c for c in clusters}
@@ -65,7 +65,7 @@ def render(
 
 
 def render_one(
-    obj: Obj, info: inventory.ClusterInfo | None, cache: yamlout.Cache | None = None
+    obj: Obj, info: inventory.ClusterInfo | None, cache: rendercache.RenderCache | None = None
 ) -> bytes:
     """Return the ``cluster.yaml`` of one accepted ManagedCluster."""
     body = {
@@ -74,4 +74,4 @@ def render_one(
         "metadata": common.trimmed_metadata(obj.metadata, namespace=False),
         "spec": _stamped(obj.spec, info),
     }
-    return yamlout.dump_with(cache, body)
+    return rendercache.dump_with(cache, body)

@@ -32,7 +32,7 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from gitops_ocm.model import yamlout
+from gitops_ocm.model import rendercache
 from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.placement import history, inventory, publication, queue, settle, spec
 from gitops_ocm.problems import Problem
@@ -92,7 +92,7 @@ class _State:
 class Engine:
     """The hub tree of the last render, updated in place by the next one."""
 
-    def __init__(self, cache: yamlout.Cache | None = None) -> None:
+    def __init__(self, cache: rendercache.RenderCache | None = None) -> None:
         self.cache = cache
         self._state: _State | None = None
 
@@ -306,7 +306,7 @@ class Engine:
             for work in found:
                 data = serialized.get(id(work.body))
                 if data is None:
-                    data = serialized[id(work.body)] = yamlout.dump_with(self.cache, work.body)
+                    data = serialized[id(work.body)] = rendercache.dump_with(self.cache, work.body)
                 edits.setdefault(work.cluster, {})[f"manifestworks/{work.name}.yaml"] = data
                 state.on_cluster.setdefault(work.cluster, {})[source] = work
         for cluster, changes in edits.items():

@@ -14,16 +14,12 @@ import datetime
 import functools
 from collections.abc import Mapping, Sequence
 
-from gitops_ocm.model import yamlout
+from gitops_ocm.model import rendercache, timefmt, yamlout
 from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.placement import inventory, publication, settle
 from gitops_ocm.problems import Problem
 from gitops_ocm.render import clusters as clusters_mod
 from gitops_ocm.render import fleetchecks, placements, policies, works
-
-# What a long-lived renderer (the hub controller) keeps across passes: parsed
-# files of the previous trees by blob id, inventory entries, serialized bodies.
-RenderCache = yamlout.Cache
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +85,7 @@ def render(
     cluster_infos: Sequence[inventory.ClusterInfo],
     previous: Mapping[str, bytes],
     now: datetime.datetime,
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> HubTree:
     """Render the hub tree of ``snapshot`` (assumed valid).
 
@@ -105,7 +101,7 @@ def assemble(
     snapshot: Snapshot,
     cluster_infos: Sequence[inventory.ClusterInfo],
     results: Mapping[tuple[str, str], publication.PlacementResult],
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> HubTree:
     """Render the hub tree of ``snapshot`` for given scheduling ``results``."""
     decisions = {key: result.clusters for key, result in results.items()}
@@ -138,7 +134,7 @@ def assume_available(snapshot: Snapshot, now: datetime.datetime) -> dict[str, by
     "would this be right if the whole fleet were healthy?", which is what a
     pull request should be judged on.
     """
-    stamp = inventory.format_time(now)
+    stamp = timefmt.format_seconds(now)
     out: dict[str, bytes] = {}
     for name in clusters_mod.accepted(snapshot):
         body = {

@@ -10,8 +10,8 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gitops_ocm.model import rendercache, yamlout
 from gitops_ocm.model import snapshot as snapshot_mod
-from gitops_ocm.model import yamlout
 from gitops_ocm.placement import decisions, history, inventory, publication, settle
 
 
@@ -30,7 +30,7 @@ def render_placements(
 def files(
     results: Mapping[tuple[str, str], publication.PlacementResult],
     bodies: Mapping[tuple[str, str], Mapping[str, Any]],
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> dict[str, bytes]:
     """Serialize placements and their pages into hub-tree files (each content once per cache)."""
     out: dict[str, bytes] = {}
@@ -48,7 +48,7 @@ def files(
     return out
 
 
-def _dump(body: dict[str, Any], cache: yamlout.Cache | None) -> bytes:
+def _dump(body: dict[str, Any], cache: rendercache.RenderCache | None) -> bytes:
     """Serialize a body; with a cache, also tell the next pass's history what it reads."""
     if cache is None:
         return yamlout.dump(body)

@@ -23,7 +23,7 @@ import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from gitops_ocm.model import yamlout
+from gitops_ocm.model import rendercache
 from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.render import common
 
@@ -158,7 +158,7 @@ def _rendered(
     snapshot: Snapshot,
     decisions: common.Decisions,
     accepted: set[str],
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> Iterator[tuple[str, Coverage, bytes, bytes]]:
     """Yield (replica name, coverage, inform bytes, enforce bytes) for each placed policy."""
     reach = coverage(snapshot, decisions, accepted)
@@ -166,8 +166,8 @@ def _rendered(
         cover = reach.get((policy.namespace, policy.name))
         if cover is None or not cover.clusters:
             continue
-        plain = yamlout.dump_with(cache, _replica(policy, False))
-        upgraded = yamlout.dump_with(cache, _replica(policy, True)) if cover.enforced else plain
+        plain = rendercache.dump_with(cache, _replica(policy, False))
+        upgraded = rendercache.dump_with(cache, _replica(policy, True)) if cover.enforced else plain
         yield f"{policy.namespace}.{policy.name}", cover, plain, upgraded
 
 
@@ -178,7 +178,7 @@ def folders(
     snapshot: Snapshot,
     decisions: common.Decisions,
     accepted: set[str],
-    cache: yamlout.Cache | None = None,
+    cache: rendercache.RenderCache | None = None,
 ) -> Folders:
     """Return each cluster's ``policies/`` folder as ``{"<ns>.<name>.yaml": bytes}``.
 
@@ -252,7 +252,7 @@ class Plan:
     placements: frozenset[tuple[str, str]]
 
 
-def plan(snapshot: Snapshot, cache: yamlout.Cache | None = None) -> Plan:
+def plan(snapshot: Snapshot, cache: rendercache.RenderCache | None = None) -> Plan:
     """Return what :func:`folders` needs besides decisions, so one cluster can be redone alone."""
     paths = _paths(snapshot)
     entries = []
@@ -261,8 +261,8 @@ def plan(snapshot: Snapshot, cache: yamlout.Cache | None = None) -> Plan:
         if root.spec.get("disabled") is True:
             continue
         enforcing = tuple(paths.enforcing.get(key, ()))
-        plain = yamlout.dump_with(cache, _replica(root, False))
-        upgraded = yamlout.dump_with(cache, _replica(root, True)) if enforcing else plain
+        plain = rendercache.dump_with(cache, _replica(root, False))
+        upgraded = rendercache.dump_with(cache, _replica(root, True)) if enforcing else plain
         entries.append(
             Entry(
                 f"{root.namespace}.{root.name}",

@@ -24,7 +24,7 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_ocm.model import yamlout
+from gitops_ocm.model import rendercache
 from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.render import common
 
@@ -115,7 +115,7 @@ def _mwrs_body(obj: Obj, name: str, template: dict[str, Any], placement: str) ->
 
 
 def by_cluster(
-    works: list[Work], cache: yamlout.Cache | None = None
+    works: list[Work], cache: rendercache.RenderCache | None = None
 ) -> dict[str, dict[str, bytes]]:
     """Return each cluster's work files (``manifestworks/<name>.yaml``), bodies serialized once."""
     out: dict[str, dict[str, bytes]] = {}
@@ -123,6 +123,6 @@ def by_cluster(
     for work in works:
         data = blobs.get(id(work.body))
         if data is None:
-            data = blobs[id(work.body)] = yamlout.dump_with(cache, work.body)
+            data = blobs[id(work.body)] = rendercache.dump_with(cache, work.body)
         out.setdefault(work.cluster, {})[f"manifestworks/{work.name}.yaml"] = data
     return out

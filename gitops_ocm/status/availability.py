@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from gitops_ocm.model import yamlout
+from gitops_ocm.model import timefmt, yamlout
 from gitops_ocm.placement import inventory
 from gitops_ocm.status import scan, views
 from gitops_ocm.status.cache import FoldCache
@@ -110,22 +110,17 @@ def clamped(data: bytes, clamp: datetime.datetime) -> bytes:
     body = scan.body(data)
     spec = body.get("spec")
     if isinstance(spec, dict) and _after(spec.get("renewTime"), clamp):
-        spec["renewTime"] = _micro_time(clamp)
+        spec["renewTime"] = timefmt.format_micro(clamp)
     status = body.get("status")
     for cond in (status.get("conditions") or []) if isinstance(status, dict) else []:
         if isinstance(cond, dict) and _after(cond.get("lastTransitionTime"), clamp):
-            cond["lastTransitionTime"] = inventory.format_time(clamp)
+            cond["lastTransitionTime"] = timefmt.format_seconds(clamp)
     return yamlout.dump(body)
 
 
 def _after(value: object, clamp: datetime.datetime) -> bool:
-    when = inventory.parse_time(value)
+    when = timefmt.parse(value)
     return when is not None and when > clamp
-
-
-def _micro_time(when: datetime.datetime) -> str:
-    """RFC 3339 with microseconds, as a Lease's renewTime (a MicroTime) is written."""
-    return when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def expired_cluster_yaml(cluster: str, data: bytes | None, expires: datetime.datetime) -> bytes:
@@ -143,7 +138,7 @@ def expired_cluster_yaml(cluster: str, data: bytes | None, expires: datetime.dat
         "status": "Unknown",
         "reason": views.LEASE_STOPPED,
         "message": LEASE_MESSAGE,
-        "lastTransitionTime": inventory.format_time(expires),
+        "lastTransitionTime": timefmt.format_seconds(expires),
     }
     replaced = [unknown if c.get("type") == inventory.AVAILABLE else c for c in old]
     status["conditions"] = replaced if unknown in replaced else [*old, unknown]

@@ -35,8 +35,7 @@ import datetime
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
-from gitops_ocm.model import yamlout
-from gitops_ocm.placement import inventory
+from gitops_ocm.model import timefmt, yamlout
 from gitops_ocm.status import availability, hubindex, mwrs, placements, readme, scan, views
 from gitops_ocm.status.cache import FoldCache
 
@@ -454,7 +453,7 @@ def _clamp_to(report: views.Report, memo: FoldCache) -> datetime.datetime | None
     found = availability.digest(report, memo)
     times = [found.lease.renew_time] if found.lease is not None else []
     if found.cluster is not None:
-        times.extend(inventory.parse_time(c.last_transition) for c in found.cluster.conditions)
+        times.extend(timefmt.parse(c.last_transition) for c in found.cluster.conditions)
     return observed if any(t is not None and t > observed for t in times) else None
 
 

@@ -29,8 +29,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gitops_ocm.model import yamlout
-from gitops_ocm.placement import inventory
+from gitops_ocm.model import timefmt, yamlout
 from gitops_ocm.problems import Problem, Severity
 from gitops_ocm.validation import names
 
@@ -183,14 +182,14 @@ def _future_times(at: str, body: Mapping[str, Any], observed: datetime.datetime)
             times.append((f"condition {cond.get('type')}", cond.get("lastTransitionTime")))
     found = []
     for field, value in times:
-        when = inventory.parse_time(value)
+        when = timefmt.parse(value)
         if when is not None and when > observed:
             found.append(
                 _problem(
                     at,
                     "R509",
                     f"{field} is ahead of the controller's clock; taken as "
-                    f"{inventory.format_time(observed)}",
+                    f"{timefmt.format_seconds(observed)}",
                     str(value),
                     severity=Severity.WARNING,
                 )

@@ -29,8 +29,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gitops_ocm.model import yamlout
-from gitops_ocm.placement import inventory
+from gitops_ocm.model import timefmt, yamlout
 from gitops_ocm.status import hubindex, scan, views
 
 API_VERSION = "work.open-cluster-management.io/v1alpha1"
@@ -281,7 +280,7 @@ def _condition(
 ) -> dict[str, Any]:
     old = before.get(cond.type, {})
     same = old.get("status") == cond.status and old.get("lastTransitionTime")
-    since = str(old["lastTransitionTime"]) if same else inventory.format_time(now)
+    since = str(old["lastTransitionTime"]) if same else timefmt.format_seconds(now)
     return {
         "type": cond.type,
         "status": cond.status,

@@ -20,7 +20,7 @@ import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from gitops_ocm.placement import inventory
+from gitops_ocm.model import timefmt
 from gitops_ocm.status import mwrs, placements, scan, views
 
 MAX_PROBLEMS = 50
@@ -83,7 +83,7 @@ def _header(page: Page) -> str:
         lines.append(f"| {label} | {value} |")
     renewed = [f.renewed for f in map(_facts, page.clusters) if f.renewed is not None]
     if renewed:
-        lines.append(f"| Latest lease renewal | {inventory.format_time(max(renewed))} |")
+        lines.append(f"| Latest lease renewal | {timefmt.format_seconds(max(renewed))} |")
     lines += ["", _glance(page), ""]
     return "\n".join(lines)
 
@@ -186,8 +186,8 @@ def _detail(cluster: views.ClusterState) -> str:
         return "accepted, no report yet"
     if found.expired and found.expires_at is not None:
         renewed = cluster.renew_time
-        since = f" (last renewed {inventory.format_time(renewed)})" if renewed else ""
-        return f"lease expired at {inventory.format_time(found.expires_at)}{since}"
+        since = f" (last renewed {timefmt.format_seconds(renewed)})" if renewed else ""
+        return f"lease expired at {timefmt.format_seconds(found.expires_at)}{since}"
     cond = cluster.available_condition
     if cond is None:
         return "no Available condition reported"
@@ -273,7 +273,7 @@ def _clusters(clusters: Sequence[views.ClusterState]) -> str:
 def _cluster_row(cluster: views.ClusterState) -> str:
     found: str | None = cluster.derived.get("readme-row")
     if found is None:
-        renewed = inventory.format_time(cluster.renew_time) if cluster.renew_time else "-"
+        renewed = timefmt.format_seconds(cluster.renew_time) if cluster.renew_time else "-"
         works = f"{cluster.count('Applied')} / {cluster.count('Available')} / {len(cluster.works)}"
         found = cluster.derived["readme-row"] = (
             f"| {_cluster_link(cluster)} | {badge(cluster.availability)} | "

@@ -24,8 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from gitops_ocm.model import yamlout
-from gitops_ocm.placement import inventory
+from gitops_ocm.model import timefmt, yamlout
 
 PRESCRIPTION = "gitops-ocm.io/prescription"
 DEFAULT_LEASE_SECONDS = 60
@@ -105,7 +104,7 @@ def lease(data: bytes) -> LeaseDigest:
         spec = _mapping(yamlout.load_mapping(data).get("spec"))
     seconds = _int(spec.get("leaseDurationSeconds"))
     return LeaseDigest(
-        inventory.parse_time(spec.get("renewTime")),
+        timefmt.parse(spec.get("renewTime")),
         seconds if seconds and seconds > 0 else DEFAULT_LEASE_SECONDS,
     )
 
@@ -306,7 +305,7 @@ def _conditions(raw: object) -> tuple[Condition, ...]:
 
 def _time_text(value: object) -> str:
     if isinstance(value, datetime.datetime):
-        return inventory.format_time(value)
+        return timefmt.format_seconds(value)
     return str(value or "")
 
 

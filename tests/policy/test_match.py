@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_ocm.policy import match, quantity
+from gitops_ocm.model import quantity
+from gitops_ocm.policy import match
 
 C = {"name": "c", "image": "nginx:1", "ports": [{"containerPort": 80}]}
 

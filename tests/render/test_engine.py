@@ -20,7 +20,7 @@ import repokit
 import yaml
 
 from gitops_ocm import source
-from gitops_ocm.model import yamlout
+from gitops_ocm.model import rendercache
 from gitops_ocm.placement import inventory, publication, settle
 from gitops_ocm.render import engine, hub
 
@@ -127,7 +127,7 @@ def test_engine_equals_assembly_over_random_edits(tmp_path: Path, seed: int) -> 
     fleetgen.generate(root, clusters=200, placements=30, mwrs=30, policies=20, seed=seed)
     rng = random.Random(seed)
     parse = source.ParseCache()
-    cache = yamlout.Cache()
+    cache = rendercache.RenderCache()
     eng = engine.Engine(cache)
     tracked = inventory.Inventory()
     previous: hub.HubTree | None = None
@@ -163,7 +163,7 @@ def test_template_edit_touches_only_its_clusters(tmp_path: Path) -> None:
     root = tmp_path / "fleet"
     fleetgen.generate(root, clusters=200, placements=30, mwrs=30, policies=20, seed=4)
     parse = source.ParseCache()
-    eng = engine.Engine(yamlout.Cache())
+    eng = engine.Engine(rendercache.RenderCache())
     snap = source.load_directory(root, parse)
     infos = inventory.build(snap, _status(snap, set()), NOW, {})
     first = eng.render(snap, infos, {}, NOW)
@@ -189,7 +189,7 @@ def test_conflicting_works_added_by_an_edit_are_found(tmp_path: Path) -> None:
     root = tmp_path / "fleet"
     fleetgen.generate(root, clusters=100, placements=20, mwrs=20, policies=5, seed=5)
     parse = source.ParseCache()
-    eng = engine.Engine(yamlout.Cache())
+    eng = engine.Engine(rendercache.RenderCache())
     snap = source.load_directory(root, parse)
     status = _status(snap, set())
     first = eng.render(snap, inventory.build(snap, status, NOW, {}), {}, NOW)

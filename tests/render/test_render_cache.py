@@ -8,6 +8,7 @@ from pathlib import Path
 import repokit
 
 from gitops_ocm import source
+from gitops_ocm.model import rendercache
 from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.placement import inventory
 from gitops_ocm.render import hub
@@ -19,7 +20,7 @@ def _pass(
     snap: Snapshot, status: dict[str, bytes], previous: dict[str, bytes], cache: object
 ) -> dict[str, bytes]:
     """One controller-like pass: inventory, then render against the previous tree."""
-    typed = cache if isinstance(cache, hub.RenderCache) else None
+    typed = cache if isinstance(cache, rendercache.RenderCache) else None
     if typed is not None:
         typed.next_pass()
     infos = inventory.build(snap, status, NOW, previous)
@@ -32,7 +33,7 @@ def test_cached_passes_equal_uncached_passes(tmp_path: Path) -> None:
     fleetgen.generate(tmp_path / "fleet", clusters=300, placements=40, mwrs=30, policies=20)
     snap = source.load_directory(tmp_path / "fleet")
     status = hub.assume_available(snap, NOW)
-    cache = hub.RenderCache()
+    cache = rendercache.RenderCache()
     plain: dict[str, bytes] = {}
     cached: dict[str, bytes] = {}
     for _ in range(3):

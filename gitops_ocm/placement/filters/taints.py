@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 
+from gitops_ocm.model import timefmt
 from gitops_ocm.placement import fleet, inventory, plugins, spec
 
 NAME = "TaintToleration"
@@ -127,6 +128,6 @@ def _expired(taint: inventory.Taint, tolerations: tuple[spec.Toleration, ...]) -
     for toleration in tolerations:
         if _matches(taint, toleration) and toleration.seconds is not None:
             expiry = _expiry(taint, toleration.seconds)
-            when = inventory.format_time(expiry) if expiry else "unknown (cluster never reported)"
+            when = timefmt.format_seconds(expiry) if expiry else "unknown (cluster never reported)"
             return f" (tolerationSeconds {toleration.seconds} expired at {when})"
     return ""
