@@ -14,11 +14,10 @@ The Lease is renewed when ``now`` reaches ``renewTime + leaseDurationSeconds``.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
 
+from gitops_ocm.model import quantity, timefmt
 from gitops_ocm.model.body import Body
 from gitops_ocm.work import conditions
 
@@ -33,24 +32,12 @@ SPOKE_ONLY = "open-cluster-management.io/spoke-only"
 DEFAULT_LEASE_SECONDS = 60
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 _BINARY = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
-_QUANTITY = re.compile(r"^([+-]?[0-9.]+)(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]))?$")
 
 
 def parse_quantity(text: str) -> tuple[Fraction, bool] | None:
     """Return (exact value, uses a binary suffix) of a Kubernetes quantity, None if invalid."""
-    match = _QUANTITY.match(str(text).strip())
-    if match is None:
-        return None
-    number, exponent, suffix = match.groups()
-    try:
-        value = Fraction(number)
-    except ValueError:
-        return None
-    if exponent:
-        return value * Fraction(10) ** int(exponent[1:]), False
-    if suffix in _BINARY:
-        return value * 2 ** _BINARY[suffix], True
-    return value * Fraction(10) ** _DECIMAL[suffix or ""], False
+    found = quantity.parse(str(text).strip())
+    return None if found is None else (found.exact(), found.binary)
 
 
 def format_quantity(value: Fraction, binary: bool) -> str:
@@ -214,8 +201,8 @@ def cluster_report(
 
 
 def format_micro(now: datetime.datetime) -> str:
-    """RFC 3339 with microseconds, as a Lease's renewTime."""
-    return now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """RFC 3339 with microseconds, as a Lease's renewTime (:func:`timefmt.format_micro`)."""
+    return timefmt.format_micro(now)
 
 
 def lease_seconds(cluster_spec: Body | None) -> int:
@@ -229,7 +216,7 @@ def lease(
 ) -> tuple[Body, bool]:
     """Return the Lease to report and whether it was renewed in this pass."""
     spec = (previous or {}).get("spec") or {}
-    renewed = _parse(spec.get("renewTime"))
+    renewed = timefmt.parse(spec.get("renewTime"))
     due = (
         renewed is None
         or spec.get("leaseDurationSeconds") != seconds
@@ -249,13 +236,3 @@ def lease(
         },
     }
     return body, due
-
-
-def _parse(value: Any) -> datetime.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)

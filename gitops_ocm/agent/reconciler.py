@@ -32,7 +32,6 @@ import dataclasses
 import datetime
 import time
 from pathlib import Path
-from typing import Any
 
 from gitops_ocm import errors
 from gitops_ocm.agent import applier, clusterstatus, crds, reporter, results
@@ -41,7 +40,7 @@ from gitops_ocm.gitstore import remote, urls, writer
 from gitops_ocm.governance import reports as governance_reports
 from gitops_ocm.governance import runner as governance
 from gitops_ocm.kube import cluster as kube
-from gitops_ocm.model import yamlout
+from gitops_ocm.model import timefmt, yamlout
 from gitops_ocm.model.body import Body
 from gitops_ocm.work import eviction, spec, workstatus
 
@@ -221,7 +220,7 @@ class Agent:
             error=error,
             observed=observed,
             previous=_load(previous.get("cluster.yaml")),
-            now=_rfc3339(now),
+            now=timefmt.format_seconds(now),
         )
         files = {"cluster.yaml": yamlout.dump(body)}
         scores = observed.get("addOnPlacementScores") if healthy else None
@@ -308,7 +307,7 @@ class Agent:
         )
         result.failures.extend(done.prune_failures)
         computed = workstatus.work_status(
-            work, done.outcomes, old.get("status"), done.generation, _rfc3339(now)
+            work, done.outcomes, old.get("status"), done.generation, timefmt.format_seconds(now)
         )
         return yamlout.dump(self._work_report(name, done.generation, blob, computed))
 
@@ -337,12 +336,14 @@ class Agent:
         """Delete a work the hub removed, or evict one whose hub is gone (after the grace)."""
         work = str((amw.get("spec") or {}).get("manifestWorkName") or amw["metadata"]["name"])
         if not removed:
-            start = _parse((amw.get("status") or {}).get("evictionStartTime"))
+            start = timefmt.parse((amw.get("status") or {}).get("evictionStartTime"))
             decision = eviction.decide(
                 start, missing=True, now=now, grace=self.settings.eviction_grace
             )
             if decision.start != start and decision.start is not None:
-                amw = apply.set_status(amw, {"evictionStartTime": _rfc3339(decision.start)})
+                amw = apply.set_status(
+                    amw, {"evictionStartTime": timefmt.format_seconds(decision.start)}
+                )
             if not decision.evict:
                 return {}
         deletion = apply.delete_work(amw, work)
@@ -355,7 +356,10 @@ class Agent:
         old = _load(previous.get(path))
         meta = old.get("metadata") or {}
         computed = workstatus.deleting(
-            old.get("status"), int(meta.get("generation") or 1), _rfc3339(now), remaining
+            old.get("status"),
+            int(meta.get("generation") or 1),
+            timefmt.format_seconds(now),
+            remaining,
         )
         blob = str((meta.get("annotations") or {}).get(PRESCRIPTION, ""))
         body = self._work_report(work, int(meta.get("generation") or 1), blob, computed)
@@ -431,16 +435,3 @@ def _kept_scores(previous: dict[str, bytes]) -> dict[str, bytes]:
 def _load(data: bytes | None) -> Body:
     """A file of the agent's last report; a damaged one counts as absent."""
     return yamlout.load_mapping(data)
-
-
-def _rfc3339(now: datetime.datetime) -> str:
-    return now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(value: Any) -> datetime.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None

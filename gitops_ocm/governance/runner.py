@@ -34,7 +34,7 @@ import yaml
 from gitops_ocm import errors
 from gitops_ocm.governance import liveview, reports
 from gitops_ocm.kube import cluster as kube
-from gitops_ocm.model import yamlout
+from gitops_ocm.model import timefmt, yamlout
 from gitops_ocm.model.body import Body
 from gitops_ocm.policy import dependencies, evaluate, interval, prune
 from gitops_ocm.policy.live import ObjectRef, resource_name
@@ -120,7 +120,7 @@ class Runner:
         self.cluster = cluster
         self.name = cluster_name
         self.now = now
-        self.stamp = now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.stamp = timefmt.format_seconds(now)
         self.view = liveview.ClusterView(cluster)
 
     def run(self, policies: Mapping[str, Body], previous_files: Mapping[str, bytes]) -> Outcome:
@@ -192,7 +192,7 @@ class Runner:
         digest = reports.template_hash(definition, override)
         old_status = (old or {}).get("status") or {}
         if old is not None and reports.recorded_hash(old) == digest:
-            last = _parse((old_status or {}).get("lastEvaluated"))
+            last = timefmt.parse((old_status or {}).get("lastEvaluated"))
             if not interval.due(definition.get("spec") or {}, _compliant(old), last, self.now):
                 return _last_message(previous.policies.get(name), template, old), old
         return self._evaluate(name, template, definition, override, digest, old, outcome)
@@ -321,12 +321,3 @@ def _load(data: bytes) -> Body:
     except yaml.YAMLError:  # a damaged previous report is treated as absent
         return {}
     return body if isinstance(body, dict) else {}
-
-
-def _parse(value: Any) -> datetime.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
