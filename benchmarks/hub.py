@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         fleetgen.relabel_one_cluster(root)
         fleetgen.commit_to_repo(root, repo)
         report("the same cluster relabeled again", ctl.reconcile())
-        ctl._last_inputs = None  # run the pass although its inputs are unchanged
+        ctl.forget_inputs()  # run the pass although its inputs are unchanged
         report("nothing changed, pass forced", ctl.reconcile())
         cold = controller.Controller(
             remote.open_store(str(repo)), clock=lambda: NOW, manage_gc=True
