@@ -331,7 +331,8 @@ class Controller:
         if result.created:
             self.hub_store.push(HUB_BRANCH, result.previous)
             written = self._written(result.previous, result.commit, touched, before, prepared, tree)
-        self._write_status(source_commit, source_commit, result.commit, found, now)
+        previous = self._controller_file(tips.status)
+        self._write_status(previous, source_commit, source_commit, result.commit, found, now)
         return PassResult(
             source_commit,
             True,
@@ -376,7 +377,7 @@ class Controller:
     ) -> PassResult:
         previous = self._controller_file(tips.status)
         reconciled = report.last_reconciled(previous)
-        self._write_status(source_commit, reconciled, tips.hub, found, now)
+        self._write_status(previous, source_commit, reconciled, tips.hub, found, now)
         return PassResult(source_commit, False, hub_commit=tips.hub, problems=tuple(found))
 
     def _controller_file(self, status_tip: str | None) -> bytes | None:
@@ -388,6 +389,7 @@ class Controller:
 
     def _write_status(
         self,
+        previous: bytes | None,
         source_commit: str,
         reconciled: str | None,
         hub_commit: str | None,
@@ -397,11 +399,10 @@ class Controller:
         """Render ``controller.yaml`` for this pass; the fold commits it with everything else.
 
         So ``ocm/status`` gets one commit per pass (none when nothing changed).
+        ``previous`` is the ``controller.yaml`` of the status tip the pass read.
         """
-        repo = self.hub_store.repo
-        tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH)).id
         self._controller_yaml = report.render(
-            self._controller_file(tip),
+            previous,
             source_commit=source_commit,
             reconciled_commit=reconciled,
             hub_commit=hub_commit,

@@ -96,7 +96,6 @@ class StatusFolder:
         self._hub: HubView | None = None  # hub tip, what the fold reads of it, accepted clusters
         self._blob_ids: dict[str, tuple[bytes, bytes]] = {}  # path -> (content, id) last written
         self.gate = gate.ReportGate(store)
-        self.report_problems: list[problems.Problem] = []  # of the last fold's inputs
 
     def fold(self, given: Pass) -> str | None:
         """Fold if anything changed; return the new ocm/status commit, or None.
@@ -110,7 +109,6 @@ class StatusFolder:
         hub_tip = refs.read_tip(repo, refs.branch_ref(HUB_BRANCH))
         status_tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH))
         tips, found = self.gate.admit(now, given.reports, status_tip)
-        self.report_problems = found
         previous = self._status_files(status_tip)
         written = given.controller_yaml
         if written is None and previous is not None:

@@ -30,6 +30,7 @@ REPORTS = "ocm/reports"
 _KEPT = "status:"  # the key of a cluster's last folded folder standing in for a refused tip
 
 Tips = dict[str, reader.BranchTip]
+Files = dict[tuple[str, str], intake.FileFacts]  # (path in the report, blob id) -> checks
 
 
 class ReportGate:
@@ -41,6 +42,7 @@ class ReportGate:
         self._checked: dict[str, list[problems.Problem]] = {}  # report commit -> its problems
         self._seen: dict[str, int] = {}  # report commit -> when this controller first saw it
         self._good_seen: dict[str, int] = {}  # cluster -> first seen of its last admitted tip
+        self._files: dict[str, Files] = {}  # cluster -> its last checked tree's file checks
 
     def admit(
         self, now: datetime.datetime, targets: Mapping[str, str] | None, status: refs.Tip
@@ -113,6 +115,8 @@ class ReportGate:
             del self._seen[key]
         for cluster in self._good_seen.keys() - tips.keys():
             del self._good_seen[cluster]
+        for cluster in self._files.keys() - tips.keys():
+            del self._files[cluster]
         return out, sorted(found)
 
     def _problems_of(
@@ -136,10 +140,16 @@ class ReportGate:
         found = intake.check_listing(cluster, entries, truncated)
         if problems.has_errors(found):
             return found
+        known, files = self._files.get(cluster, {}), {}
         for path, kind, oid, _ in listing:
             if kind == "blob":
-                data = reader.read_blob(repo, oid)
-                found.extend(intake.check_file(cluster, path, data, observed))
+                facts = known.get((path, oid))
+                if facts is None:  # a new tip reads only the files that changed
+                    facts = intake.read_file(cluster, path, reader.read_blob(repo, oid))
+                files[(path, oid)] = facts
+                found.extend(facts.problems)
+                found.extend(intake.future_times(cluster, path, facts, observed))
+        self._files[cluster] = files
         return found
 
     def _last_folded(

@@ -139,26 +139,64 @@ def layout_kind(path: str) -> tuple[str, str] | None:
     return None
 
 
-def check_file(cluster: str, path: str, data: bytes, observed: datetime.datetime) -> list[Problem]:
-    """Parse one report file within the limits and check its kind, cluster and times.
+@dataclasses.dataclass(frozen=True)
+class FileFacts:
+    """What one report file's content says, whenever it is seen: a function of its bytes.
 
-    ``observed`` is when the controller first saw the report: a time after it
-    is in the future of the only clock the controller trusts.
+    ``problems`` are those of reading it, its kind and its cluster; ``times``
+    are its lease and condition times (field, as written, parsed), which
+    :func:`future_times` compares with when its report was first seen.
     """
+
+    problems: tuple[Problem, ...]
+    times: tuple[tuple[str, str, datetime.datetime], ...] = ()
+
+
+def read_file(cluster: str, path: str, data: bytes) -> FileFacts:
+    """Parse one report file within the limits and check its kind and cluster."""
     at = f"{PREFIX}{cluster}:{path}"
     try:
         body = yamlout.load(data)
     except yamlout.Unreadable as exc:
-        return [_problem(at, "R506", f"{exc.code} {exc.message}", line=exc.line)]
+        return FileFacts((_problem(at, "R506", f"{exc.code} {exc.message}", line=exc.line),))
     expected = layout_kind(path)
     if not isinstance(body, dict) or expected is None:
-        return [_problem(at, "R507", "a report file holds one object")]
+        return FileFacts((_problem(at, "R507", "a report file holds one object"),))
     kind = (str(body.get("apiVersion")), str(body.get("kind")))
     if kind != expected:
-        return [_problem(at, "R507", f"{path} holds a {expected[1]}", f"{kind[0]} {kind[1]}")]
-    found = [*_cluster_named(at, cluster, expected[1], _mapping(body.get("metadata")))]
-    found.extend(_future_times(at, body, observed))
-    return found
+        got = f"{kind[0]} {kind[1]}"
+        return FileFacts((_problem(at, "R507", f"{path} holds a {expected[1]}", got),))
+    named = _cluster_named(at, cluster, expected[1], _mapping(body.get("metadata")))
+    return FileFacts(tuple(named), _times(body))
+
+
+def future_times(
+    cluster: str, path: str, facts: FileFacts, observed: datetime.datetime
+) -> list[Problem]:
+    """R509 warnings for the file's times later than ``observed``, when its report was seen."""
+    at = f"{PREFIX}{cluster}:{path}"
+    taken = timefmt.format_seconds(observed)
+    return [
+        _problem(
+            at,
+            "R509",
+            f"{field} is ahead of the controller's clock; taken as {taken}",
+            value,
+            severity=Severity.WARNING,
+        )
+        for field, value, when in facts.times
+        if when > observed
+    ]
+
+
+def check_file(cluster: str, path: str, data: bytes, observed: datetime.datetime) -> list[Problem]:
+    """Everything wrong with one report file first seen at ``observed``.
+
+    ``observed`` is when the controller first saw the report: a time after it
+    is in the future of the only clock the controller trusts.
+    """
+    facts = read_file(cluster, path, data)
+    return [*facts.problems, *future_times(cluster, path, facts, observed)]
 
 
 def _cluster_named(at: str, cluster: str, kind: str, meta: Mapping[str, Any]) -> list[Problem]:
@@ -174,27 +212,18 @@ def _cluster_named(at: str, cluster: str, kind: str, meta: Mapping[str, Any]) ->
     return [_problem(at, "R508", f"{field} must be the branch's cluster {cluster!r}", repr(value))]
 
 
-def _future_times(at: str, body: Mapping[str, Any], observed: datetime.datetime) -> list[Problem]:
-    """R509 warnings for a renewTime or condition time later than ``observed``."""
+def _times(body: Mapping[str, Any]) -> tuple[tuple[str, str, datetime.datetime], ...]:
+    """A report object's lease renewTime and condition times, where they parse."""
     times: list[tuple[str, Any]] = [("spec.renewTime", _mapping(body.get("spec")).get("renewTime"))]
     for cond in _mapping(body.get("status")).get("conditions") or []:
         if isinstance(cond, dict):
             times.append((f"condition {cond.get('type')}", cond.get("lastTransitionTime")))
-    found = []
+    out = []
     for field, value in times:
         when = timefmt.parse(value)
-        if when is not None and when > observed:
-            found.append(
-                _problem(
-                    at,
-                    "R509",
-                    f"{field} is ahead of the controller's clock; taken as "
-                    f"{timefmt.format_seconds(observed)}",
-                    str(value),
-                    severity=Severity.WARNING,
-                )
-            )
-    return found
+        if when is not None:
+            out.append((field, str(value), when))
+    return tuple(out)
 
 
 def _problem(
