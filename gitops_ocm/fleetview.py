@@ -20,14 +20,7 @@ AVAILABLE = "ManagedClusterConditionAvailable"
 
 
 def _load(tree: Mapping[str, bytes], path: str) -> dict[str, Any]:
-    data = tree.get(path)
-    if data is None:
-        return {}
-    try:
-        body = yamlout.load(data)
-    except Exception:
-        return {}
-    return body if isinstance(body, dict) else {}
+    return yamlout.load_mapping(tree.get(path))
 
 
 def _condition(body: Mapping[str, Any], kind: str) -> Mapping[str, Any]:

@@ -16,8 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gitops_ocm.gitstore import message, objects, reader, refs, remote
 from gitops_ocm.model import yamlout
 
@@ -44,7 +42,7 @@ class Prescriptions:
 
     def cluster_spec(self) -> dict[str, Any]:
         """The accepted ManagedCluster's spec (empty when absent or damaged)."""
-        body = _load(self.files.get("cluster.yaml"))
+        body = yamlout.load_mapping(self.files.get("cluster.yaml"))
         spec = body.get("spec")
         return spec if isinstance(spec, dict) else {}
 
@@ -54,7 +52,10 @@ class Prescriptions:
         for path, data in sorted(self.files.items()):
             folder, _, name = path.partition("/")
             if folder == "manifestworks" and name.endswith(".yaml") and "/" not in name:
-                out[name[: -len(".yaml")]] = (_load(data), objects.blob_id(data).hex())
+                out[name[: -len(".yaml")]] = (
+                    yamlout.load_mapping(data),
+                    objects.blob_id(data).hex(),
+                )
         return out
 
     def policies(self) -> dict[str, dict[str, Any]]:
@@ -63,18 +64,8 @@ class Prescriptions:
         for path, data in sorted(self.files.items()):
             folder, _, name = path.partition("/")
             if folder == "policies" and name.endswith(".yaml") and "/" not in name:
-                out[name[: -len(".yaml")]] = _load(data)
+                out[name[: -len(".yaml")]] = yamlout.load_mapping(data)
         return out
-
-
-def _load(data: bytes | None) -> dict[str, Any]:
-    if data is None:
-        return {}
-    try:
-        body = yamlout.load(data)
-    except yaml.YAMLError:  # a damaged file is treated as empty
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def fetch(

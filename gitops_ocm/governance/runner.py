@@ -29,8 +29,6 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import yaml
-
 from gitops_ocm import errors
 from gitops_ocm.governance import liveview, reports
 from gitops_ocm.kube import cluster as kube
@@ -96,7 +94,7 @@ class _Previous:
             if not reports.is_governance(path):
                 continue
             raw[path] = data
-            body = _load(data)
+            body = yamlout.load_mapping(data)
             if (name := reports.split_policy_path(path)) is not None:
                 policies[name] = body
             elif (key := reports.split_template_path(path)) is not None:
@@ -313,11 +311,3 @@ def _spec(policy: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _compliant(body: Mapping[str, Any]) -> str:
     return str((body.get("status") or {}).get("compliant") or "")
-
-
-def _load(data: bytes) -> Body:
-    try:
-        body = yamlout.load(data)
-    except yaml.YAMLError:  # a damaged previous report is treated as absent
-        return {}
-    return body if isinstance(body, dict) else {}

@@ -125,7 +125,7 @@ def remember(cache: rendercache.RenderCache, data: bytes, body: Mapping[str, Any
         try:
             loaded = json.loads(json.dumps(body))
         except (TypeError, ValueError):  # not JSON-like: parse what we wrote
-            loaded = _load(data)
+            loaded = yamlout.load_mapping(data)
         return entry_of(loaded)
 
     cache.memo(_TABLE, ("blob", yamlfile.blob_id(data)), make)
@@ -138,7 +138,7 @@ def remember_entry(cache: rendercache.RenderCache, data: bytes, entry: _Entry) -
 
 def _entry(tree: Mapping[str, bytes], path: str) -> _Entry:
     """Return one file's placement key and its page or Placement status (None: neither)."""
-    return entry_of(_load(tree[path]))
+    return entry_of(yamlout.load_mapping(tree[path]))
 
 
 def entry_of(body: Mapping[str, Any]) -> _Entry:
@@ -282,11 +282,3 @@ def _page(name: str, labels: Mapping[str, Any], body: Mapping[str, Any]) -> Page
     return Page(
         name, int(index) if index.isdigit() else 0, str(labels.get(GROUP_NAME_LABEL, "")), clusters
     )
-
-
-def _load(data: bytes) -> dict[str, Any]:
-    try:
-        body = yamlout.load(data)
-    except Exception:  # a damaged file in the previous tree is treated as absent
-        return {}
-    return body if isinstance(body, dict) else {}
