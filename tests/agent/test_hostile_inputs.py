@@ -9,9 +9,8 @@ from kubekit import agent, at, configmap, namespace, new_hub, work
 from gitops_ocm.gitstore import writer
 from gitops_ocm.localkube import memory
 
-BOMB = b"a: &a [x,x,x,x,x,x,x,x,x,x]\n" + b"".join(
-    b"%c: &%c [%s]\n" % (98 + i, 98 + i, b",".join([b"*%c" % (97 + i)] * 10)) for i in range(8)
-)
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "hostile"
+BOMB = (CORPUS / "alias-bomb.yaml").read_bytes()  # a billion laughs
 DEEP = b"a: " + b"[" * 5000 + b"]" * 5000
 AUTHOR = writer.Author(name="attacker", email="a@example.com", when=1_700_000_000)
 

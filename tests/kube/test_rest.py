@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import kubernetes
@@ -274,9 +275,8 @@ def test_watch_too_old_resource_version_is_410(tmp_path: Any) -> None:
     assert caught.value.status == 410
 
 
-BOMB = b"a: &a [x,x,x,x,x,x,x,x,x,x]\n" + b"".join(
-    b"%c: &%c [%s]\n" % (98 + i, 98 + i, b",".join([b"*%c" % (97 + i)] * 10)) for i in range(8)
-)
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "hostile"
+BOMB = (CORPUS / "alias-bomb.yaml").read_bytes()  # a billion laughs
 
 
 @pytest.mark.parametrize(
