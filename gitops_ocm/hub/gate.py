@@ -43,6 +43,7 @@ class ReportGate:
         self._seen: dict[str, int] = {}  # report commit -> when this controller first saw it
         self._good_seen: dict[str, int] = {}  # cluster -> first seen of its last admitted tip
         self._files: dict[str, Files] = {}  # cluster -> its last checked tree's file checks
+        self._last: tuple[Mapping[str, str], str | None, Tips, list[problems.Problem]] | None = None
 
     def admit(
         self, now: datetime.datetime, targets: Mapping[str, str] | None, status: refs.Tip
@@ -53,7 +54,14 @@ class ReportGate:
         commits, as the pass read them (None: list them now); ``status`` is the
         ``ocm/status`` tip whose folders stand in for refused tips.
         """
-        return self._admitted(self._tips(now, targets), status, now)
+        if targets is None:
+            targets = reader.branch_targets(self.store.repo, REPORTS)
+        last = self._last
+        if last is not None and last[0] == targets and last[1] == status.id:
+            return dict(last[2]), list(last[3])  # nothing moved: every tip was seen and checked
+        tips, found = self._admitted(self._tips(now, targets), status, now)
+        self._last = (dict(targets), status.id, dict(tips), list(found))
+        return tips, found
 
     def observed(self, commit: str) -> datetime.datetime | None:
         """When this controller first saw a report commit (None: not through this gate)."""
@@ -61,7 +69,7 @@ class ReportGate:
         return None if seen is None else datetime.datetime.fromtimestamp(seen, datetime.UTC)
 
     def _tips(
-        self, now: datetime.datetime, targets: Mapping[str, str] | None
+        self, now: datetime.datetime, targets: Mapping[str, str]
     ) -> dict[str, reader.BranchTip | problems.Problem]:
         """The report branch tips, reading only commits not seen at the last fold.
 
@@ -73,8 +81,6 @@ class ReportGate:
         self._branch_tips = {}
         self._seen = {key: when for key, when in seen.items() if key.startswith(_KEPT)}
         out: dict[str, reader.BranchTip | problems.Problem] = {}
-        if targets is None:
-            targets = reader.branch_targets(self.store.repo, REPORTS)
         for branch, commit in targets.items():
             cluster = intake.cluster_of(branch)
             if cluster is None:
