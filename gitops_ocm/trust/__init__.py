@@ -1,0 +1,7 @@
+"""Keys and SSH signatures that stock ``git verify-commit`` checks (docs/security.md).
+
+``failure`` the typed error with its T6xx code; ``wire`` OpenSSH's binary encoding;
+``keys`` public keys and fingerprints; ``sshsig`` signing and verifying SSHSIG
+signatures; ``signers`` git's allowed-signers file; ``commits`` the signature header of
+a commit object; ``keyfile`` (the only module doing I/O) the private key file.
+"""

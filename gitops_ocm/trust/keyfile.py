@@ -1,0 +1,132 @@
+"""The private key file: loaded, or created once, and never written anywhere else.
+
+I/O. An agent's key is created in its state folder on first start and a
+controller's at ``--signing-key``; the key must never leave that file. It is an
+unencrypted Ed25519 key in OpenSSH's format (what ``ssh-keygen -t ed25519 -N ''``
+writes, so people can inspect it with their own tools), mode 0600. Creation is
+atomic and never overwrites: the key is written to a temporary file in the same
+folder (created with ``O_EXCL``, mode 0600), synced, then hard-linked to its name;
+when two processes race, the loser reads the winner's key. A key file that group
+or others may read or write, or that is not such a key, is refused with the path
+(T607, T608), as ssh refuses one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import pathlib
+import stat
+
+from cryptography import exceptions as crypto_exceptions
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from gitops_ocm import errors
+from gitops_ocm.trust import failure, sshsig
+
+MAX_SIZE = 16 * 1024
+HEADER = b"-----BEGIN OPENSSH PRIVATE KEY-----"
+
+
+def load_or_create(path: pathlib.Path) -> sshsig.Signer:
+    """Return the signer of the key at ``path``, creating a new Ed25519 key there when absent."""
+    try:
+        return load(path)
+    except FileNotFoundError:
+        pass
+    with contextlib.suppress(FileExistsError):  # another process created it first: use that key
+        _create(path)
+    return load(path)
+
+
+def load(path: pathlib.Path) -> sshsig.Signer:
+    """Return the signer of the key at ``path``; FileNotFoundError when there is none."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise failure.TrustError(
+                failure.KEY_FILE, "the key file is a symlink", str(path)
+            ) from exc
+        raise errors.GitopsOcmError(f"{path}: cannot open the key file: {exc.strerror}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        _check_mode(path, info)
+        data = handle.read(MAX_SIZE + 1)
+    return sshsig.Signer(_parse(path, data))
+
+
+def encode(private_key: ed25519.Ed25519PrivateKey) -> bytes:
+    """Return ``private_key`` as an unencrypted OpenSSH private key file."""
+    return private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    )
+
+
+def _check_mode(path: pathlib.Path, info: os.stat_result) -> None:
+    """Refuse a key that is not a regular file or that group or others may use."""
+    if not stat.S_ISREG(info.st_mode):
+        raise failure.TrustError(failure.KEY_FILE, "the key file is not a regular file", str(path))
+    if info.st_mode & 0o077:
+        mode = oct(stat.S_IMODE(info.st_mode))[2:]
+        raise failure.TrustError(
+            failure.KEY_FILE_MODE,
+            f"the private key file may be read or written by group or others "
+            f"(mode {mode}); chmod 600 it",
+            str(path),
+        )
+
+
+def _parse(path: pathlib.Path, data: bytes) -> ed25519.Ed25519PrivateKey:
+    """Return the Ed25519 key of an OpenSSH private key file's bytes, or fail with T608."""
+    if len(data) > MAX_SIZE or not data.lstrip().startswith(HEADER):
+        raise failure.TrustError(failure.KEY_FILE, "not an OpenSSH private key file", str(path))
+    try:
+        key = serialization.load_ssh_private_key(data, password=None)
+    except (ValueError, TypeError, crypto_exceptions.UnsupportedAlgorithm) as exc:
+        # TypeError: the key is encrypted; UnsupportedAlgorithm: a key type cryptography lacks
+        raise failure.TrustError(
+            failure.KEY_FILE, f"not a readable unencrypted OpenSSH key ({exc})", str(path)
+        ) from exc
+    if not isinstance(key, ed25519.Ed25519PrivateKey):
+        raise failure.TrustError(
+            failure.KEY_FILE, f"an Ed25519 key is needed (got {type(key).__name__})", str(path)
+        )
+    return key
+
+
+def _create(path: pathlib.Path) -> None:
+    """Write a new key to ``path`` atomically; FileExistsError when one appeared meanwhile."""
+    data = encode(ed25519.Ed25519PrivateKey.generate())
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise errors.GitopsOcmError(f"{path}: cannot create the key file: {exc.strerror}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: pathlib.Path) -> None:
+    """Make the new name durable (fsync of the folder), where the platform allows."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
