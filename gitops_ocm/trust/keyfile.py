@@ -5,7 +5,7 @@ controller's at ``--signing-key``; the key must never leave that file. It is an
 unencrypted Ed25519 key in OpenSSH's format (what ``ssh-keygen -t ed25519 -N ''``
 writes, so people can inspect it with their own tools), mode 0600. Creation is
 atomic and never overwrites: the key is written to a temporary file in the same
-folder (created with ``O_EXCL``, mode 0600), synced, then hard-linked to its name;
+folder (``tempfile.mkstemp``: ``O_EXCL``, mode 0600), synced, then hard-linked to its name;
 when two processes race, the loser reads the winner's key. A key file that group
 or others may read or write, or that is not such a key, is refused with the path
 (T607, T608), as ssh refuses one.
@@ -18,6 +18,7 @@ import errno
 import os
 import pathlib
 import stat
+import tempfile
 
 from cryptography import exceptions as crypto_exceptions
 from cryptography.hazmat.primitives import serialization
@@ -33,7 +34,7 @@ HEADER = b"-----BEGIN OPENSSH PRIVATE KEY-----"
 def load_or_create(path: pathlib.Path) -> sshsig.Signer:
     """Return the signer of the key at ``path``, creating a new Ed25519 key there when absent."""
     try:
-        return load(path)
+        return _load(path)
     except FileNotFoundError:
         pass
     with contextlib.suppress(FileExistsError):  # another process created it first: use that key
@@ -42,6 +43,14 @@ def load_or_create(path: pathlib.Path) -> sshsig.Signer:
 
 
 def load(path: pathlib.Path) -> sshsig.Signer:
+    """Return the signer of the existing key at ``path`` (``errors.NotFound`` when absent)."""
+    try:
+        return _load(path)
+    except FileNotFoundError as exc:
+        raise errors.NotFound(f"{path}: no such key file") from exc
+
+
+def _load(path: pathlib.Path) -> sshsig.Signer:
     """Return the signer of the key at ``path``; FileNotFoundError when there is none."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
@@ -53,10 +62,11 @@ def load(path: pathlib.Path) -> sshsig.Signer:
                 failure.KEY_FILE, "the key file is a symlink", str(path)
             ) from exc
         raise errors.GitopsOcmError(f"{path}: cannot open the key file: {exc.strerror}") from exc
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        _check_mode(path, info)
-        data = handle.read(MAX_SIZE + 1)
+    try:
+        _check_mode(path, os.fstat(fd))
+        data = os.read(fd, MAX_SIZE + 1)
+    finally:
+        os.close(fd)
     return sshsig.Signer(_parse(path, data))
 
 
@@ -104,9 +114,12 @@ def _parse(path: pathlib.Path, data: bytes) -> ed25519.Ed25519PrivateKey:
 def _create(path: pathlib.Path) -> None:
     """Write a new key to ``path`` atomically; FileExistsError when one appeared meanwhile."""
     data = encode(ed25519.Ed25519PrivateKey.generate())
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise errors.GitopsOcmError(f"{path}: cannot create the key file: {exc.strerror}") from exc
+    temporary = pathlib.Path(name)
+    try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), 0o600)
             handle.write(data)
@@ -124,9 +137,14 @@ def _create(path: pathlib.Path) -> None:
 
 
 def _sync_folder(folder: pathlib.Path) -> None:
-    """Make the new name durable (fsync of the folder), where the platform allows."""
-    fd = os.open(folder, os.O_RDONLY)
+    """Make the new name durable (fsync of the folder)."""
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise errors.GitopsOcmError(
+            f"{folder}: cannot sync the key's folder: {exc.strerror}"
+        ) from exc
