@@ -6,6 +6,10 @@ signature, its second and later lines indented by one space. The signature is
 over the payload: the commit with that header removed. ``split`` takes a commit
 apart into (signature, payload) as ``git verify-commit`` does; ``insert`` is the
 reverse and puts the header after the last header, where git and libgit2 put it.
+libgit2's ``create_commit_with_signature`` writes the same bytes as ``insert`` when
+given the signature without its final newline; with it, libgit2 adds a last
+continuation line holding one space, which ``split`` (like git) reads as an empty
+last line of the signature, harmless to verification.
 
 Strict, because commits are untrusted: a commit over ``MAX_BYTES``, two ``gpgsig``
 headers (git would concatenate them), a ``gpgsig-sha256`` header (the signature
