@@ -59,8 +59,10 @@ def check_principal(principal: str) -> str:
 
 def render(signers: Mapping[str, Iterable[keys.PublicKey]]) -> str:
     """Return the allowed-signers file of ``signers`` (principal -> keys), sorted."""
+    for principal in signers:
+        check_principal(principal)
     lines = {
-        f'{check_principal(principal)} namespaces="{NAMESPACE}" {_bare(key)}'
+        f'{principal} namespaces="{NAMESPACE}" {_bare(key)}'
         for principal, principal_keys in signers.items()
         for key in principal_keys
     }

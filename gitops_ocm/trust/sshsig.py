@@ -88,7 +88,8 @@ def verify(armored: str | bytes, data: bytes, namespace: str = NAMESPACE) -> key
     reader.end()
     if space != _namespace(namespace):
         raise failure.TrustError(
-            failure.NAMESPACE, f"signed for namespace {space[:40]!r}, not {namespace!r}"
+            failure.NAMESPACE,
+            f"signed for namespace {space.decode('utf-8', 'replace')[:40]!r}, not {namespace!r}",
         )
     if hash_name not in HASHES:
         raise failure.TrustError(

@@ -40,9 +40,10 @@ def test_render_drops_comments_and_parses_back() -> None:
 )
 def test_render_refuses_principals_that_break_the_format(principal: str) -> None:
     """A principal with a space, comma, quote, pattern or other odd character is refused (T610)."""
-    with pytest.raises(failure.TrustError) as caught:
-        signers.render({principal: [A]})
-    assert caught.value.code == failure.PRINCIPAL
+    for principal_keys in ([A], []):
+        with pytest.raises(failure.TrustError) as caught:
+            signers.render({principal: principal_keys})
+        assert caught.value.code == failure.PRINCIPAL
 
 
 def test_parse_reads_people_files() -> None:
