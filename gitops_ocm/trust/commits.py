@@ -13,8 +13,10 @@ last line of the signature, harmless to verification.
 
 Strict, because commits are untrusted: a commit over ``MAX_BYTES``, two ``gpgsig``
 headers (git would concatenate them), a ``gpgsig-sha256`` header (the signature
-of a SHA-256 repository, or a second signature; our repositories are SHA-1), or a
-signature that is not ASCII is refused with T611 rather than interpreted. Headers
+of a SHA-256 repository, or a second signature; our repositories are SHA-1), any
+other header starting with ``gpgsig``, or a signature that is not ASCII is
+refused with T611 rather than interpreted.
+Lines end at ``\n`` only (a carriage return is part of a line, as for git); headers
 end at the first empty line; a ``gpgsig`` line in the message is message text.
 """
 
@@ -43,14 +45,14 @@ def split(raw: bytes) -> Parts:
     payload: list[bytes] = []
     signature: list[bytes] = []
     signed = in_signature = False
-    for line in raw[:header_end].splitlines(keepends=True):
+    for line in _lines(raw[:header_end]):
         if in_signature and line.startswith(b" "):
             signature.append(line[1:])
             continue
         name = line.split(b" ", 1)[0].rstrip(b"\n")
         in_signature = name.startswith(HEADER)
         if in_signature:
-            _check_header(name, signed)
+            _check_header(name, line, signed)
             signature.append(line[len(HEADER) + 1 :])
             signed = True
         else:
@@ -88,9 +90,14 @@ def _header_end(raw: bytes) -> int:
     return at + 1
 
 
-def _check_header(name: bytes, signed: bool) -> None:
-    """Refuse a second signature header and every signature header but ``gpgsig``."""
-    if name != HEADER:
+def _lines(headers: bytes) -> list[bytes]:
+    """Return the header lines with their newlines; only ``\n`` ends a line, as for git."""
+    return [line + b"\n" for line in headers[:-1].split(b"\n")]
+
+
+def _check_header(name: bytes, line: bytes, signed: bool) -> None:
+    """Refuse a second signature header and every signature header but ``gpgsig <value>``."""
+    if name != HEADER or not line.startswith(HEADER + b" "):
         shown = name[:40].decode("ascii", "replace")
         raise failure.TrustError(
             failure.COMMIT, f"the commit carries a {shown!r} header, which is not supported"

@@ -63,6 +63,8 @@ def test_other_continuation_headers_stay_in_the_payload() -> None:
         pytest.param(b"tree x\ngpgsig A\n B\ngpgsig C\n\nmsg", "two gpgsig", id="two-signatures"),
         pytest.param(b"tree x\ngpgsig-sha256 A\n B\n\nmsg", "gpgsig-sha256", id="sha256-header"),
         pytest.param(b"tree x\ngpgsig A\n \xff\n\nmsg", "not ASCII", id="not-ascii"),
+        pytest.param(b"tree x\ngpgsig\n A\n\nmsg", "'gpgsig' header", id="no-space"),
+        pytest.param(b"tree x\ngpgsigx A\n\nmsg", "'gpgsigx' header", id="other-gpgsig"),
     ],
 )
 def test_ambiguous_or_malformed_commits_are_refused(raw: bytes, reason: str) -> None:
@@ -70,6 +72,12 @@ def test_ambiguous_or_malformed_commits_are_refused(raw: bytes, reason: str) -> 
     with pytest.raises(failure.TrustError) as caught:
         commits.split(raw)
     assert caught.value.code == failure.COMMIT and reason in str(caught.value)
+
+
+def test_carriage_return_does_not_end_a_header_line() -> None:
+    """A gpgsig after a carriage return inside another header is that header's text, as for git."""
+    raw = UNSIGNED.replace(b"\n\n", b"\nx-note a\rgpgsig evil\n\n", 1)
+    assert commits.split(raw) == commits.Parts(None, raw)
 
 
 @pytest.mark.parametrize(
