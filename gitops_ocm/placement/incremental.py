@@ -39,6 +39,7 @@ import datetime
 import heapq
 
 from gitops_ocm.placement import (
+    bitmap,
     cel,
     fleet,
     history,
@@ -79,7 +80,7 @@ def signature(placement: spec.PlacementSpec) -> Signature:
     by_data = (
         bool(placement.groups)
         or bool(placement.spread)
-        or not all(item.plugin.by_name for item in weighted)
+        or not all(plugins.by_name(item.plugin) for item in weighted)
     )
     return Signature(
         (placement.namespace, placement.cluster_sets),
@@ -213,7 +214,7 @@ class Change:
             return None
         alone, evaluator = self._alone[which], self.evaluators[which]
         ctx = plugins.Context(placement, alone, self.past, frozenset(), self.now, evaluator)
-        return bool(predicate.matching(ctx, 1))
+        return bool(predicate.matching(ctx, bitmap.Bitmap(1)))
 
 
 def reschedule(
@@ -241,7 +242,7 @@ def reschedule(
     dropped = _set(old.filters[0].dropped, bit, is_in and not matched)
     steps = (trace.FilterStep(old.filters[0].name, dropped), *old.filters[1:])
     was_all = _feasible(old)
-    feasible = _set(was_all, bit, feasible_now)
+    feasible = was_all.with_position(change.position, feasible_now)
     weighted = key.weighted
     known: tuple[str, ...] | None = None
     if not _scored(placement, feasible):
@@ -250,7 +251,7 @@ def reschedule(
         old_ctx = plugins.Context(
             placement, change.was, change.past, ctx.own, change.now, change.evaluators[0]
         )
-        if all(w.plugin.same_scores(old_ctx, ctx, was_all, feasible) for w in weighted):
+        if all(plugins.same_scores(w.plugin, old_ctx, ctx, was_all, feasible) for w in weighted):
             known = _patched_top(ctx, previous, weighted, feasible, change.position, feasible_now)
     if known is previous.selected and previous.trace.scored:
         # same selection, hence same groups: only the trace's bitmaps move
@@ -284,16 +285,16 @@ def _full(placement: spec.PlacementSpec, change: Change) -> scheduler.Outcome:
     )
 
 
-def _scored(placement: spec.PlacementSpec, feasible: int) -> bool:
+def _scored(placement: spec.PlacementSpec, feasible: bitmap.Bitmap) -> bool:
     wanted = placement.number_of_clusters
-    return wanted is not None and max(wanted, 0) < feasible.bit_count()
+    return wanted is not None and max(wanted, 0) < len(feasible)
 
 
 def _patched_top(
     ctx: plugins.Context,
     previous: scheduler.Outcome,
     weighted: tuple[weights.Weighted, ...],
-    everyone: int,
+    everyone: bitmap.Bitmap,
     position: int,
     feasible: bool,
 ) -> tuple[str, ...] | None:
@@ -310,22 +311,25 @@ def _patched_top(
     if not previous.selected:
         return previous.selected
     last = ctx.fleet.position[previous.selected[-1]]
-    pair = _totals(ctx, weighted, everyone, 1 << position | 1 << last)
+    pair = _totals(ctx, weighted, everyone, bitmap.Bitmap.of((position, last)))
     if (-pair[position], position) > (-pair[last], last):
         return previous.selected  # it ranks below the last selected cluster
-    contenders = ctx.fleet.bitmap(previous.selected) | 1 << position
+    contenders = ctx.fleet.bitmap(previous.selected).with_position(position, True)
     totals = _totals(ctx, weighted, everyone, contenders)
     best = heapq.nsmallest(len(previous.selected), ((-t, i) for i, t in totals.items()))
     return tuple(ctx.fleet.ordered_names[i] for _, i in best)
 
 
 def _totals(
-    ctx: plugins.Context, weighted: tuple[weights.Weighted, ...], everyone: int, only: int
+    ctx: plugins.Context,
+    weighted: tuple[weights.Weighted, ...],
+    everyone: bitmap.Bitmap,
+    only: bitmap.Bitmap,
 ) -> dict[int, int]:
     """Return the total score of each cluster of ``only`` (as members of ``everyone``)."""
-    totals = dict.fromkeys(fleet.positions(only), 0)
+    totals = dict.fromkeys(only.positions(), 0)
     for item in weighted:
-        result = item.plugin.score(ctx, everyone, only)
+        result = plugins.run_score(item.plugin, ctx, everyone, only)
         default = result.default or 0
         for i in totals:
             totals[i] += item.weight * result.exceptions.get(i, default)
@@ -364,12 +368,12 @@ def _own(previous: scheduler.Outcome) -> frozenset[str]:
     return ctx.own if ctx is not None else frozenset()
 
 
-def _feasible(record: trace.Trace) -> int:
+def _feasible(record: trace.Trace) -> bitmap.Bitmap:
     feasible = record.candidates
     for step in record.filters:
         feasible &= ~step.dropped
-    return feasible
+    return bitmap.Bitmap(feasible)
 
 
-def _set(bitmap: int, bit: int, on: object) -> int:
-    return bitmap | bit if on else bitmap & ~bit
+def _set(bits: int, bit: int, on: object) -> int:
+    return bits | bit if on else bits & ~bit

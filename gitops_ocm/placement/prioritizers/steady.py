@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 
-from gitops_ocm.placement import fleet, plugins
+from gitops_ocm.placement import bitmap, plugins
 
 NAME = "Steady"
 
@@ -18,15 +18,23 @@ class Steady:
     name = NAME
     by_name = True
 
-    def score(
-        self, ctx: plugins.Context, feasible: int, only: int | None = None
+    def score(self, ctx: plugins.Context, clusters: plugins.Clusters) -> plugins.Scores:
+        """Return the score of each cluster by name (the plain interface)."""
+        return plugins.plain_scores(self, ctx, clusters)
+
+    def score_bitmap(
+        self, ctx: plugins.Context, feasible: bitmap.Bitmap, only: bitmap.Bitmap | None = None
     ) -> plugins.ScoreResult:
         """Return 100 for earlier decisions and 0 for the others."""
-        decided = fleet.positions(ctx.own_bitmap & (feasible if only is None else only))
+        decided = (ctx.own_bitmap & (feasible if only is None else only)).positions()
         return plugins.ScoreResult(0, dict(zip(decided, itertools.repeat(plugins.MAX_SCORE))))
 
     def same_scores(
-        self, before: plugins.Context, after: plugins.Context, was: int, now: int
+        self,
+        before: plugins.Context,
+        after: plugins.Context,
+        was: bitmap.Bitmap,
+        now: bitmap.Bitmap,
     ) -> bool:
         """Return True: a score depends on the cluster's name and the history only."""
         return True
