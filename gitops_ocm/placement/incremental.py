@@ -21,7 +21,7 @@ changed. The earlier filter bitmaps are patched by one bit. Then:
 * every feasible cluster is selected before and after: the selected names are
   the previous ones with one name inserted or removed (a bisection);
 * ``numberOfClusters`` is below the feasible count and no other cluster's score
-  moved (:meth:`plugins.Prioritizer.same_scores`): a cluster leaving matters only
+  moved (:func:`plugins.same_scores`): a cluster leaving matters only
   if it was selected, a cluster joining only if it beats the last selected one;
 * otherwise the placement is ranked again from the patched feasible bitmap.
 
@@ -63,7 +63,7 @@ class Signature:
     ``weighted`` are the prioritizers; ``by_data`` says whether a cluster that
     stays feasible can still change the result through its labels, claims,
     resources or scores (decision groups, spread, or a prioritizer not
-    :attr:`~plugins.Prioritizer.by_name`).
+    :func:`plugins.by_name`).
     """
 
     scope: tuple[str, tuple[str, ...]]

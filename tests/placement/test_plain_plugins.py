@@ -9,7 +9,7 @@ import fleetkit as fk
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_ocm.placement import bitmap, cel, fleet, plugins, scheduler, weights
+from gitops_ocm.placement import bitmap, cel, explain, fleet, plugins, scheduler, weights
 from gitops_ocm.placement.filters import predicate, taints
 from gitops_ocm.placement.prioritizers import resource, steady
 
@@ -233,6 +233,20 @@ def test_plain_filter_sees_only_the_candidates_and_is_recorded():
     assert [(s.name, indexed.names(bitmap.Bitmap(s.dropped))) for s in out.trace.filters] == [
         ("Predicate", ["b"]),
         ("Half", ["c", "e"]),
+    ]
+
+
+def test_explain_asks_a_plain_filter_why():
+    """``explain.rows`` takes the filters the outcome was scheduled with and asks them why."""
+    clusters = [fk.cluster(n) for n in "abc"]
+    indexed = fleet.build(clusters)
+    filters = (predicate.Predicate(), Half())
+    evaluator = cel.Evaluator({}, fk.NOW)
+    args = (fk.placement(), indexed, fk.catalog(), fk.past(), fk.NOW, evaluator, True)
+    out = scheduler.schedule(*args, filters=filters)
+    rows = explain.rows(out, filters)
+    assert [(r.cluster, r.dropped_by, r.reason) for r in rows if r.dropped_by] == [
+        ("b", "Half", "odd")
     ]
 
 
