@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from gitops_ocm.placement import bitmap, plugins, scheduler
+from gitops_ocm.placement import plugins, scheduler
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,12 +47,10 @@ def rows(
     ctx = outcome.context
     assert ctx is not None
     dropped: dict[str, tuple[str, str]] = {}
-    for cluster in ctx.fleet.members(
-        bitmap.Bitmap(outcome.trace.candidates).complement(len(ctx.fleet.clusters))
-    ):
+    for cluster in ctx.fleet.members(outcome.trace.candidates.complement(len(ctx.fleet.clusters))):
         dropped[cluster.name] = ("ClusterSets", _scope_reason(outcome))
     for step in outcome.trace.filters:
-        for cluster in ctx.fleet.members(bitmap.Bitmap(step.dropped)):
+        for cluster in ctx.fleet.members(step.dropped):
             dropped[cluster.name] = (step.name, by_name[step.name].why(ctx, cluster))
     rank = {name: i for i, name in enumerate(outcome.trace.order, 1)}
     selected = set(outcome.selected)

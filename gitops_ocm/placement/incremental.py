@@ -237,9 +237,8 @@ def reschedule(
         placement, change.everyone, change.past, _own(previous), change.now, change.evaluator
     )
     scope = previous.scope if was_in == is_in else change.scope(placement)
-    bit = 1 << change.position
     old = previous.trace
-    dropped = _set(old.filters[0].dropped, bit, is_in and not matched)
+    dropped = old.filters[0].dropped.with_position(change.position, is_in and not matched)
     steps = (trace.FilterStep(old.filters[0].name, dropped), *old.filters[1:])
     was_all = _feasible(old)
     feasible = was_all.with_position(change.position, feasible_now)
@@ -255,7 +254,7 @@ def reschedule(
             known = _patched_top(ctx, previous, weighted, feasible, change.position, feasible_now)
     if known is previous.selected and previous.trace.scored:
         # same selection, hence same groups: only the trace's bitmaps move
-        record = trace.Trace(scope.candidates, steps, scored=True)
+        record = trace.Trace(bitmap.Bitmap(scope.candidates), steps, scored=True)
         return dataclasses.replace(previous, scope=scope, trace=record, context=ctx)
     return scheduler.rank(ctx, scope, feasible, weighted, steps, previous.requeue_at, False, known)
 
@@ -371,9 +370,5 @@ def _own(previous: scheduler.Outcome) -> frozenset[str]:
 def _feasible(record: trace.Trace) -> bitmap.Bitmap:
     feasible = record.candidates
     for step in record.filters:
-        feasible &= ~step.dropped
-    return bitmap.Bitmap(feasible)
-
-
-def _set(bits: int, bit: int, on: object) -> int:
-    return bits | bit if on else bits & ~bit
+        feasible -= step.dropped
+    return feasible

@@ -92,7 +92,7 @@ def schedule(
         result = plugins.run_filter(plugin, ctx, feasible)
         if result.misconfigured is not None:
             return _failed(placement, scope, ctx, result.misconfigured, steps)
-        steps.append(trace.FilterStep(plugin.name, (feasible - result.survivors).bits))
+        steps.append(trace.FilterStep(plugin.name, feasible - result.survivors))
         feasible = result.survivors
         requeue = _earliest(requeue, result.requeue_at)
     weighted, problem = policy(placement)
@@ -124,7 +124,7 @@ def rank(
     count = len(feasible)
     wanted = count if placement.number_of_clusters is None else max(placement.number_of_clusters, 0)
     scored = explain or placement.spread != () or wanted < count
-    record = trace.Trace(scope.candidates, steps, scored=scored)
+    record = trace.Trace(bitmap.Bitmap(scope.candidates), steps, scored=scored)
     warnings: tuple[str, ...] = ()
     if known is not None and not explain:
         selected = known
@@ -278,7 +278,7 @@ def _failed(
     problem: plugins.Misconfigured,
     steps: list[trace.FilterStep],
 ) -> Outcome:
-    record = trace.Trace(scope.candidates, tuple(steps))
+    record = trace.Trace(bitmap.Bitmap(scope.candidates), tuple(steps))
     return Outcome(placement, scope, misconfigured=problem, trace=record, context=ctx)
 
 

@@ -109,8 +109,8 @@ def _feasible(outcome: scheduler.Outcome | None) -> int:
         return 0
     dropped = 0
     for step in outcome.trace.filters:
-        dropped |= step.dropped
-    return outcome.trace.candidates & ~dropped
+        dropped |= step.dropped.bits
+    return outcome.trace.candidates.bits & ~dropped
 
 
 def in_turn(
