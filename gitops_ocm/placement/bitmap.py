@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 _T = TypeVar("_T")
@@ -23,13 +23,25 @@ _SET = re.compile(b"\x01")
 
 
 class Bitmap:
-    """An immutable set of fleet positions (bit ``i`` set: cluster ``i`` is a member)."""
+    """An immutable set of fleet positions (bit ``i`` set: cluster ``i`` is a member).
 
-    __slots__ = ("_bits",)
+    ``bits`` is the int underneath. Instances refuse attribute assignment; the
+    constructor sets the slot through its descriptor, which is also faster than
+    a property would be to read.
+    """
+
+    __slots__ = ("bits",)
+    bits: int
 
     def __init__(self, bits: int = 0) -> None:
         """Wrap ``bits`` (a non-negative int)."""
-        self._bits = bits
+        _set_bits(self, bits)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Bitmap is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Bitmap is immutable (cannot delete {name!r})")
 
     @classmethod
     def of(cls, positions: Iterable[int]) -> Bitmap:
@@ -39,61 +51,60 @@ class Bitmap:
             out |= 1 << i
         return cls(out)
 
-    @property
-    def bits(self) -> int:
-        """Return the int underneath."""
-        return self._bits
-
     def __and__(self, other: Bitmap) -> Bitmap:
-        return Bitmap(self._bits & other._bits)
+        return Bitmap(self.bits & other.bits)
 
     def __or__(self, other: Bitmap) -> Bitmap:
-        return Bitmap(self._bits | other._bits)
+        return Bitmap(self.bits | other.bits)
 
     def __sub__(self, other: Bitmap) -> Bitmap:
-        return Bitmap(self._bits & ~other._bits)
+        return Bitmap(self.bits & ~other.bits)
 
     def complement(self, size: int) -> Bitmap:
         """Return the positions below ``size`` that are not members (``~`` within a fleet)."""
-        return Bitmap(((1 << size) - 1) & ~self._bits)
+        return Bitmap(((1 << size) - 1) & ~self.bits)
 
     def with_position(self, position: int, member: object) -> Bitmap:
         """Return this bitmap with ``position`` added (``member`` true) or removed."""
         bit = 1 << position
-        return Bitmap(self._bits | bit if member else self._bits & ~bit)
+        return Bitmap(self.bits | bit if member else self.bits & ~bit)
 
     def __len__(self) -> int:
-        return self._bits.bit_count()
+        return self.bits.bit_count()
 
     def __bool__(self) -> bool:
-        return self._bits != 0
+        return self.bits != 0
 
     def __contains__(self, position: object) -> bool:
-        return isinstance(position, int) and position >= 0 and bool(self._bits >> position & 1)
+        return isinstance(position, int) and position >= 0 and bool(self.bits >> position & 1)
 
     def __iter__(self) -> Iterator[int]:
-        return bits(self._bits)
+        return bits(self.bits)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Bitmap) and self._bits == other._bits
+        return isinstance(other, Bitmap) and self.bits == other.bits
 
     def __hash__(self) -> int:
-        return hash(self._bits)
+        return hash(self.bits)
 
     def __repr__(self) -> str:
-        return f"Bitmap.of({positions(self._bits)})"
+        return f"Bitmap.of({positions(self.bits)})"
 
     def positions(self) -> list[int]:
         """Return the member positions, lowest first."""
-        return positions(self._bits)
+        return positions(self.bits)
 
     def first(self, count: int) -> list[int]:
         """Return the ``count`` lowest member positions (all when there are fewer)."""
-        return first(self._bits, count)
+        return first(self.bits, count)
 
     def pick(self, items: Sequence[_T]) -> list[_T]:
         """Return the items at the member positions, in position order."""
-        return pick(items, self._bits)
+        return pick(items, self.bits)
+
+
+# The slot's own setter: what ``Bitmap.__init__`` uses, since instances refuse assignment.
+_set_bits: Callable[[Bitmap, int], None] = Bitmap.__dict__["bits"].__set__
 
 
 EMPTY = Bitmap()

@@ -344,7 +344,7 @@ def _patchable(previous: scheduler.Outcome, change: Change, matched: bool) -> bo
         return False
     # when the predicates dropped every candidate, the taint filter did not run,
     # so its configuration was not checked (the dropped clusters are candidates)
-    return old.candidates != old.filters[0].dropped
+    return old.candidates.bits != old.filters[0].dropped.bits
 
 
 def _patched_names(
@@ -368,7 +368,7 @@ def _own(previous: scheduler.Outcome) -> frozenset[str]:
 
 
 def _feasible(record: trace.Trace) -> bitmap.Bitmap:
-    feasible = record.candidates
+    feasible = record.candidates.bits
     for step in record.filters:
-        feasible -= step.dropped
-    return feasible
+        feasible &= ~step.dropped.bits
+    return bitmap.Bitmap(feasible)

@@ -20,7 +20,7 @@ import dataclasses
 import datetime
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from typing import Generic, Protocol, TypeVar, cast
+from typing import Generic, Protocol, TypeVar
 
 from gitops_ocm.placement import bitmap, cel, fleet, history, inventory, spec
 
@@ -175,9 +175,11 @@ def run_filter(
     plugin: Filter, ctx: Context, candidates: bitmap.Bitmap
 ) -> FilterResult[bitmap.Bitmap]:
     """Run a filter on ``candidates``: its fast path when it has one, else the plain method."""
-    fast = getattr(plugin, "filter_bitmap", None)
+    fast: Callable[[Context, bitmap.Bitmap], FilterResult[bitmap.Bitmap]] | None = getattr(
+        plugin, "filter_bitmap", None
+    )
     if fast is not None:
-        return cast(FilterResult[bitmap.Bitmap], fast(ctx, candidates))
+        return fast(ctx, candidates)
     result = plugin.filter(ctx, ctx.fleet.members(candidates))
     survivors = ctx.fleet.bitmap(c.name for c in result.survivors) & candidates
     return FilterResult(survivors, result.misconfigured, result.requeue_at)
@@ -191,9 +193,11 @@ def run_score(
     A plain prioritizer's scores become exceptions to no default: the clusters
     it leaves out get no score, exactly as in its own answer.
     """
-    fast = getattr(plugin, "score_bitmap", None)
+    fast: Callable[[Context, bitmap.Bitmap, bitmap.Bitmap | None], ScoreResult] | None = getattr(
+        plugin, "score_bitmap", None
+    )
     if fast is not None:
-        return cast(ScoreResult, fast(ctx, feasible, only))
+        return fast(ctx, feasible, only)
     result = plugin.score(ctx, ctx.fleet.members(feasible))
     wanted = feasible if only is None else only
     position = ctx.fleet.position
