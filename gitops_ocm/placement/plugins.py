@@ -20,7 +20,7 @@ import dataclasses
 import datetime
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, cast
 
 from gitops_ocm.placement import bitmap, cel, fleet, history, inventory, spec
 
@@ -224,15 +224,23 @@ def same_scores(
     return check is not None and check(before, after, was, now)
 
 
-def plain_filter(plugin: BitmapFilter, ctx: Context, clusters: Clusters) -> FilterResult[Clusters]:
-    """Answer the plain filter call of a plugin through its fast path."""
-    result = plugin.filter_bitmap(ctx, ctx.fleet.bitmap(c.name for c in clusters))
-    survivors = ctx.fleet.members(result.survivors)
-    return FilterResult(survivors, result.misconfigured, result.requeue_at)
+class PlainFilterFromBitmap:
+    """Mixin for a :class:`BitmapFilter`: the plain ``filter`` call, through the fast path."""
+
+    def filter(self, ctx: Context, clusters: Clusters) -> FilterResult[Clusters]:
+        """Return the clusters of ``clusters`` that pass (through ``filter_bitmap``)."""
+        fast = cast("BitmapFilter", self)
+        result = fast.filter_bitmap(ctx, ctx.fleet.bitmap(c.name for c in clusters))
+        survivors = ctx.fleet.members(result.survivors)
+        return FilterResult(survivors, result.misconfigured, result.requeue_at)
 
 
-def plain_scores(plugin: BitmapPrioritizer, ctx: Context, clusters: Clusters) -> Scores:
-    """Answer the plain score call of a plugin through its fast path."""
-    feasible = ctx.fleet.bitmap(c.name for c in clusters)
-    result = plugin.score_bitmap(ctx, feasible)
-    return Scores(result.by_name(ctx.fleet, feasible), result.warnings)
+class PlainScoresFromBitmap:
+    """Mixin for a :class:`BitmapPrioritizer`: the plain ``score`` call, through the fast path."""
+
+    def score(self, ctx: Context, clusters: Clusters) -> Scores:
+        """Return the score of each cluster by name (through ``score_bitmap``)."""
+        fast = cast("BitmapPrioritizer", self)
+        feasible = ctx.fleet.bitmap(c.name for c in clusters)
+        result = fast.score_bitmap(ctx, feasible)
+        return Scores(result.by_name(ctx.fleet, feasible), result.warnings)

@@ -17,16 +17,10 @@ from gitops_ocm.placement import bitmap, cel, inventory, plugins, selectors
 NAME = "Predicate"
 
 
-class Predicate:
+class Predicate(plugins.PlainFilterFromBitmap):
     """Filter plugin for ``spec.predicates``."""
 
     name = NAME
-
-    def filter(
-        self, ctx: plugins.Context, clusters: plugins.Clusters
-    ) -> plugins.FilterResult[plugins.Clusters]:
-        """Return the clusters matching at least one predicate."""
-        return plugins.plain_filter(self, ctx, clusters)
 
     def filter_bitmap(
         self, ctx: plugins.Context, candidates: bitmap.Bitmap

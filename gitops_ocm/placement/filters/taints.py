@@ -20,16 +20,10 @@ from gitops_ocm.placement import bitmap, inventory, plugins, spec
 NAME = "TaintToleration"
 
 
-class TaintToleration:
+class TaintToleration(plugins.PlainFilterFromBitmap):
     """Filter plugin for cluster taints and ``spec.tolerations``."""
 
     name = NAME
-
-    def filter(
-        self, ctx: plugins.Context, clusters: plugins.Clusters
-    ) -> plugins.FilterResult[plugins.Clusters]:
-        """Return the clusters whose taints are all tolerated."""
-        return plugins.plain_filter(self, ctx, clusters)
 
     def filter_bitmap(
         self, ctx: plugins.Context, candidates: bitmap.Bitmap

@@ -20,7 +20,7 @@ from gitops_ocm.placement import bitmap, plugins
 _AFTER = datetime.timedelta(seconds=1)
 
 
-class AddOn:
+class AddOn(plugins.PlainScoresFromBitmap):
     """Prioritizer plugin ``AddOn/<resourceName>/<scoreName>``."""
 
     by_name = False
@@ -29,10 +29,6 @@ class AddOn:
         self.resource = resource
         self.score_name = score
         self.name = f"AddOn/{resource}/{score}"
-
-    def score(self, ctx: plugins.Context, clusters: plugins.Clusters) -> plugins.Scores:
-        """Return the score of each cluster by name (the plain interface)."""
-        return plugins.plain_scores(self, ctx, clusters)
 
     def score_bitmap(
         self, ctx: plugins.Context, feasible: bitmap.Bitmap, only: bitmap.Bitmap | None = None

@@ -22,7 +22,7 @@ def value_score(value: float, low: float, high: float) -> int:
     return int(((value - low) / (high - low) - 0.5) * 200)
 
 
-class ResourceAllocatable:
+class ResourceAllocatable(plugins.PlainScoresFromBitmap):
     """Prioritizer plugin ``BuiltIn/ResourceAllocatable{CPU,Memory}``."""
 
     by_name = False
@@ -30,10 +30,6 @@ class ResourceAllocatable:
     def __init__(self, name: str) -> None:
         self.name = name
         self.resource = RESOURCES[name]
-
-    def score(self, ctx: plugins.Context, clusters: plugins.Clusters) -> plugins.Scores:
-        """Return the score of each cluster by name (the plain interface)."""
-        return plugins.plain_scores(self, ctx, clusters)
 
     def score_bitmap(
         self, ctx: plugins.Context, feasible: bitmap.Bitmap, only: bitmap.Bitmap | None = None

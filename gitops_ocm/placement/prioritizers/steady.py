@@ -12,15 +12,11 @@ from gitops_ocm.placement import bitmap, plugins
 NAME = "Steady"
 
 
-class Steady:
+class Steady(plugins.PlainScoresFromBitmap):
     """Prioritizer plugin ``BuiltIn/Steady``."""
 
     name = NAME
     by_name = True
-
-    def score(self, ctx: plugins.Context, clusters: plugins.Clusters) -> plugins.Scores:
-        """Return the score of each cluster by name (the plain interface)."""
-        return plugins.plain_scores(self, ctx, clusters)
 
     def score_bitmap(
         self, ctx: plugins.Context, feasible: bitmap.Bitmap, only: bitmap.Bitmap | None = None
