@@ -12,12 +12,6 @@ import dataclasses
 from typing import Any
 
 from gitops_ocm.placement import plugins, scheduler
-from gitops_ocm.placement.filters import predicate, taints
-
-_FILTERS: dict[str, plugins.Filter] = {
-    predicate.NAME: predicate.Predicate(),
-    taints.NAME: taints.TaintToleration(),
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,16 +36,22 @@ class Row:
     selected: bool = False
 
 
-def rows(outcome: scheduler.Outcome) -> list[Row]:
-    """Return one row per cluster of the fleet, in name order."""
+def rows(
+    outcome: scheduler.Outcome, filters: tuple[plugins.Filter, ...] = scheduler.FILTERS
+) -> list[Row]:
+    """Return one row per cluster of the fleet, in name order.
+
+    ``filters`` are those the outcome was scheduled with; they say why they dropped a cluster.
+    """
+    by_name = {plugin.name: plugin for plugin in filters}
     ctx = outcome.context
     assert ctx is not None
     dropped: dict[str, tuple[str, str]] = {}
-    for cluster in ctx.fleet.members(ctx.fleet.all & ~outcome.trace.candidates):
+    for cluster in ctx.fleet.members(outcome.trace.candidates.complement(len(ctx.fleet.clusters))):
         dropped[cluster.name] = ("ClusterSets", _scope_reason(outcome))
     for step in outcome.trace.filters:
         for cluster in ctx.fleet.members(step.dropped):
-            dropped[cluster.name] = (step.name, _FILTERS[step.name].why(ctx, cluster))
+            dropped[cluster.name] = (step.name, by_name[step.name].why(ctx, cluster))
     rank = {name: i for i, name in enumerate(outcome.trace.order, 1)}
     selected = set(outcome.selected)
     return [_row(c.name, dropped, outcome, rank, selected) for c in ctx.fleet.clusters]

@@ -1,6 +1,7 @@
 """The inventory indexed for fast selection: integer bitmaps per label and per claim.
 
-Pure. Cluster ``i`` (in name order) is bit ``i`` of a Python int. A label
+Pure. Cluster ``i`` (in name order) is bit ``i`` of a Python int
+(:class:`gitops_ocm.placement.bitmap.Bitmap` where plugins see it). A label
 selector over 10,000 clusters then costs a few big-integer operations instead
 of 10,000 dictionary lookups, which is what keeps scheduling a whole fleet
 within its target (benchmarks/placement.py; figures in benchmarks/README.md).
@@ -9,14 +10,10 @@ within its target (benchmarks/placement.py; figures in benchmarks/README.md).
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import re
-from collections.abc import Iterator, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Iterable, Mapping, Sequence
 
+from gitops_ocm.placement import bitmap as bitmap_mod
 from gitops_ocm.placement import inventory
-
-_T = TypeVar("_T")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,12 +38,13 @@ class Resource:
 
     values: Mapping[int, float]
     ascending: tuple[int, ...]
-    members: int
+    members: bitmap_mod.Bitmap
 
-    def extremes(self, bitmap: int) -> tuple[float, float] | None:
-        """Return the lowest and highest value among the clusters of ``bitmap`` (None if none)."""
+    def extremes(self, among: bitmap_mod.Bitmap) -> tuple[float, float] | None:
+        """Return the lowest and highest value among the clusters of ``among`` (None if none)."""
+        bitmap = among.bits
         if bitmap.bit_count() * 32 < len(self.ascending):
-            found = [self.values[i] for i in bits(bitmap) if i in self.values]
+            found = [self.values[i] for i in bitmap_mod.bits(bitmap) if i in self.values]
             return (min(found), max(found)) if found else None
         low = next((i for i in self.ascending if bitmap >> i & 1), None)
         if low is None:
@@ -67,7 +65,8 @@ def _resource(clusters: Sequence[inventory.ClusterInfo], name: str) -> Resource:
         for i in values:
             flags[i] = ord("1")
         members = int(flags[::-1].decode("ascii"), 2)
-    return Resource(values, tuple(sorted(values, key=lambda i: (values[i], i))), members)
+    ascending = tuple(sorted(values, key=lambda i: (values[i], i)))
+    return Resource(values, ascending, bitmap_mod.Bitmap(members))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +77,7 @@ class Fleet:
     position: Mapping[str, int]
     labels: Index
     claims: Index
-    tainted: int
+    tainted: bitmap_mod.Bitmap
     ordered_names: tuple[str, ...] = ()
     resources: dict[str, Resource] = dataclasses.field(
         default_factory=dict, compare=False, repr=False
@@ -97,22 +96,27 @@ class Fleet:
         """Return the bitmap of every cluster."""
         return (1 << len(self.clusters)) - 1
 
-    def names(self, bitmap: int) -> list[str]:
-        """Return the names of the clusters in ``bitmap``, in name order."""
-        return pick(self.ordered_names, bitmap)
+    @property
+    def everyone(self) -> bitmap_mod.Bitmap:
+        """Return the Bitmap of every cluster."""
+        return bitmap_mod.Bitmap(self.all)
 
-    def members(self, bitmap: int) -> list[inventory.ClusterInfo]:
-        """Return the clusters in ``bitmap``, in name order."""
-        return pick(self.clusters, bitmap)
+    def names(self, members: bitmap_mod.Bitmap) -> list[str]:
+        """Return the names of the clusters in ``members``, in name order."""
+        return members.pick(self.ordered_names)
 
-    def bitmap(self, names: Iterator[str] | Sequence[str] | frozenset[str]) -> int:
-        """Return the bitmap of the named clusters that exist (others are ignored)."""
+    def members(self, members: bitmap_mod.Bitmap) -> list[inventory.ClusterInfo]:
+        """Return the clusters in ``members``, in name order."""
+        return members.pick(self.clusters)
+
+    def bitmap(self, names: Iterable[str]) -> bitmap_mod.Bitmap:
+        """Return the Bitmap of the named clusters that exist (others are ignored)."""
         out = 0
         for name in names:
             i = self.position.get(name)
             if i is not None:
                 out |= 1 << i
-        return out
+        return bitmap_mod.Bitmap(out)
 
 
 def build(clusters: Sequence[inventory.ClusterInfo]) -> Fleet:
@@ -127,7 +131,7 @@ def build(clusters: Sequence[inventory.ClusterInfo]) -> Fleet:
         position={c.name: i for i, c in enumerate(ordered)},
         labels=_index([c.labels for c in ordered]),
         claims=_index([c.claims for c in ordered]),
-        tainted=tainted,
+        tainted=bitmap_mod.Bitmap(tainted),
         ordered_names=tuple(c.name for c in ordered),
     )
 
@@ -138,7 +142,7 @@ def replace(everyone: Fleet, cluster: inventory.ClusterInfo) -> Fleet:
     old = everyone.clusters[i]
     clusters = (*everyone.clusters[:i], cluster, *everyone.clusters[i + 1 :])
     bit = 1 << i
-    tainted = (everyone.tainted & ~bit) | (bit if cluster.taints else 0)
+    tainted = everyone.tainted.with_position(i, cluster.taints)
     return Fleet(
         clusters,
         everyone.position,
@@ -184,56 +188,9 @@ def _index(maps: Sequence[Mapping[str, str]]) -> Index:
     return Index(pairs, keys)
 
 
-_FLAGS = bytes.maketrans(b"01", b"\0\1")
-_SPARSE = 24
-
-
-def flags(bitmap: int) -> bytes:
-    """Return one byte per position up to the highest set bit: 1 when set, else 0."""
-    return bin(bitmap)[:1:-1].encode("ascii").translate(_FLAGS)
-
-
-_SET = re.compile(b"\x01")
-
-
-def pick(items: Sequence[_T], bitmap: int) -> list[_T]:
-    """Return the items at the set positions of ``bitmap``, in position order (in C).
-
-    A few bits are walked; up to one in eight are found by a regex over the
-    flags (the common case: a placement's few hundred feasible clusters of
-    10,000, where the regex beats compressing); denser bitmaps are compressed.
-    """
-    if not bitmap:
-        return []
-    count = bitmap.bit_count()
-    if count < _SPARSE:
-        return [items[i] for i in _low_bits(bitmap)]
-    if count * 8 < bitmap.bit_length():
-        return [items[m.start()] for m in _SET.finditer(flags(bitmap))]
-    return list(itertools.compress(items, flags(bitmap)))
-
-
-def bits(bitmap: int) -> Iterator[int]:
-    """Yield the positions of the set bits of ``bitmap``, lowest first."""
-    if bitmap.bit_count() < _SPARSE:
-        return _low_bits(bitmap)
-    return iter(positions(bitmap))
-
-
-def _low_bits(bitmap: int) -> Iterator[int]:
-    while bitmap:
-        low = bitmap & -bitmap
-        yield low.bit_length() - 1
-        bitmap ^= low
-
-
-def positions(bitmap: int) -> list[int]:
-    """Return the positions of the set bits of ``bitmap``, lowest first."""
-    return pick(range(bitmap.bit_length()), bitmap)
-
-
-def first(bitmap: int, count: int) -> list[int]:
-    """Return the ``count`` lowest set positions of ``bitmap`` (all when it has fewer)."""
-    if count < _SPARSE:
-        return list(itertools.islice(_low_bits(bitmap), count))
-    return positions(bitmap)[:count]
+# The int helpers live with the Bitmap type; these names are kept for callers of the int form.
+flags = bitmap_mod.flags
+pick = bitmap_mod.pick
+bits = bitmap_mod.bits
+positions = bitmap_mod.positions
+first = bitmap_mod.first

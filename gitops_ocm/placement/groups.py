@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from gitops_ocm.placement import fleet, plugins, selectors, spec
+from gitops_ocm.placement import bitmap, fleet, plugins, selectors, spec
 
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
 
@@ -48,20 +48,20 @@ def group_length(value: int | str, total: int) -> tuple[int, plugins.Misconfigur
 
 def build(
     placement: spec.PlacementSpec,
-    selected: int,
+    selected: bitmap.Bitmap,
     everyone: fleet.Fleet,
     names: Sequence[str] | None = None,
 ) -> tuple[tuple[Group, ...], plugins.Misconfigured | None]:
-    """Group the selected clusters (a bitmap) by the placement's decision strategy.
+    """Group the selected clusters by the placement's decision strategy.
 
     ``names`` may give the selected names in name order, to save looking them up.
     """
-    total = selected.bit_count()
+    total = len(selected)
     length, problem = group_length(placement.clusters_per_group, total)
     if problem is not None:
         return (), problem
     groups: list[Group] = []
-    rest = selected
+    rest = selected.bits
     for group in placement.groups:
         for part in (group.label_selector, group.claim_selector):
             why = selectors.problem(part)
@@ -70,8 +70,11 @@ def build(
         matched = selectors.select(group.label_selector, everyone.labels, rest)
         matched = selectors.select(group.claim_selector, everyone.claims, matched)
         rest &= ~matched
-        groups.extend(_chunks(group.name, everyone.names(matched), length))
-    rest_names = names if names is not None and rest == selected else everyone.names(rest)
+        groups.extend(_chunks(group.name, everyone.names(bitmap.Bitmap(matched)), length))
+    if names is not None and rest == selected.bits:
+        rest_names = names
+    else:
+        rest_names = everyone.names(bitmap.Bitmap(rest))
     groups.extend(_chunks("", rest_names, length))
     return tuple(groups) or (Group("", ()),), None
 

@@ -21,7 +21,7 @@ changed. The earlier filter bitmaps are patched by one bit. Then:
 * every feasible cluster is selected before and after: the selected names are
   the previous ones with one name inserted or removed (a bisection);
 * ``numberOfClusters`` is below the feasible count and no other cluster's score
-  moved (:meth:`plugins.Prioritizer.same_scores`): a cluster leaving matters only
+  moved (:func:`plugins.same_scores`): a cluster leaving matters only
   if it was selected, a cluster joining only if it beats the last selected one;
 * otherwise the placement is ranked again from the patched feasible bitmap.
 
@@ -39,6 +39,7 @@ import datetime
 import heapq
 
 from gitops_ocm.placement import (
+    bitmap,
     cel,
     fleet,
     history,
@@ -62,7 +63,7 @@ class Signature:
     ``weighted`` are the prioritizers; ``by_data`` says whether a cluster that
     stays feasible can still change the result through its labels, claims,
     resources or scores (decision groups, spread, or a prioritizer not
-    :attr:`~plugins.Prioritizer.by_name`).
+    :func:`plugins.by_name`).
     """
 
     scope: tuple[str, tuple[str, ...]]
@@ -79,7 +80,7 @@ def signature(placement: spec.PlacementSpec) -> Signature:
     by_data = (
         bool(placement.groups)
         or bool(placement.spread)
-        or not all(item.plugin.by_name for item in weighted)
+        or not all(plugins.by_name(item.plugin) for item in weighted)
     )
     return Signature(
         (placement.namespace, placement.cluster_sets),
@@ -213,7 +214,7 @@ class Change:
             return None
         alone, evaluator = self._alone[which], self.evaluators[which]
         ctx = plugins.Context(placement, alone, self.past, frozenset(), self.now, evaluator)
-        return bool(predicate.matching(ctx, 1))
+        return bool(predicate.matching(ctx, bitmap.Bitmap(1)))
 
 
 def reschedule(
@@ -236,12 +237,11 @@ def reschedule(
         placement, change.everyone, change.past, _own(previous), change.now, change.evaluator
     )
     scope = previous.scope if was_in == is_in else change.scope(placement)
-    bit = 1 << change.position
     old = previous.trace
-    dropped = _set(old.filters[0].dropped, bit, is_in and not matched)
+    dropped = old.filters[0].dropped.with_position(change.position, is_in and not matched)
     steps = (trace.FilterStep(old.filters[0].name, dropped), *old.filters[1:])
     was_all = _feasible(old)
-    feasible = _set(was_all, bit, feasible_now)
+    feasible = was_all.with_position(change.position, feasible_now)
     weighted = key.weighted
     known: tuple[str, ...] | None = None
     if not _scored(placement, feasible):
@@ -250,11 +250,11 @@ def reschedule(
         old_ctx = plugins.Context(
             placement, change.was, change.past, ctx.own, change.now, change.evaluators[0]
         )
-        if all(w.plugin.same_scores(old_ctx, ctx, was_all, feasible) for w in weighted):
+        if all(plugins.same_scores(w.plugin, old_ctx, ctx, was_all, feasible) for w in weighted):
             known = _patched_top(ctx, previous, weighted, feasible, change.position, feasible_now)
     if known is previous.selected and previous.trace.scored:
         # same selection, hence same groups: only the trace's bitmaps move
-        record = trace.Trace(scope.candidates, steps, scored=True)
+        record = trace.Trace(bitmap.Bitmap(scope.candidates), steps, scored=True)
         return dataclasses.replace(previous, scope=scope, trace=record, context=ctx)
     return scheduler.rank(ctx, scope, feasible, weighted, steps, previous.requeue_at, False, known)
 
@@ -284,16 +284,16 @@ def _full(placement: spec.PlacementSpec, change: Change) -> scheduler.Outcome:
     )
 
 
-def _scored(placement: spec.PlacementSpec, feasible: int) -> bool:
+def _scored(placement: spec.PlacementSpec, feasible: bitmap.Bitmap) -> bool:
     wanted = placement.number_of_clusters
-    return wanted is not None and max(wanted, 0) < feasible.bit_count()
+    return wanted is not None and max(wanted, 0) < len(feasible)
 
 
 def _patched_top(
     ctx: plugins.Context,
     previous: scheduler.Outcome,
     weighted: tuple[weights.Weighted, ...],
-    everyone: int,
+    everyone: bitmap.Bitmap,
     position: int,
     feasible: bool,
 ) -> tuple[str, ...] | None:
@@ -310,22 +310,25 @@ def _patched_top(
     if not previous.selected:
         return previous.selected
     last = ctx.fleet.position[previous.selected[-1]]
-    pair = _totals(ctx, weighted, everyone, 1 << position | 1 << last)
+    pair = _totals(ctx, weighted, everyone, bitmap.Bitmap.of((position, last)))
     if (-pair[position], position) > (-pair[last], last):
         return previous.selected  # it ranks below the last selected cluster
-    contenders = ctx.fleet.bitmap(previous.selected) | 1 << position
+    contenders = ctx.fleet.bitmap(previous.selected).with_position(position, True)
     totals = _totals(ctx, weighted, everyone, contenders)
     best = heapq.nsmallest(len(previous.selected), ((-t, i) for i, t in totals.items()))
     return tuple(ctx.fleet.ordered_names[i] for _, i in best)
 
 
 def _totals(
-    ctx: plugins.Context, weighted: tuple[weights.Weighted, ...], everyone: int, only: int
+    ctx: plugins.Context,
+    weighted: tuple[weights.Weighted, ...],
+    everyone: bitmap.Bitmap,
+    only: bitmap.Bitmap,
 ) -> dict[int, int]:
     """Return the total score of each cluster of ``only`` (as members of ``everyone``)."""
-    totals = dict.fromkeys(fleet.positions(only), 0)
+    totals = dict.fromkeys(only.positions(), 0)
     for item in weighted:
-        result = item.plugin.score(ctx, everyone, only)
+        result = plugins.run_score(item.plugin, ctx, everyone, only)
         default = result.default or 0
         for i in totals:
             totals[i] += item.weight * result.exceptions.get(i, default)
@@ -341,7 +344,7 @@ def _patchable(previous: scheduler.Outcome, change: Change, matched: bool) -> bo
         return False
     # when the predicates dropped every candidate, the taint filter did not run,
     # so its configuration was not checked (the dropped clusters are candidates)
-    return old.candidates != old.filters[0].dropped
+    return old.candidates.bits != old.filters[0].dropped.bits
 
 
 def _patched_names(
@@ -364,12 +367,8 @@ def _own(previous: scheduler.Outcome) -> frozenset[str]:
     return ctx.own if ctx is not None else frozenset()
 
 
-def _feasible(record: trace.Trace) -> int:
-    feasible = record.candidates
+def _feasible(record: trace.Trace) -> bitmap.Bitmap:
+    feasible = record.candidates.bits
     for step in record.filters:
-        feasible &= ~step.dropped
-    return feasible
-
-
-def _set(bitmap: int, bit: int, on: object) -> int:
-    return bitmap | bit if on else bitmap & ~bit
+        feasible &= ~step.dropped.bits
+    return bitmap.Bitmap(feasible)

@@ -13,6 +13,11 @@ and lists the exceptions, so the candidates are the exceptional clusters plus
 the first N by name (the lowest bits of the feasible bitmap); a resource
 prioritizer is walked in the fleet's allocatable order until nobody further can
 make the top. The trace then has the filter bitmaps but no scores.
+
+Plugins are called through :func:`plugins.run_filter` and
+:func:`plugins.run_score`: the bitmap fast path when a plugin implements it,
+the plain OCM-shaped interface otherwise. ``filters`` and ``policy`` let a
+caller schedule with other plugins than the built-in ones.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ import dataclasses
 import datetime
 import heapq
 import itertools
+from collections.abc import Callable
 
 from gitops_ocm.placement import (
+    bitmap,
     cel,
     fleet,
     groups,
@@ -39,6 +46,9 @@ from gitops_ocm.placement.prioritizers import addon, resource
 
 _EMPTY_TRACE = trace.Trace()
 FILTERS: tuple[plugins.Filter, ...] = (predicate.Predicate(), taints.TaintToleration())
+Policy = Callable[
+    [spec.PlacementSpec], tuple[tuple[weights.Weighted, ...], plugins.Misconfigured | None]
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,22 +75,27 @@ def schedule(
     now: datetime.datetime,
     evaluator: cel.Evaluator | None = None,
     explain: bool = False,
+    filters: tuple[plugins.Filter, ...] = FILTERS,
+    policy: Policy = weights.prioritizers,
 ) -> Outcome:
-    """Schedule one placement; ``explain`` forces scores into the trace."""
+    """Schedule one placement; ``explain`` forces scores into the trace.
+
+    ``filters`` run in order; ``policy`` gives the weighted prioritizers.
+    """
     scope = sets.scope(catalog, placement.namespace, placement.cluster_sets, everyone)
     own = past.of(placement.key).decisions
     ctx = plugins.Context(placement, everyone, past, own, now, evaluator or cel.Evaluator({}, now))
-    feasible = scope.candidates
+    feasible = bitmap.Bitmap(scope.candidates)
     steps: list[trace.FilterStep] = []
     requeue: datetime.datetime | None = None
-    for plugin in FILTERS:
-        result = plugin.filter(ctx, feasible)
+    for plugin in filters:
+        result = plugins.run_filter(plugin, ctx, feasible)
         if result.misconfigured is not None:
             return _failed(placement, scope, ctx, result.misconfigured, steps)
-        steps.append(trace.FilterStep(plugin.name, feasible & ~result.survivors))
+        steps.append(trace.FilterStep(plugin.name, feasible - result.survivors))
         feasible = result.survivors
         requeue = _earliest(requeue, result.requeue_at)
-    weighted, problem = weights.prioritizers(placement)
+    weighted, problem = policy(placement)
     problem = problem or spread.misconfiguration(placement.spread)
     if problem is not None:
         return _failed(placement, scope, ctx, problem, steps)
@@ -93,7 +108,7 @@ def schedule(
 def rank(
     ctx: plugins.Context,
     scope: sets.Scope,
-    feasible: int,
+    feasible: bitmap.Bitmap,
     weighted: tuple[weights.Weighted, ...],
     steps: tuple[trace.FilterStep, ...],
     requeue: datetime.datetime | None,
@@ -106,10 +121,10 @@ def rank(
     (incremental rescheduling); it must be what the selection would give.
     """
     placement = ctx.placement
-    count = feasible.bit_count()
+    count = len(feasible)
     wanted = count if placement.number_of_clusters is None else max(placement.number_of_clusters, 0)
     scored = explain or placement.spread != () or wanted < count
-    record = trace.Trace(scope.candidates, steps, scored=scored)
+    record = trace.Trace(bitmap.Bitmap(scope.candidates), steps, scored=scored)
     warnings: tuple[str, ...] = ()
     if known is not None and not explain:
         selected = known
@@ -135,7 +150,10 @@ def rank(
 
 
 def _top(
-    ctx: plugins.Context, feasible: int, weighted: tuple[weights.Weighted, ...], wanted: int
+    ctx: plugins.Context,
+    feasible: bitmap.Bitmap,
+    weighted: tuple[weights.Weighted, ...],
+    wanted: int,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Select the best ``wanted`` clusters looking only at exceptional scores and the first names.
 
@@ -145,7 +163,7 @@ def _top(
     allocatable; it is walked in that order until the rest cannot make the top.
     """
     walked = [w for w in weighted if isinstance(w.plugin, resource.ResourceAllocatable)]
-    if len(walked) == 1 and all(w.plugin.by_name for w in weighted if w is not walked[0]):
+    if len(walked) == 1 and all(plugins.by_name(w.plugin) for w in weighted if w is not walked[0]):
         others = tuple(w for w in weighted if w is not walked[0])
         best = _top_by_resource(ctx, feasible, others, walked[0], wanted)
         if best is not None:
@@ -158,14 +176,14 @@ def _top(
 
 
 def _sparse(
-    ctx: plugins.Context, feasible: int, weighted: tuple[weights.Weighted, ...]
+    ctx: plugins.Context, feasible: bitmap.Bitmap, weighted: tuple[weights.Weighted, ...]
 ) -> tuple[int, dict[int, int], tuple[str, ...]]:
     """Return the total every unexceptional cluster gets, the others' differences, warnings."""
     base = 0
     deltas: dict[int, int] = {}
     warnings: list[str] = []
     for item in weighted:
-        result = item.plugin.score(ctx, feasible)
+        result = plugins.run_score(item.plugin, ctx, feasible)
         warnings.extend(result.warnings)
         default = result.default or 0
         base += item.weight * default
@@ -177,7 +195,7 @@ def _sparse(
 
 def _top_by_resource(
     ctx: plugins.Context,
-    feasible: int,
+    feasible: bitmap.Bitmap,
     others: tuple[weights.Weighted, ...],
     walked: weights.Weighted,
     wanted: int,
@@ -198,8 +216,8 @@ def _top_by_resource(
         else (-(base + d), i)
         for i, d in deltas.items()
     ]
-    ranked.extend((-base, i) for i in _first_plain(feasible & ~table.members, set(deltas), wanted))
-    flags = fleet.flags(feasible)
+    ranked.extend((-base, i) for i in _first_plain(feasible - table.members, set(deltas), wanted))
+    flags = bitmap.flags(feasible.bits)
     order = reversed(table.ascending) if weight > 0 else iter(table.ascending)
     totals: list[int] = []
     for i in order:
@@ -214,20 +232,17 @@ def _top_by_resource(
     return tuple(names[i] for _, i in heapq.nsmallest(wanted, ranked))
 
 
-def _first_plain(feasible: int, exceptional: set[int], wanted: int) -> list[int]:
+def _first_plain(feasible: bitmap.Bitmap, exceptional: set[int], wanted: int) -> list[int]:
     """Return the ``wanted`` lowest positions of ``feasible`` that are not exceptional."""
     if len(exceptional) <= 64:
-        mask = 0
-        for i in exceptional:
-            mask |= 1 << i
-        return fleet.first(feasible & ~mask, wanted)
-    plain = (i for i in fleet.positions(feasible) if i not in exceptional)
+        return (feasible - bitmap.Bitmap.of(exceptional)).first(wanted)
+    plain = (i for i in feasible.positions() if i not in exceptional)
     return list(itertools.islice(plain, wanted))
 
 
 def _rank_all(
     ctx: plugins.Context,
-    feasible: int,
+    feasible: bitmap.Bitmap,
     weighted: tuple[weights.Weighted, ...],
     wanted: int,
     record: trace.Trace,
@@ -238,7 +253,7 @@ def _rank_all(
     records: list[trace.PrioritizerStep] = []
     warnings: list[str] = []
     for item in weighted:
-        result = item.plugin.score(ctx, feasible)
+        result = plugins.run_score(item.plugin, ctx, feasible)
         scores = result.by_name(ctx.fleet, feasible)
         records.append(trace.PrioritizerStep(item.plugin.name, item.weight, scores))
         warnings.extend(result.warnings)
@@ -263,7 +278,7 @@ def _failed(
     problem: plugins.Misconfigured,
     steps: list[trace.FilterStep],
 ) -> Outcome:
-    record = trace.Trace(scope.candidates, tuple(steps))
+    record = trace.Trace(bitmap.Bitmap(scope.candidates), tuple(steps))
     return Outcome(placement, scope, misconfigured=problem, trace=record, context=ctx)
 
 

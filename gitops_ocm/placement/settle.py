@@ -75,7 +75,7 @@ def settled(
     # What changed since each choosing placement was last scheduled, in order: the
     # clusters whose counts moved, and whether the highest counts (read by every score) did.
     changes = dict.fromkeys(c for c, _n in past.counts.items() ^ latest.counts.items())
-    log = [(everyone.bitmap(list(changes)), _peak(past) != _peak(latest))]
+    log = [(everyone.bitmap(list(changes)).bits, _peak(past) != _peak(latest))]
     seen = dict.fromkeys((p.key for p in choosing), 0)  # log entries each has been scheduled with
     for _round in range(SETTLE_ROUNDS):
         moved = False
@@ -91,7 +91,7 @@ def settled(
                     moved = True
                     after = tally.history()
                     flipped = before.of(key).decisions ^ after.of(key).decisions
-                    log.append((everyone.bitmap(flipped), _peak(before) != _peak(after)))
+                    log.append((everyone.bitmap(flipped).bits, _peak(before) != _peak(after)))
                 seen[key] = len(log)  # its own move does not change how it scores
         if not moved:
             break
@@ -109,8 +109,8 @@ def _feasible(outcome: scheduler.Outcome | None) -> int:
         return 0
     dropped = 0
     for step in outcome.trace.filters:
-        dropped |= step.dropped
-    return outcome.trace.candidates & ~dropped
+        dropped |= step.dropped.bits
+    return outcome.trace.candidates.bits & ~dropped
 
 
 def in_turn(

@@ -1,6 +1,6 @@
 """The record of one scheduling run: who was filtered out by what, and every score.
 
-Pure. Filters are recorded as bitmaps (cheap even for 10,000 clusters); names
+Pure. Filters are recorded as Bitmaps (cheap even for 10,000 clusters); names
 and reasons are produced on demand by :mod:`gitops_ocm.placement.explain`.
 """
 
@@ -9,13 +9,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from gitops_ocm.placement import bitmap
+
 
 @dataclasses.dataclass(frozen=True)
 class FilterStep:
     """One filter and the clusters it dropped."""
 
     name: str
-    dropped: int
+    dropped: bitmap.Bitmap
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,7 +33,7 @@ class PrioritizerStep:
 class Trace:
     """Everything ``explain`` shows about one placement."""
 
-    candidates: int = 0
+    candidates: bitmap.Bitmap = bitmap.EMPTY
     filters: tuple[FilterStep, ...] = ()
     prioritizers: tuple[PrioritizerStep, ...] = ()
     totals: Mapping[str, int] = dataclasses.field(default_factory=dict)

@@ -3,7 +3,8 @@
 Pure. No predicates means every cluster passes; an empty selector matches all.
 Invalid selectors and CEL compile errors make the placement Misconfigured
 (``Predicate:<reason>``), as in OCM. Label and claim parts are evaluated on the
-fleet's bitmaps; CEL runs per cluster, only on clusters the other parts kept.
+fleet's bitmaps (the :class:`plugins.BitmapFilter` fast path); CEL runs per
+cluster, only on clusters the other parts kept.
 """
 
 from __future__ import annotations
@@ -11,24 +12,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gitops_ocm.placement import cel, fleet, inventory, plugins, selectors
+from gitops_ocm.placement import bitmap, cel, inventory, plugins, selectors
 
 NAME = "Predicate"
 
 
-class Predicate:
+class Predicate(plugins.PlainFilterFromBitmap):
     """Filter plugin for ``spec.predicates``."""
 
     name = NAME
 
-    def filter(self, ctx: plugins.Context, candidates: int) -> plugins.FilterResult:
+    def filter_bitmap(
+        self, ctx: plugins.Context, candidates: bitmap.Bitmap
+    ) -> plugins.FilterResult[bitmap.Bitmap]:
         """Return the candidates matching at least one predicate."""
         predicates = ctx.placement.predicates
         if not predicates or not candidates:
             return plugins.FilterResult(candidates)
         problem = misconfiguration(predicates)
         if problem is not None:
-            return plugins.FilterResult(0, plugins.Misconfigured(NAME, problem))
+            return plugins.FilterResult(bitmap.EMPTY, plugins.Misconfigured(NAME, problem))
         return plugins.FilterResult(matching(ctx, candidates))
 
     def why(self, ctx: plugins.Context, cluster: inventory.ClusterInfo) -> str:
@@ -41,14 +44,15 @@ class Predicate:
         return "; ".join(parts)
 
 
-def matching(ctx: plugins.Context, candidates: int) -> int:
+def matching(ctx: plugins.Context, candidates: bitmap.Bitmap) -> bitmap.Bitmap:
     """Return the candidates matching at least one predicate (predicates already checked)."""
     if not ctx.placement.predicates:
         return candidates
+    within = candidates.bits
     matched = 0
     for predicate in ctx.placement.predicates:
-        matched |= _match(ctx, predicate, candidates & ~matched)
-    return matched
+        matched |= _match(ctx, predicate, within & ~matched)
+    return bitmap.Bitmap(matched)
 
 
 def misconfiguration(predicates: tuple[Mapping[str, Any], ...]) -> str | None:
@@ -77,7 +81,7 @@ def _failed_part(ctx: plugins.Context, predicate: Mapping[str, Any], bit: int) -
         return "labelSelector does not match"
     if not selectors.select(predicate.get("claimSelector"), ctx.fleet.claims, bit):
         return "claimSelector does not match"
-    cluster = ctx.fleet.members(bit)[0]
+    cluster = ctx.fleet.members(bitmap.Bitmap(bit))[0]
     for text in _expressions(predicate):
         if not ctx.cel.matches(text, cluster):
             return f"celExpression {text!r} is not true"
@@ -91,7 +95,7 @@ def _match(ctx: plugins.Context, predicate: Mapping[str, Any], candidates: int) 
         if not matched:
             break
         kept = 0
-        for i in fleet.bits(matched):
+        for i in bitmap.bits(matched):
             if ctx.cel.matches(text, ctx.fleet.clusters[i]):
                 kept |= 1 << i
         matched = kept

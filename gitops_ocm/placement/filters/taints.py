@@ -15,26 +15,28 @@ from __future__ import annotations
 import datetime
 
 from gitops_ocm.model import timefmt
-from gitops_ocm.placement import fleet, inventory, plugins, spec
+from gitops_ocm.placement import bitmap, inventory, plugins, spec
 
 NAME = "TaintToleration"
 
 
-class TaintToleration:
+class TaintToleration(plugins.PlainFilterFromBitmap):
     """Filter plugin for cluster taints and ``spec.tolerations``."""
 
     name = NAME
 
-    def filter(self, ctx: plugins.Context, candidates: int) -> plugins.FilterResult:
-        """Return the candidates whose taints are all tolerated."""
+    def filter_bitmap(
+        self, ctx: plugins.Context, candidates: bitmap.Bitmap
+    ) -> plugins.FilterResult[bitmap.Bitmap]:
+        """Return the candidates whose taints are all tolerated (only tainted ones are read)."""
         if not candidates:
             return plugins.FilterResult(candidates)
         problem = misconfiguration(ctx.placement.tolerations)
         if problem is not None:
-            return plugins.FilterResult(0, plugins.Misconfigured(NAME, problem))
-        survivors = candidates
+            return plugins.FilterResult(bitmap.EMPTY, plugins.Misconfigured(NAME, problem))
+        survivors = candidates.bits
         requeue: datetime.datetime | None = None
-        for i in fleet.bits(candidates & ctx.fleet.tainted):
+        for i in candidates & ctx.fleet.tainted:
             cluster = ctx.fleet.clusters[i]
             verdict = tolerated(
                 cluster, ctx.placement.tolerations, cluster.name in ctx.own, ctx.now
@@ -43,7 +45,7 @@ class TaintToleration:
                 survivors &= ~(1 << i)
             elif verdict.until is not None and (requeue is None or verdict.until < requeue):
                 requeue = verdict.until
-        return plugins.FilterResult(survivors, requeue_at=requeue)
+        return plugins.FilterResult(bitmap.Bitmap(survivors), requeue_at=requeue)
 
     def why(self, ctx: plugins.Context, cluster: inventory.ClusterInfo) -> str:
         """Explain a drop: the first taint not tolerated."""

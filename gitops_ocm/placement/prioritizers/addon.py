@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import datetime
 
-from gitops_ocm.placement import fleet, plugins
+from gitops_ocm.placement import bitmap, plugins
 
 _AFTER = datetime.timedelta(seconds=1)
 
 
-class AddOn:
+class AddOn(plugins.PlainScoresFromBitmap):
     """Prioritizer plugin ``AddOn/<resourceName>/<scoreName>``."""
 
     by_name = False
@@ -30,14 +30,14 @@ class AddOn:
         self.score_name = score
         self.name = f"AddOn/{resource}/{score}"
 
-    def score(
-        self, ctx: plugins.Context, feasible: int, only: int | None = None
+    def score_bitmap(
+        self, ctx: plugins.Context, feasible: bitmap.Bitmap, only: bitmap.Bitmap | None = None
     ) -> plugins.ScoreResult:
         """Return each cluster's add-on score (0 when absent or expired)."""
         exceptions: dict[int, int] = {}
         expired: list[str] = []
         clusters = ctx.fleet.clusters
-        for i in fleet.positions(feasible if only is None else only):
+        for i in (feasible if only is None else only).positions():
             cluster = clusters[i]
             published = cluster.scores.get(self.resource) if cluster.scores else None
             if published is None:
@@ -49,11 +49,11 @@ class AddOn:
         warnings = (f"AddOnPlacementScores {' '.join(expired)} expired",) if expired else ()
         return plugins.ScoreResult(0, exceptions, warnings)
 
-    def expires(self, ctx: plugins.Context, feasible: int) -> datetime.datetime | None:
+    def expires(self, ctx: plugins.Context, feasible: bitmap.Bitmap) -> datetime.datetime | None:
         """Return one second after the earliest unexpired ``validUntil`` of these clusters."""
         soonest: datetime.datetime | None = None
         clusters = ctx.fleet.clusters
-        for i in fleet.positions(feasible):
+        for i in feasible.positions():
             scores = clusters[i].scores
             published = scores.get(self.resource) if scores else None
             until = published.valid_until if published is not None else None
@@ -62,7 +62,11 @@ class AddOn:
         return None if soonest is None else soonest + _AFTER
 
     def same_scores(
-        self, before: plugins.Context, after: plugins.Context, was: int, now: int
+        self,
+        before: plugins.Context,
+        after: plugins.Context,
+        was: bitmap.Bitmap,
+        now: bitmap.Bitmap,
     ) -> bool:
         """Return False: the warnings cover every feasible cluster."""
         return False

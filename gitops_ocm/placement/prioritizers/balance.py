@@ -13,19 +13,19 @@ listed as exceptions.
 
 from __future__ import annotations
 
-from gitops_ocm.placement import fleet, plugins
+from gitops_ocm.placement import bitmap, plugins
 
 NAME = "Balance"
 
 
-class Balance:
+class Balance(plugins.PlainScoresFromBitmap):
     """Prioritizer plugin ``BuiltIn/Balance``."""
 
     name = NAME
     by_name = True
 
-    def score(
-        self, ctx: plugins.Context, feasible: int, only: int | None = None
+    def score_bitmap(
+        self, ctx: plugins.Context, feasible: bitmap.Bitmap, only: bitmap.Bitmap | None = None
     ) -> plugins.ScoreResult:
         """Return the Balance score of each cluster (100 unless other placements chose it)."""
         counts = ctx.history.counts
@@ -35,7 +35,7 @@ class Balance:
         top = ctx.history.max_count_except(own)
         names = ctx.fleet.ordered_names
         exceptions: dict[int, int] = {}
-        for i in fleet.positions(feasible if only is None else only):
+        for i in (feasible if only is None else only).positions():
             name = names[i]
             count = counts.get(name, 0) - (1 if name in own else 0)
             if count > 0:
@@ -43,7 +43,11 @@ class Balance:
         return plugins.ScoreResult(plugins.MAX_SCORE, exceptions)
 
     def same_scores(
-        self, before: plugins.Context, after: plugins.Context, was: int, now: int
+        self,
+        before: plugins.Context,
+        after: plugins.Context,
+        was: bitmap.Bitmap,
+        now: bitmap.Bitmap,
     ) -> bool:
         """Return True: a score depends on the cluster's name and the history only."""
         return True

@@ -10,7 +10,7 @@ clusters of a large feasible set is cheap.
 
 from __future__ import annotations
 
-from gitops_ocm.placement import fleet, plugins
+from gitops_ocm.placement import bitmap, plugins
 
 RESOURCES = {"ResourceAllocatableCPU": "cpu", "ResourceAllocatableMemory": "memory"}
 
@@ -22,7 +22,7 @@ def value_score(value: float, low: float, high: float) -> int:
     return int(((value - low) / (high - low) - 0.5) * 200)
 
 
-class ResourceAllocatable:
+class ResourceAllocatable(plugins.PlainScoresFromBitmap):
     """Prioritizer plugin ``BuiltIn/ResourceAllocatable{CPU,Memory}``."""
 
     by_name = False
@@ -31,8 +31,8 @@ class ResourceAllocatable:
         self.name = name
         self.resource = RESOURCES[name]
 
-    def score(
-        self, ctx: plugins.Context, feasible: int, only: int | None = None
+    def score_bitmap(
+        self, ctx: plugins.Context, feasible: bitmap.Bitmap, only: bitmap.Bitmap | None = None
     ) -> plugins.ScoreResult:
         """Return the allocatable score of each cluster that reports the resource."""
         table = ctx.fleet.resource(self.resource)
@@ -41,11 +41,15 @@ class ResourceAllocatable:
             return plugins.ScoreResult(None)
         low, high = extremes
         values = table.values
-        scored = [i for i in fleet.positions(feasible if only is None else only) if i in values]
+        scored = [i for i in (feasible if only is None else only).positions() if i in values]
         return plugins.ScoreResult(None, {i: value_score(values[i], low, high) for i in scored})
 
     def same_scores(
-        self, before: plugins.Context, after: plugins.Context, was: int, now: int
+        self,
+        before: plugins.Context,
+        after: plugins.Context,
+        was: bitmap.Bitmap,
+        now: bitmap.Bitmap,
     ) -> bool:
         """Return whether min and max allocatable stay the same."""
         old = before.fleet.resource(self.resource).extremes(was)

@@ -7,26 +7,30 @@ from __future__ import annotations
 
 import itertools
 
-from gitops_ocm.placement import fleet, plugins
+from gitops_ocm.placement import bitmap, plugins
 
 NAME = "Steady"
 
 
-class Steady:
+class Steady(plugins.PlainScoresFromBitmap):
     """Prioritizer plugin ``BuiltIn/Steady``."""
 
     name = NAME
     by_name = True
 
-    def score(
-        self, ctx: plugins.Context, feasible: int, only: int | None = None
+    def score_bitmap(
+        self, ctx: plugins.Context, feasible: bitmap.Bitmap, only: bitmap.Bitmap | None = None
     ) -> plugins.ScoreResult:
         """Return 100 for earlier decisions and 0 for the others."""
-        decided = fleet.positions(ctx.own_bitmap & (feasible if only is None else only))
+        decided = (ctx.own_bitmap & (feasible if only is None else only)).positions()
         return plugins.ScoreResult(0, dict(zip(decided, itertools.repeat(plugins.MAX_SCORE))))
 
     def same_scores(
-        self, before: plugins.Context, after: plugins.Context, was: int, now: int
+        self,
+        before: plugins.Context,
+        after: plugins.Context,
+        was: bitmap.Bitmap,
+        now: bitmap.Bitmap,
     ) -> bool:
         """Return True: a score depends on the cluster's name and the history only."""
         return True
