@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pygit2
-from gitkit import AUTHOR, new_bare
+from gitkit import AUTHOR, new_bare, raw
 
-from gitops_ocm.gitstore import reader, refs, remote, writer
+from gitops_ocm.gitstore import reader, refs, remote, repository, writer
 
 BRANCH = "refs/heads/ocm/status"
 
 
-def _two_tips(tmp_path: Path) -> tuple[pygit2.Repository, refs.Tip, refs.Tip]:
+def _two_tips(tmp_path: Path) -> tuple[repository.Repository, refs.Tip, refs.Tip]:
     """A repository whose status branch got two commits, and its tip after each."""
     bare = new_bare(tmp_path)
     writer.publish_tree(bare, "ocm/status", {"a": b"1"}, "one", author=AUTHOR)
@@ -59,7 +58,7 @@ def test_commit_info_gives_plain_values(tmp_path: Path) -> None:
     bare = new_bare(tmp_path)
     result = writer.publish_tree(bare, "ocm/status", {"a": b"1"}, "status: one", author=AUTHOR)
     info = reader.commit_info(bare, "ocm/status")
-    commit = bare[result.commit]
+    commit = raw(bare)[result.commit]
     assert info == reader.CommitInfo(
         result.commit, str(commit.tree_id), AUTHOR.when, str(commit.message)
     )
