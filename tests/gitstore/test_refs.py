@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from gitkit import AUTHOR, new_bare, raw
 
+from gitops_ocm import errors
 from gitops_ocm.gitstore import reader, refs, remote, repository, writer
 
 BRANCH = "refs/heads/ocm/status"
@@ -63,3 +65,13 @@ def test_commit_info_gives_plain_values(tmp_path: Path) -> None:
         result.commit, str(commit.tree_id), AUTHOR.when, str(commit.message)
     )
     assert info.message.startswith("status: one")
+
+
+def test_swap_from_an_absent_tip_refuses_a_branch_created_since(tmp_path: Path) -> None:
+    """A tip read while the branch was absent cannot create it once someone else has."""
+    bare, first, second = _two_tips(tmp_path)
+    absent = refs.Tip(BRANCH, None)
+    assert first.id is not None
+    with pytest.raises(errors.RefConflict):
+        refs.swap(bare, absent, first.id, "create")
+    assert refs.read_tip(bare, BRANCH) == second
