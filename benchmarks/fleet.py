@@ -24,10 +24,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import pygit2
-
 from gitops_ocm.agent import reconciler, results
-from gitops_ocm.gitstore import objects, reader, writer
+from gitops_ocm.gitstore import objects, reader, repository, writer
 from gitops_ocm.localkube import memory
 from gitops_ocm.model import yamlout
 
@@ -123,7 +121,7 @@ def run_phase(conns: list[Connection], seconds: float) -> tuple[float, list[floa
     return time.perf_counter() - started, took, errors
 
 
-def verify(repo: pygit2.Repository, clusters: list[str], version: int) -> int:
+def verify(repo: repository.Repository, clusters: list[str], version: int) -> int:
     """Count clusters whose report shows the given work version applied."""
     blob = objects.blob_id(yamlout.dump(work_body(version))).hex()
     good = 0
@@ -165,7 +163,7 @@ def bench(count: int, workers: int, transport: str, scratch: Path) -> None:
     """Publish, run the phases, verify and print."""
     clusters = [f"cluster-{n:05d}" for n in range(count)]
     path = scratch / "hub.git"
-    repo = pygit2.init_repository(str(path), bare=True)
+    repo = repository.init(path)
     location = f"file://{path}" if transport == "file" else str(path)
     writer.publish_tree(repo, "ocm/hub", hub_tree(clusters, 1), "hub", {"Source-Commit": "1" * 40})
     context = multiprocessing.get_context("fork")

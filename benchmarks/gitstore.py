@@ -14,9 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-import pygit2
-
-from gitops_ocm.gitstore import writer
+from gitops_ocm.gitstore import repository, writer
 
 T = TypeVar("T")
 AUTHOR = writer.Author(when=1_700_000_000)
@@ -34,12 +32,12 @@ def fleet(files: int, tag: str = "") -> dict[str, bytes]:
 
 
 @contextlib.contextmanager
-def scratch() -> Iterator[pygit2.Repository]:
+def scratch() -> Iterator[repository.Repository]:
     """A bare repository in a temporary folder (tmpfs if available)."""
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     path = tempfile.mkdtemp(prefix="gitstore-bench-", dir=base)
     try:
-        yield pygit2.init_repository(path, bare=True)
+        yield repository.init(path)
     finally:
         shutil.rmtree(path)
 
@@ -61,7 +59,7 @@ def main() -> None:
 
 
 def bench_cold(
-    size: int, then: Callable[[pygit2.Repository, dict[str, bytes]], None] | None = None
+    size: int, then: Callable[[repository.Repository, dict[str, bytes]], None] | None = None
 ) -> None:
     """Publish ``size`` files into an empty branch, then run ``then`` on that repository."""
     files = fleet(size)
@@ -72,7 +70,7 @@ def bench_cold(
             then(repo, files)
 
 
-def bench_incremental(repo: pygit2.Repository, files: dict[str, bytes]) -> None:
+def bench_incremental(repo: repository.Repository, files: dict[str, bytes]) -> None:
     """Ten changed files into the big tree, both ways, and a no-change publish."""
     changes: dict[str, bytes | None] = {p: b"changed\n" for p in list(files)[::10_000]}
     timed(
@@ -94,7 +92,7 @@ def bench_incremental(repo: pygit2.Repository, files: dict[str, bytes]) -> None:
     )
 
 
-def bench_graft(repo: pygit2.Repository, clusters: int) -> None:
+def bench_graft(repo: repository.Repository, clusters: int) -> None:
     """Fold ``clusters`` report branches into a status branch."""
     trees = {}
     for n in range(clusters):

@@ -13,10 +13,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from gitops_ocm import collector
-from gitops_ocm.gitstore import reader
+from gitops_ocm.gitstore import reader, repository
 from gitops_ocm.model import repoconfig, snapshot, yamlfile
 from gitops_ocm.problems import Problem, Severity
 
@@ -146,25 +145,28 @@ def load_revision(
     folders whose tree changed are listed again, so a one-file change costs a
     few folder listings, not a walk of the whole tree.
     """
-    return load_commit(reader.open_repository(repo_path), rev, cache)
+    return load_commit(repository.open(repo_path), rev, cache)
 
 
-def load_commit(repo: Any, rev: str = "HEAD", cache: ParseCache | None = None) -> snapshot.Snapshot:
+def load_commit(
+    repo: repository.Repository, rev: str = "HEAD", cache: ParseCache | None = None
+) -> snapshot.Snapshot:
     """Load the desired state of one commit of an open repository (see :func:`load_revision`).
 
     The pre-receive hook uses it with a repository opened from the environment,
     the only way to see the objects of a push still in quarantine.
     """
     cache = cache or ParseCache()
-    commit = reader.resolve(repo, rev)
-    tree = commit.tree
-    config, found = repoconfig.parse_config(reader.read_path(repo, tree, repoconfig.CONFIG_FILE))
+    commit = reader.commit_info(repo, rev)
+    config, found = repoconfig.parse_config(
+        reader.read_path(repo, commit.tree, repoconfig.CONFIG_FILE)
+    )
     walker = _TreeWalker(repo, config, cache)
     with collector.paused():
-        files, problems = walker.folder(str(tree.id), "")
+        files, problems = walker.folder(commit.tree, "")
         cache.folders = walker.used
         cache.subfolders = {key: cache.subfolders[key] for key in walker.used}
-        return snapshot.build(files, [*found, *problems], revision=str(commit.id))
+        return snapshot.build(files, [*found, *problems], revision=commit.id)
 
 
 Listing = tuple[tuple[yamlfile.ParsedFile, ...], tuple[Problem, ...]]
@@ -174,7 +176,9 @@ FolderKey = tuple[str, str, repoconfig.RepoConfig]  # (tree id, path prefix, con
 class _TreeWalker:
     """Lists a commit's candidate files folder by folder, reusing unchanged folders."""
 
-    def __init__(self, repo: Any, config: repoconfig.RepoConfig, cache: ParseCache) -> None:
+    def __init__(
+        self, repo: repository.Repository, config: repoconfig.RepoConfig, cache: ParseCache
+    ) -> None:
         self.repo = repo
         self.config = config
         self.cache = cache

@@ -21,7 +21,7 @@ from typing import Any
 
 from gitops_ocm import errors
 from gitops_ocm.cli import inputs
-from gitops_ocm.gitstore import reader
+from gitops_ocm.gitstore import repository
 from gitops_ocm.placement import explain as explanation
 from gitops_ocm.placement import publication, settle
 from gitops_ocm.plan import freshness
@@ -73,7 +73,7 @@ def _with_branches(args: argparse.Namespace, loaded: inputs.Inputs) -> inputs.In
     if args.status is not None and args.previous is not None:
         return loaded
     try:
-        repo = reader.open_repository(args.path)
+        repo = repository.open(args.path)
     except errors.InvalidInput:
         repo = None
     if repo is None:

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from gitops_ocm import collector, errors, problems, source, validation
 from gitops_ocm.cli import output
-from gitops_ocm.gitstore import reader
+from gitops_ocm.gitstore import repository
 from gitops_ocm.placement import inventory
 from gitops_ocm.render import hub
 
@@ -61,7 +61,7 @@ def check_update(new: str, ref: str, err: TextIO) -> bool:
     if set(new) == {"0"}:
         err.write(f"gitops-ocm: push rejected: deleting {ref} is not allowed\n")
         return False
-    found = problems_of(reader.open_repository_from_env(), new)
+    found = problems_of(repository.open_from_env(), new)
     if not problems.has_errors(found):
         return True
     count = sum(1 for p in found if p.severity is problems.Severity.ERROR)
@@ -70,7 +70,7 @@ def check_update(new: str, ref: str, err: TextIO) -> bool:
     return False
 
 
-def problems_of(repo: Any, rev: str) -> list[problems.Problem]:
+def problems_of(repo: repository.Repository, rev: str) -> list[problems.Problem]:
     """Return both validation tiers and, when those pass, the fleet checks of a commit."""
     snapshot = source.load_commit(repo, rev)  # InvalidInput: exit 1, the push is refused
     found = validation.validate(snapshot)

@@ -26,7 +26,7 @@ from typing import Any
 
 from gitops_ocm import collector, errors, problems, source, validation
 from gitops_ocm.cli import inputs
-from gitops_ocm.gitstore import reader
+from gitops_ocm.gitstore import repository
 from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.placement import history, inventory, publication, settle
 from gitops_ocm.plan import compare, report, why
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _last_good(
-    repo: Any, base_rev: str, hub_ref: str, hub_branch: inputs.Branch | None
+    repo: repository.Repository, base_rev: str, hub_ref: str, hub_branch: inputs.Branch | None
 ) -> tuple[Snapshot | None, str]:
     """The commit ``hub_ref`` was rendered from (trailer Source-Commit), when valid.
 
@@ -139,14 +139,14 @@ def _last_good(
     )
 
 
-def _open(path: str) -> Any:
+def _open(path: str) -> repository.Repository:
     try:
-        return reader.open_repository(path)
+        return repository.open(path)
     except errors.InvalidInput as exc:
         raise errors.UsageError(str(exc)) from exc
 
 
-def _load(repo: Any, rev: str) -> Snapshot:
+def _load(repo: repository.Repository, rev: str) -> Snapshot:
     try:
         return source.load_commit(repo, rev)
     except errors.InvalidInput as exc:

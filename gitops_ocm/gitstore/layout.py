@@ -18,10 +18,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-import pygit2
-
 from gitops_ocm import errors
-from gitops_ocm.gitstore import objects, reader, refs, writer
+from gitops_ocm.gitstore import objects, reader, refs, repository, writer
 
 # A folder: relative paths to bytes, or names to sub-folders (shared mapping objects).
 Folder = Mapping[str, "bytes | Folder"]
@@ -102,7 +100,7 @@ def prepare(files: Mapping[str, bytes], folders: Mapping[str, Folder]) -> Prepar
 
 
 def prepare_changes(
-    repo: pygit2.Repository,
+    repo: repository.Repository,
     base: str | None,
     files: Mapping[str, bytes | None],
     folders: Mapping[str, Folder | None],
@@ -125,7 +123,7 @@ def prepare_changes(
         leaves[path] = objects.Leaf(objects.MODE_TREE, oid)
     for path, data in files.items():
         leaves[path] = None if data is None else objects.Leaf(objects.MODE_BLOB, state.blob(data))
-    base_tree = None if base is None else reader.tree_of(repo, base).id.raw
+    base_tree = None if base is None else bytes.fromhex(reader.tree_id(repo, base))
     root = objects.Tree() if base_tree is None else writer._load(repo, base_tree)
     objects.edit(root, leaves, lambda oid: writer._load(repo, oid))
     objects.hash_tree(root)
@@ -138,7 +136,7 @@ def tree_id(prepared: Prepared) -> str:
 
 
 def commit(
-    repo: pygit2.Repository,
+    repo: repository.Repository,
     branch: str,
     prepared: Prepared,
     message: str,

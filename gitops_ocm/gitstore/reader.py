@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 import pygit2
 
 from gitops_ocm import errors
-from gitops_ocm.gitstore import objects
+from gitops_ocm.gitstore import objects, repository
 
 _TREE = pygit2.enums.FileMode.TREE
 _LINK = pygit2.enums.FileMode.LINK
@@ -27,18 +27,10 @@ class Entry:
     symlink: bool
 
 
-def open_repository(path: str) -> pygit2.Repository:
-    """Open a repository (bare or not) at ``path``."""
-    try:
-        return pygit2.Repository(path)
-    except (pygit2.GitError, KeyError, ValueError) as exc:
-        raise errors.NotFound(f"not a Git repository: {path}") from exc
-
-
-def resolve(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
+def _resolve(git: pygit2.Repository, rev: str) -> pygit2.Commit:
     """Resolve a revision (branch, tag, sha, ``HEAD~1``) to a commit."""
     try:
-        obj = repo.revparse_single(rev)
+        obj = git.revparse_single(rev)
         commit = obj.peel(pygit2.Commit)
     except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError) as exc:
         raise errors.NotFound(f"unknown revision {rev!r}") from exc
@@ -55,28 +47,28 @@ class CommitInfo:
     message: str
 
 
-def commit_info(repo: pygit2.Repository, rev: str) -> CommitInfo:
-    """Resolve a revision as :func:`resolve` does and return the commit's :class:`CommitInfo`."""
-    commit = resolve(repo, rev)
+def commit_info(repo: repository.Repository, rev: str) -> CommitInfo:
+    """Resolve a revision (branch, tag, sha, ``HEAD~1``) to its commit's :class:`CommitInfo`."""
+    commit = _resolve(repo._pygit2, rev)
     return CommitInfo(str(commit.id), str(commit.tree_id), commit.commit_time, str(commit.message))
 
 
-def walk(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = "") -> Iterator[Entry]:
+def _walk(git: pygit2.Repository, tree: pygit2.Tree, prefix: str = "") -> Iterator[Entry]:
     """Yield every file of ``tree`` (recursively), in Git's name order."""
     for item in tree:
         name = item.name or ""
         path = f"{prefix}{name}"
         if item.filemode == _TREE:
-            sub = repo[item.id]
+            sub = git[item.id]
             assert isinstance(sub, pygit2.Tree)
-            yield from walk(repo, sub, path + "/")
+            yield from _walk(git, sub, path + "/")
         elif item.type_str == "blob":
             yield Entry(path, str(item.id), item.filemode == _LINK)
 
 
-def entries(repo: pygit2.Repository, tree_id: str) -> list[tuple[str, str, str]]:
+def entries(repo: repository.Repository, tree_id: str) -> list[tuple[str, str, str]]:
     """Return one tree's entries as (name, object id, "tree" | "blob" | "link")."""
-    tree = repo[tree_id]
+    tree = repo._pygit2[tree_id]
     assert isinstance(tree, pygit2.Tree)
     out: list[tuple[str, str, str]] = []
     for item in tree:
@@ -90,17 +82,17 @@ def entries(repo: pygit2.Repository, tree_id: str) -> list[tuple[str, str, str]]
     return out
 
 
-def read_blob(repo: pygit2.Repository, blob: str) -> bytes:
+def read_blob(repo: repository.Repository, blob: str) -> bytes:
     """Return the content of a blob."""
-    obj = repo[blob]
+    obj = repo._pygit2[blob]
     assert isinstance(obj, pygit2.Blob)
     return bytes(obj.data)
 
 
-def read_path(repo: pygit2.Repository, tree: pygit2.Tree, path: str) -> bytes | None:
-    """Return the content of the file at ``path`` in ``tree``, or None if absent."""
+def read_path(repo: repository.Repository, rev: str, path: str) -> bytes | None:
+    """Return the content of the file at ``path`` in ``rev``'s tree, or None if absent."""
     try:
-        item = tree[path]
+        item = _tree_of(repo._pygit2, rev)[path]
     except KeyError:
         return None
     if item.type_str != "blob":
@@ -108,10 +100,10 @@ def read_path(repo: pygit2.Repository, tree: pygit2.Tree, path: str) -> bytes | 
     return read_blob(repo, str(item.id))
 
 
-def blob_at(repo: pygit2.Repository, rev: str, path: str) -> str | None:
+def blob_at(repo: repository.Repository, rev: str, path: str) -> str | None:
     """Return the blob id of the file at ``path`` in ``rev``'s tree, or None if absent."""
     try:
-        item = tree_of(repo, rev)[path]
+        item = _tree_of(repo._pygit2, rev)[path]
     except KeyError:
         return None
     return str(item.id) if item.type_str == "blob" else None
@@ -121,7 +113,7 @@ def blob_at(repo: pygit2.Repository, rev: str, path: str) -> str | None:
 class LazyTree:
     """The files of a tree as ``{path: blob id}``; contents are read only when asked for."""
 
-    repo: pygit2.Repository
+    repo: repository.Repository
     blobs: dict[str, str]
 
     def read(self, path: str) -> bytes:
@@ -133,17 +125,22 @@ class LazyTree:
         return {path: read_blob(self.repo, blob) for path, blob in self.blobs.items()}
 
 
-def tree_of(repo: pygit2.Repository, rev: str) -> pygit2.Tree:
+def tree_id(repo: repository.Repository, rev: str) -> str:
+    """Return the tree id of ``rev`` (branch, sha of a commit or a tree)."""
+    return str(_tree_of(repo._pygit2, rev).id)
+
+
+def _tree_of(git: pygit2.Repository, rev: str) -> pygit2.Tree:
     """Resolve ``rev`` (branch, sha of a commit or a tree) to a tree."""
     try:
-        tree = repo.revparse_single(rev).peel(pygit2.Tree)
+        tree = git.revparse_single(rev).peel(pygit2.Tree)
     except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError) as exc:
         raise errors.NotFound(f"unknown revision {rev!r}") from exc
     assert isinstance(tree, pygit2.Tree)
     return tree
 
 
-def _subtree(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str) -> pygit2.Tree | None:
+def _subtree(git: pygit2.Repository, tree: pygit2.Tree, prefix: str) -> pygit2.Tree | None:
     """Return the folder ``prefix`` of ``tree`` (the tree itself for ""), None if absent."""
     folder = prefix.strip("/")
     if not folder:
@@ -152,64 +149,50 @@ def _subtree(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str) -> pygit2.
         item = tree[folder]
     except KeyError:
         return None
-    sub = repo[item.id]
+    sub = git[item.id]
     return sub if isinstance(sub, pygit2.Tree) else None
 
 
-def subtree_id(repo: pygit2.Repository, rev: str | None, path: str) -> str | None:
+def subtree_id(repo: repository.Repository, rev: str | None, path: str) -> str | None:
     """Return the id of the folder ``path`` at ``rev``, or None when either is absent."""
     if rev is None:
         return None
-    sub = _subtree(repo, tree_of(repo, rev), path)
+    git = repo._pygit2
+    sub = _subtree(git, _tree_of(git, rev), path)
     return None if sub is None else str(sub.id)
 
 
-def lazy_tree(repo: pygit2.Repository, rev: str, prefix: str = "") -> LazyTree:
+def lazy_tree(repo: repository.Repository, rev: str, prefix: str = "") -> LazyTree:
     """Return the blob ids of ``rev``'s files under ``prefix``, by path relative to it."""
-    sub = _subtree(repo, tree_of(repo, rev), prefix)
-    blobs = {} if sub is None else {e.path: e.blob for e in walk(repo, sub)}
+    git = repo._pygit2
+    sub = _subtree(git, _tree_of(git, rev), prefix)
+    blobs = {} if sub is None else {e.path: e.blob for e in _walk(git, sub)}
     return LazyTree(repo, blobs)
 
 
-def read_tree_files(repo: pygit2.Repository, rev: str, prefix: str = "") -> dict[str, bytes]:
+def read_tree_files(repo: repository.Repository, rev: str, prefix: str = "") -> dict[str, bytes]:
     """Return every file of ``rev`` under ``prefix`` (paths relative to it) with its content."""
     return lazy_tree(repo, rev, prefix).read_all()
 
 
-def diff_paths(repo: pygit2.Repository, old: str | None, new: str | None) -> list[str]:
+def diff_paths(repo: repository.Repository, old: str | None, new: str | None) -> list[str]:
     """Return the sorted paths that differ between two trees (None is the empty tree)."""
     if old is None and new is None:
         return []
+    git = repo._pygit2
     if old is None:
         assert new is not None
-        diff = tree_of(repo, new).diff_to_tree(swap=True)
+        diff = _tree_of(git, new).diff_to_tree(swap=True)
     elif new is None:
-        diff = tree_of(repo, old).diff_to_tree()
+        diff = _tree_of(git, old).diff_to_tree()
     else:
-        diff = tree_of(repo, old).diff_to_tree(tree_of(repo, new))
+        diff = _tree_of(git, old).diff_to_tree(_tree_of(git, new))
     paths = {d.old_file.path for d in diff.deltas} | {d.new_file.path for d in diff.deltas}
     return sorted(paths)
 
 
-def open_repository_from_env() -> pygit2.Repository:
-    """Open the repository named by ``GIT_DIR`` and friends, as Git hooks see it.
-
-    A pre-receive hook runs while the pushed objects are in quarantine
-    (``GIT_QUARANTINE_PATH``); only ``RepositoryOpenFlag.FROM_ENV`` makes libgit2
-    honour ``GIT_OBJECT_DIRECTORY`` and ``GIT_ALTERNATE_OBJECT_DIRECTORIES``, so
-    the pushed commit is visible.
-    """
-    import os
-
-    path = os.environ.get("GIT_DIR", ".")
-    try:
-        return pygit2.Repository(path, pygit2.enums.RepositoryOpenFlag.FROM_ENV)
-    except (pygit2.GitError, KeyError, ValueError) as exc:
-        raise errors.NotFound(f"not a Git repository: {path}") from exc
-
-
 def per_folder(
-    repo: pygit2.Repository,
+    repo: repository.Repository,
     rev: str,
     parent: str,
     files: tuple[str, ...] = (),
@@ -221,14 +204,15 @@ def per_folder(
     below the subfolders named in ``folders``. Reads a handful of tree entries per
     child instead of walking whole folders (a hub folder can hold a million files).
     """
-    top = _subtree(repo, tree_of(repo, rev), parent)
+    git = repo._pygit2
+    top = _subtree(git, _tree_of(git, rev), parent)
     out: dict[str, str] = {}
     if top is None:
         return out
     for child in top:
         if child.filemode != _TREE:
             continue
-        sub = repo[child.id]
+        sub = git[child.id]
         assert isinstance(sub, pygit2.Tree)
         base = f"{parent.strip('/')}/{child.name}/"
         for name in files:
@@ -236,9 +220,9 @@ def per_folder(
                 out[base + name] = str(sub[name].id)
         for name in folders:
             if name in sub and sub[name].filemode == _TREE:
-                inner = repo[sub[name].id]
+                inner = git[sub[name].id]
                 assert isinstance(inner, pygit2.Tree)
-                for entry in walk(repo, inner, f"{base}{name}/"):
+                for entry in _walk(git, inner, f"{base}{name}/"):
                     out[entry.path] = entry.blob
     return out
 
@@ -253,7 +237,10 @@ class PerFolder:
     """
 
     def __init__(
-        self, repo: pygit2.Repository, files: tuple[str, ...] = (), folders: tuple[str, ...] = ()
+        self,
+        repo: repository.Repository,
+        files: tuple[str, ...] = (),
+        folders: tuple[str, ...] = (),
     ) -> None:
         self.repo, self.files, self.folders = repo, files, folders
         self._children: dict[bytes, list[tuple[str, str]]] = {}
@@ -261,7 +248,8 @@ class PerFolder:
 
     def read(self, rev: str | None, parent: str) -> dict[str, str]:
         """Return what :func:`per_folder` returns (do not mutate it: it is shared)."""
-        top = None if rev is None else _subtree(self.repo, tree_of(self.repo, rev), parent)
+        git = self.repo._pygit2
+        top = None if rev is None else _subtree(git, _tree_of(git, rev), parent)
         if top is None:
             return {}
         key = f"{parent}:{top.id}"
@@ -270,7 +258,7 @@ class PerFolder:
         base = parent.strip("/")
         out: dict[str, str] = {}
         children: dict[bytes, list[tuple[str, str]]] = {}
-        for name, leaf in _entries_of(self.repo, top.id.raw).items():
+        for name, leaf in _entries_of(git, top.id.raw).items():
             if not leaf.is_tree:
                 continue
             found = self._children.get(leaf.oid)
@@ -298,7 +286,8 @@ class PerFolder:
         ]
 
     def _child(self, oid: bytes) -> list[tuple[str, str]]:
-        entries = _entries_of(self.repo, oid)
+        git = self.repo._pygit2
+        entries = _entries_of(git, oid)
         found: list[tuple[str, str]] = []
         for name in self.files:
             leaf = entries.get(name)
@@ -307,9 +296,9 @@ class PerFolder:
         for name in self.folders:
             leaf = entries.get(name)
             if leaf is not None and leaf.is_tree:
-                inner = self.repo[pygit2.Oid(raw=leaf.oid)]
+                inner = git[pygit2.Oid(raw=leaf.oid)]
                 assert isinstance(inner, pygit2.Tree)
-                found.extend((f"{name}/{e.path}", e.blob) for e in walk(self.repo, inner, ""))
+                found.extend((f"{name}/{e.path}", e.blob) for e in _walk(git, inner, ""))
         return found
 
 
@@ -318,7 +307,7 @@ _BIG = 1000  # entries; smaller trees are parsed again, bigger ones kept (a few,
 _KEEP = 8
 
 
-def _entries_of(repo: pygit2.Repository, oid: bytes) -> dict[str, objects.Leaf]:
+def _entries_of(git: pygit2.Repository, oid: bytes) -> dict[str, objects.Leaf]:
     """Return a tree's entries by name, parsed from the raw object (no per-entry objects).
 
     The result is shared: do not mutate it. Trees are named by their content, so
@@ -328,7 +317,7 @@ def _entries_of(repo: pygit2.Repository, oid: bytes) -> dict[str, objects.Leaf]:
     found = _BIG_TREES.get(oid)
     if found is not None:
         return found
-    _kind, payload = repo.odb.read(pygit2.Oid(raw=oid))
+    _kind, payload = git.odb.read(pygit2.Oid(raw=oid))
     entries = objects.parse_tree(payload)
     if len(entries) >= _BIG:
         if len(_BIG_TREES) >= _KEEP:
@@ -337,30 +326,32 @@ def _entries_of(repo: pygit2.Repository, oid: bytes) -> dict[str, objects.Leaf]:
     return entries
 
 
-def tree_entries(repo: pygit2.Repository, oid: bytes) -> dict[str, objects.Leaf]:
+def tree_entries(repo: repository.Repository, oid: bytes) -> dict[str, objects.Leaf]:
     """Return the entries of tree ``oid`` by name (shared: copy before changing it)."""
-    return _entries_of(repo, oid)
+    return _entries_of(repo._pygit2, oid)
 
 
-def folder_ids(repo: pygit2.Repository, rev: str | None, parent: str) -> dict[str, str]:
+def folder_ids(repo: repository.Repository, rev: str | None, parent: str) -> dict[str, str]:
     """Return {child folder path: tree id} for the child folders of ``parent`` at ``rev``."""
     if rev is None:
         return {}
-    top = _subtree(repo, tree_of(repo, rev), parent)
+    git = repo._pygit2
+    top = _subtree(git, _tree_of(git, rev), parent)
     if top is None:
         return {}
     base = parent.strip("/")
-    entries = _entries_of(repo, top.id.raw)
+    entries = _entries_of(git, top.id.raw)
     return {f"{base}/{name}": leaf.oid.hex() for name, leaf in entries.items() if leaf.is_tree}
 
 
-def count_changes(repo: pygit2.Repository, old: str | None, new: str | None) -> int:
+def count_changes(repo: repository.Repository, old: str | None, new: str | None) -> int:
     """Return how many files differ between two trees (None: empty), without reading blobs."""
     if old is None and new is None:
         return 0
+    git = repo._pygit2
     if old is None or new is None:
-        return len(tree_of(repo, str(old or new)).diff_to_tree(swap=old is None))
-    return len(tree_of(repo, old).diff_to_tree(tree_of(repo, new)))
+        return len(_tree_of(git, str(old or new)).diff_to_tree(swap=old is None))
+    return len(_tree_of(git, old).diff_to_tree(_tree_of(git, new)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -372,14 +363,15 @@ class BranchTip:
     time: int
 
 
-def branch_tips(repo: pygit2.Repository, prefix: str) -> dict[str, BranchTip]:
+def branch_tips(repo: repository.Repository, prefix: str) -> dict[str, BranchTip]:
     """Return the tips of the branches below ``refs/heads/<prefix>``, by the rest of the name."""
     base = f"refs/heads/{prefix.rstrip('/')}/"
     out: dict[str, BranchTip] = {}
-    for name in repo.references:
+    git = repo._pygit2
+    for name in git.references:
         if not name.startswith(base):
             continue
-        commit = repo.references[name].peel(pygit2.Commit)
+        commit = git.references[name].peel(pygit2.Commit)
         out[name[len(base) :]] = BranchTip(str(commit.id), str(commit.tree_id), commit.commit_time)
     return out
 
@@ -391,7 +383,7 @@ class TreeWalker:
     folders are listed again. Keeps the listings of the last walk only.
     """
 
-    def __init__(self, repo: pygit2.Repository) -> None:
+    def __init__(self, repo: repository.Repository) -> None:
         self.repo = repo
         self._known: dict[str, dict[str, str]] = {}
         self._used: dict[str, dict[str, str]] = {}
@@ -399,7 +391,8 @@ class TreeWalker:
     def files(self, tree_id: str, prefix: str = "") -> dict[str, str]:
         """Return {path: blob id} of every file below the folder ``prefix`` of ``tree_id``."""
         self._used = {}
-        top = _subtree(self.repo, tree_of(self.repo, tree_id), prefix)
+        git = self.repo._pygit2
+        top = _subtree(git, _tree_of(git, tree_id), prefix)
         out = {} if top is None else self._listing(str(top.id))
         self._known = self._used
         return out
@@ -408,7 +401,7 @@ class TreeWalker:
         known = self._known.get(tree_id) or self._used.get(tree_id)
         if known is None:
             known = {}
-            tree = self.repo[tree_id]
+            tree = self.repo._pygit2[tree_id]
             assert isinstance(tree, pygit2.Tree)
             for item in tree:
                 name = item.name or ""
@@ -421,7 +414,7 @@ class TreeWalker:
         return known
 
 
-def branch_targets(repo: pygit2.Repository, prefix: str) -> dict[str, str]:
+def branch_targets(repo: repository.Repository, prefix: str) -> dict[str, str]:
     """Return the commit ids the branches below ``refs/heads/<prefix>`` point at, by name.
 
     Reads only the references (no commit), so a caller that remembers
@@ -429,7 +422,7 @@ def branch_targets(repo: pygit2.Repository, prefix: str) -> dict[str, str]:
     """
     base = f"refs/heads/{prefix.rstrip('/')}/"
     out: dict[str, str] = {}
-    for ref in repo.references.iterator():
+    for ref in repo._pygit2.references.iterator():
         name = ref.name
         if name.startswith(base):
             target = ref.target
@@ -439,9 +432,9 @@ def branch_targets(repo: pygit2.Repository, prefix: str) -> dict[str, str]:
     return out
 
 
-def branch_tip(repo: pygit2.Repository, commit_id: str) -> BranchTip:
+def branch_tip(repo: repository.Repository, commit_id: str) -> BranchTip:
     """Return the :class:`BranchTip` of a commit (its tree and commit time)."""
-    commit = repo[commit_id].peel(pygit2.Commit)
+    commit = repo._pygit2[commit_id].peel(pygit2.Commit)
     return BranchTip(str(commit.id), str(commit.tree_id), commit.commit_time)
 
 
@@ -455,7 +448,7 @@ _KINDS = {
 
 
 def untrusted_listing(
-    repo: pygit2.Repository, tree_id: str, limit: int, depth: int = 3
+    repo: repository.Repository, tree_id: str, limit: int, depth: int = 3
 ) -> tuple[list[tuple[str, str, str, int]], bool]:
     """List a tree someone else wrote: (path, kind, object id, size) of each entry.
 
@@ -465,11 +458,12 @@ def untrusted_listing(
     escaped), never trusted: the caller checks them. Kinds are "tree", "blob",
     "link" (symlink), "commit" (submodule) or "other".
     """
+    git = repo._pygit2
     out: list[tuple[str, str, str, int]] = []
     pending = [("", tree_id, 1)]
     while pending:
         prefix, folder, level = pending.pop()
-        tree = repo.get(folder)
+        tree = git.get(folder)
         if not isinstance(tree, pygit2.Tree):
             continue
         for item in tree:
@@ -480,7 +474,7 @@ def untrusted_listing(
             size = 0
             if kind == "blob":
                 try:
-                    size = repo.odb.read_header(item.id)[1]
+                    size = git.odb.read_header(item.id)[1]
                 except (KeyError, ValueError, pygit2.GitError):
                     kind = "other"
             out.append((prefix + name, kind, str(item.id), size))

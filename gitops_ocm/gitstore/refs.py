@@ -19,6 +19,7 @@ import time
 import pygit2
 
 from gitops_ocm import errors
+from gitops_ocm.gitstore import repository
 
 STALE_LOCK_SECONDS = 10.0
 """A ref lock older than this is taken to be left by a killed process."""
@@ -26,21 +27,15 @@ STALE_LOCK_SECONDS = 10.0
 
 @dataclasses.dataclass(frozen=True)
 class Tip:
-    """A branch as read: its Reference (for the swap) and commit, both None if absent."""
+    """A branch as read: its commit id, tree id and message (None, None, "" if absent).
+
+    Plain values: :func:`swap` compares the ref's value under its lock with ``id``.
+    """
 
     name: str
-    ref: pygit2.Reference | None
-    commit: pygit2.Commit | None
-
-    @property
-    def id(self) -> str | None:
-        """The tip's commit id, None for an absent branch."""
-        return None if self.commit is None else str(self.commit.id)
-
-    @property
-    def message(self) -> str:
-        """The tip's commit message, "" for an absent branch."""
-        return "" if self.commit is None else str(self.commit.message)
+    id: str | None
+    tree: str | None = None
+    message: str = ""
 
 
 def branch_ref(branch: str) -> str:
@@ -51,35 +46,37 @@ def branch_ref(branch: str) -> str:
     return name
 
 
-def read_tip(repo: pygit2.Repository, name: str) -> Tip:
+def read_tip(repo: repository.Repository, name: str) -> Tip:
     """Read the ref ``name`` and the commit it points to."""
-    ref = repo.references.get(name)
+    git = repo._pygit2
+    ref = git.references.get(name)
     if ref is None:
-        return Tip(name, None, None)
-    commit = repo[ref.target]
+        return Tip(name, None)
+    commit = git[ref.target]
     if not isinstance(commit, pygit2.Commit):
         raise errors.InvalidInput(f"{name} does not point to a commit")
-    return Tip(name, ref, commit)
+    return Tip(name, str(commit.id), str(commit.tree_id), str(commit.message))
 
 
-def descends(repo: pygit2.Repository, tip: Tip, ancestor: Tip) -> bool:
+def descends(repo: repository.Repository, tip: Tip, ancestor: Tip) -> bool:
     """Whether ``tip``'s commit descends from ``ancestor``'s (False when either is absent)."""
-    if tip.commit is None or ancestor.commit is None:
+    if tip.id is None or ancestor.id is None:
         return False
-    return bool(repo.descendant_of(tip.commit.id, ancestor.commit.id))
+    return bool(repo._pygit2.descendant_of(tip.id, ancestor.id))
 
 
-def swap(repo: pygit2.Repository, tip: Tip, new: pygit2.Oid | str, log_message: str) -> None:
+def swap(repo: repository.Repository, tip: Tip, new: str, log_message: str) -> None:
     """Move ``tip.name`` from the tip as read to ``new`` (an id), or raise RefConflict.
 
     The ref is locked, its current value compared with the tip as read (absent
     included), and only then written: a compare-and-swap under Git's own lock.
     """
-    target = pygit2.Oid(hex=new) if isinstance(new, str) else new
+    git = repo._pygit2
+    target = pygit2.Oid(hex=new)
     try:
-        with repo.transaction() as tx:
+        with git.transaction() as tx:
             tx.lock_ref(tip.name)
-            current = repo.references.get(tip.name)
+            current = git.references.get(tip.name)
             if (None if current is None else str(current.target)) != tip.id:
                 raise errors.RefConflict(f"{tip.name} moved while publishing")
             tx.set_target(tip.name, target, message=log_message)
@@ -89,13 +86,13 @@ def swap(repo: pygit2.Repository, tip: Tip, new: pygit2.Oid | str, log_message: 
         raise errors.RefConflict(f"{tip.name} could not be updated: {exc}") from exc
 
 
-def lock_path(repo: pygit2.Repository, name: str) -> str:
+def lock_path(repo: repository.Repository, name: str) -> str:
     """Return the path of the lock file libgit2 and git use for the ref ``name``."""
     return os.path.join(repo.path, name + ".lock")
 
 
 def clear_stale_lock(
-    repo: pygit2.Repository, name: str, older_than: float = STALE_LOCK_SECONDS
+    repo: repository.Repository, name: str, older_than: float = STALE_LOCK_SECONDS
 ) -> bool:
     """Remove the ref's lock file if it is older than ``older_than`` seconds."""
     path = lock_path(repo, name)

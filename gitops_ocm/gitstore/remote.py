@@ -23,7 +23,7 @@ from typing import Any
 import pygit2
 
 from gitops_ocm import errors
-from gitops_ocm.gitstore import reader, refs, urls
+from gitops_ocm.gitstore import refs, repository, urls
 
 MIRROR_REFSPEC = "+refs/heads/*:refs/heads/*"
 CONNECT_TIMEOUT_MS = 5_000
@@ -84,6 +84,8 @@ class _Callbacks(pygit2.RemoteCallbacks):
 class Store:
     """Where a branch lives: ``repo`` to read and write, and fetch/push for URLs."""
 
+    repo: repository.Repository
+
     def __init__(self, location: str, cache_dir: str | os.PathLike[str] | None = None) -> None:
         self.is_local = not urls.is_url(location)
         self.location = (
@@ -91,14 +93,14 @@ class Store:
         )
         self.display = urls.redact(location)
         if self.is_local:
-            self.repo = reader.open_repository(location)
+            self.repo = repository.open(location)
         else:
             self.repo = _open_mirror(self.location.url, Path(cache_dir or _default_cache()))
 
     @property
     def path(self) -> str:
         """The local path of the repository (the mirror for a URL)."""
-        return str(self.repo.path)
+        return self.repo.path
 
     @property
     def _secrets(self) -> tuple[str, ...]:
@@ -114,7 +116,7 @@ class Store:
         _set_timeouts()
         callbacks = _Callbacks(self.location)
         try:
-            self.repo.remotes["origin"].fetch(list(refspecs), callbacks=callbacks)
+            self.repo._pygit2.remotes["origin"].fetch(list(refspecs), callbacks=callbacks)
         except _AuthFailed as exc:
             raise errors.InvalidInput(self._error("authentication failed for", exc)) from None
         except (pygit2.GitError, OSError) as exc:
@@ -127,7 +129,7 @@ class Store:
             return refs.read_tip(self.repo, name).id
         callbacks = _Callbacks(self.location)
         try:
-            heads = self.repo.remotes["origin"].list_heads(callbacks=callbacks)
+            heads = self.repo._pygit2.remotes["origin"].list_heads(callbacks=callbacks)
         except (pygit2.GitError, OSError, _AuthFailed) as exc:
             raise errors.Transient(self._error("cannot list", exc)) from None
         return next((str(h.oid) for h in heads if h.name == name), None)
@@ -145,7 +147,7 @@ class Store:
         callbacks = _Callbacks(self.location, {name: expected_old or _ZERO})
         _set_timeouts()
         try:
-            self.repo.remotes["origin"].push([f"{name}:{name}"], callbacks=callbacks)
+            self.repo._pygit2.remotes["origin"].push([f"{name}:{name}"], callbacks=callbacks)
         except _StaleTip:
             raise errors.RefConflict(self._error(f"{name} moved on", "stale")) from None
         except _AuthFailed as exc:
@@ -182,10 +184,10 @@ def _default_cache() -> Path:
     return Path(base) / "gitops-ocm"
 
 
-def _open_mirror(url: str, cache_dir: Path) -> pygit2.Repository:
+def _open_mirror(url: str, cache_dir: Path) -> repository.Repository:
     """Open (creating it if needed) the bare mirror of ``url`` under ``cache_dir``."""
     try:
-        return _mirror(url, cache_dir)
+        return repository._wrap(_mirror(url, cache_dir))
     except (OSError, pygit2.GitError) as exc:
         detail = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
         raise errors.GitopsOcmError(

@@ -18,7 +18,7 @@ import pygit2
 
 from gitops_ocm import errors, retry
 from gitops_ocm.gitstore import message as commit_message
-from gitops_ocm.gitstore import objects, pack, reader, refs
+from gitops_ocm.gitstore import objects, pack, reader, refs, repository
 
 PACK_THRESHOLD = 512
 """Above this many new objects, one pack is written instead of loose files."""
@@ -59,7 +59,7 @@ class _Draft:
 
 
 def publish_tree(
-    repo: pygit2.Repository,
+    repo: repository.Repository,
     branch: str,
     files: Mapping[str, bytes],
     message: str,
@@ -74,7 +74,7 @@ def publish_tree(
 
 
 def publish_changes(
-    repo: pygit2.Repository,
+    repo: repository.Repository,
     branch: str,
     changes: Mapping[str, bytes | None],
     message: str,
@@ -86,13 +86,13 @@ def publish_changes(
     tip = refs.read_tip(repo, refs.branch_ref(branch))
     blobs = {objects.blob_id(data): data for data in changes.values() if data is not None}
     leaves = {path: _blob_leaf(data) for path, data in changes.items()}
-    root = objects.Tree() if tip.commit is None else _load(repo, tip.commit.tree_id.raw)
+    root = objects.Tree() if tip.tree is None else _load(repo, bytes.fromhex(tip.tree))
     objects.edit(root, leaves, lambda oid: _load(repo, oid))
     return _commit(repo, tip, _Draft(root, blobs), message, trailers, author)
 
 
 def graft(
-    repo: pygit2.Repository,
+    repo: repository.Repository,
     branch: str,
     subtrees: Mapping[str, str],
     files: Mapping[str, bytes],
@@ -115,7 +115,7 @@ def graft(
 
 
 def publish_with_retry(
-    repo: pygit2.Repository,
+    repo: repository.Repository,
     branch: str,
     desired: Mapping[str, bytes] | Callable[[reader.LazyTree | None], Mapping[str, bytes]],
     message: str,
@@ -151,7 +151,7 @@ def publish_with_retry(
     )
 
 
-def tip_files(repo: pygit2.Repository, branch: str) -> reader.LazyTree | None:
+def tip_files(repo: repository.Repository, branch: str) -> reader.LazyTree | None:
     """Return the files of ``branch``'s tip lazily, or None when the branch is absent.
 
     For reading only: a tree computed from these files and then given to
@@ -166,10 +166,10 @@ def _blob_leaf(data: bytes | None) -> objects.Leaf | None:
     return None if data is None else objects.Leaf(objects.MODE_BLOB, objects.blob_id(data))
 
 
-def _tree_leaf(repo: pygit2.Repository, tree: str) -> objects.Leaf:
+def _tree_leaf(repo: repository.Repository, tree: str) -> objects.Leaf:
     """A graft entry, after checking that ``tree`` is a tree the repository has."""
     try:
-        obj = repo[tree]
+        obj = repo._pygit2[tree]
     except (KeyError, ValueError) as exc:
         raise errors.InvalidInput(f"graft source {tree!r} is not in the repository") from exc
     if not isinstance(obj, pygit2.Tree):
@@ -206,14 +206,14 @@ def _draft_files(
     return _Draft(objects.build({**leaves, **grafts}), blobs)
 
 
-def _load(repo: pygit2.Repository, oid: bytes) -> objects.Tree:
+def _load(repo: repository.Repository, oid: bytes) -> objects.Tree:
     """Read an existing tree into an editable node whose entries are leaves."""
     entries: dict[str, objects.Leaf | objects.Tree] = {**reader.tree_entries(repo, oid)}
     return objects.Tree(entries, oid, b"")
 
 
 def _commit(
-    repo: pygit2.Repository,
+    repo: repository.Repository,
     tip: refs.Tip,
     draft: _Draft,
     message: str,
@@ -223,16 +223,16 @@ def _commit(
     """Write what is new, commit it on the tip and swap the ref; no-op if the tree is equal."""
     text = commit_message.format_message(message, trailers)
     tree = objects.hash_tree(draft.root)
-    if tip.commit is not None and tip.commit.tree_id.raw == tree:
-        return PublishResult(str(tip.commit.id), str(tip.commit.tree_id), tip.id, False)
+    if tip.id is not None and tip.tree == tree.hex():
+        return PublishResult(tip.id, tip.tree, tip.id, False)
     _write_new(repo, draft)
     sig = _signature(author)
-    parents = [] if tip.commit is None else [tip.commit.id]
+    parents = [] if tip.id is None else [pygit2.Oid(hex=tip.id)]
     try:
-        new = repo.create_commit(None, sig, sig, text, pygit2.Oid(raw=tree), parents)
+        new = repo._pygit2.create_commit(None, sig, sig, text, pygit2.Oid(raw=tree), parents)
     except pygit2.GitError as exc:
         raise errors.Transient(f"cannot write commit on {tip.name}: {exc}") from exc
-    refs.swap(repo, tip, new, f"gitops-ocm: {text.splitlines()[0]}")
+    refs.swap(repo, tip, str(new), f"gitops-ocm: {text.splitlines()[0]}")
     return PublishResult(str(new), tree.hex(), tip.id, True)
 
 
@@ -242,9 +242,9 @@ def _signature(author: Author) -> pygit2.Signature:
     return pygit2.Signature(author.name, author.email, author.when, 0)
 
 
-def _write_new(repo: pygit2.Repository, draft: _Draft) -> None:
+def _write_new(repo: repository.Repository, draft: _Draft) -> None:
     """Write the trees the repository lacks and their new blobs, loose or as one pack."""
-    odb = repo.odb
+    odb = repo._pygit2.odb
 
     def exists(oid: bytes) -> bool:
         return bool(odb.exists(pygit2.Oid(raw=oid)))

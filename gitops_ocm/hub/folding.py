@@ -267,7 +267,7 @@ class StatusFolder:
 
     def _root_entries(self, commit: str) -> RootEntries:
         repo = self.store.repo
-        tree = str(reader.tree_of(repo, commit).id)
+        tree = reader.tree_id(repo, commit)
         return {name: (oid, kind) for name, oid, kind in reader.entries(repo, tree)}
 
     def _tip_folders(self, tip: str) -> dict[str, str]:
@@ -275,7 +275,7 @@ class StatusFolder:
         repo = self.store.repo
         ids = {
             name: oid
-            for name, oid, kind in reader.entries(repo, str(reader.tree_of(repo, tip).id))
+            for name, oid, kind in reader.entries(repo, reader.tree_id(repo, tip))
             if kind == "tree"
         }
         out = {"clusters": ids["clusters"]} if "clusters" in ids else {}
@@ -293,7 +293,7 @@ class StatusFolder:
 
     def _status_files(self, tip: refs.Tip) -> trees.LazyFiles | None:
         """The current ocm/status files the fold reads: ManifestWorkReplicaSets, controller.yaml."""
-        if tip.commit is None:
+        if tip.id is None:
             return None
         repo = self.store.repo
         blobs: dict[str, str] = {}

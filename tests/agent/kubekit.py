@@ -12,7 +12,7 @@ from typing import Any
 import pygit2
 
 from gitops_ocm.agent import reconciler
-from gitops_ocm.gitstore import reader, writer
+from gitops_ocm.gitstore import reader, repository, writer
 from gitops_ocm.kube import client
 from gitops_ocm.localkube import kubeconfig, memory, server, store
 from gitops_ocm.model import yamlout
@@ -75,7 +75,7 @@ class Hub:
     """A bare hub repository and the prescriptions published on ``ocm/hub``."""
 
     path: Path
-    repo: pygit2.Repository
+    repo: repository.Repository
 
     @property
     def url(self) -> str:
@@ -118,14 +118,15 @@ class Hub:
 
     def report_commits(self, cluster: str) -> int:
         """How many commits the report branch has."""
-        ref = self.repo.references.get(f"refs/heads/ocm/reports/{cluster}")
-        return 0 if ref is None else sum(1 for _ in self.repo.walk(ref.target))
+        git = pygit2.Repository(self.repo.path)
+        ref = git.references.get(f"refs/heads/ocm/reports/{cluster}")
+        return 0 if ref is None else sum(1 for _ in git.walk(ref.target))
 
 
 def new_hub(tmp_path: Path) -> Hub:
     """An empty bare hub repository."""
     path = tmp_path / "hub.git"
-    return Hub(path, pygit2.init_repository(str(path), bare=True))
+    return Hub(path, repository.init(path))
 
 
 def agent(

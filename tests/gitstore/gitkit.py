@@ -1,4 +1,8 @@
-"""Helpers for the git store tests: bare repositories in tmp_path and a fixed author."""
+"""Helpers for the git store tests: bare repositories in tmp_path and a fixed author.
+
+A test hands the store a :class:`repository.Repository`; it may open the same
+repository with pygit2 (:func:`raw`) to build fixtures or inspect what was written.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from pathlib import Path
 
 import pygit2
 
-from gitops_ocm.gitstore import writer
+from gitops_ocm.gitstore import repository, writer
 
 AUTHOR = writer.Author(name="test", email="test@example.com", when=1_700_000_000)
 
@@ -37,6 +41,11 @@ def fleet(clusters: int = 5, works: int = 3, tag: str = "") -> dict[str, bytes]:
     }
 
 
-def new_bare(tmp_path: Path) -> pygit2.Repository:
+def new_bare(tmp_path: Path) -> repository.Repository:
     """Create an empty bare repository in ``tmp_path``."""
-    return pygit2.init_repository(str(tmp_path / "hub.git"), bare=True)
+    return repository.init(tmp_path / "hub.git")
+
+
+def raw(repo: repository.Repository) -> pygit2.Repository:
+    """Open the same repository with pygit2, for a test to build or inspect objects itself."""
+    return pygit2.Repository(repo.path)

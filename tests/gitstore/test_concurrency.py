@@ -9,17 +9,16 @@ import signal
 import time
 from pathlib import Path
 
-import pygit2
 from gitkit import fleet, fsck, git, new_bare
 
-from gitops_ocm.gitstore import refs, writer
+from gitops_ocm.gitstore import refs, repository, writer
 
 _FORK = multiprocessing.get_context("fork")
 
 
 def _writer_loop(path: str, who: str, count: int) -> None:
     """Publish ``count`` commits, each adding one file, retrying lost races."""
-    repo = pygit2.Repository(path)
+    repo = repository.open(path)
     for n in range(count):
 
         def add(tip: object, n: int = n) -> dict[str, bytes]:
@@ -47,7 +46,7 @@ def test_two_processes_race_without_loss(tmp_path: Path) -> None:
 
 
 def _publish_forever(path: str) -> None:
-    repo = pygit2.Repository(path)
+    repo = repository.open(path)
     n = 0
     while True:
         n += 1

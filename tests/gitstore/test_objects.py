@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pygit2
 import pytest
-from gitkit import new_bare
+from gitkit import new_bare, raw
 
 from gitops_ocm import errors
 from gitops_ocm.gitstore import objects
@@ -31,7 +31,7 @@ def test_blob_id_matches_libgit2() -> None:
 
 def test_tree_id_matches_libgit2(tmp_path: Path) -> None:
     """Nested trees sort and hash exactly as Git's (folders sort as 'name/')."""
-    bare = new_bare(tmp_path)
+    bare = raw(new_bare(tmp_path))
     files = {"a.b": b"1", "a/x": b"2", "a-b/c": b"3", "ab": b"4", "z/y/x/w": b"5", "é.yaml": b"6"}
     assert objects.hash_tree(objects.build(_leaves(files))).hex() == _libgit2_tree(bare, files)
 
@@ -56,7 +56,7 @@ def test_file_and_folder_clash_rejected() -> None:
 
 def test_edit_matches_rebuild(tmp_path: Path) -> None:
     """Editing a tree (set, replace, delete file and folder) equals building the result anew."""
-    bare = new_bare(tmp_path)
+    bare = raw(new_bare(tmp_path))
     base = {"a/x": b"1", "a/y": b"2", "b/c/d": b"3", "e": b"4"}
     root = objects.build(_leaves(base))
     objects.hash_tree(root)

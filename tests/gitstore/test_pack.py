@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pygit2
 import pytest
-from gitkit import fsck, new_bare
+from gitkit import fsck, new_bare, raw
 
 from gitops_ocm.gitstore import objects, pack
 
@@ -33,7 +33,7 @@ def test_our_index_is_the_one_git_writes(tmp_path: Path, seed: int) -> None:
         {f"f{i}": objects.Leaf(0o100644, oid) for i, (_k, _d, oid) in enumerate(items)}
     )
     items.append((pack.TREE, tree, objects.object_id("tree", tree)))
-    bare = new_bare(tmp_path)
+    bare = raw(new_bare(tmp_path))
     name = pack.write(bare.path, items)
     folder = Path(bare.path) / "objects" / "pack"
     theirs = tmp_path / "theirs.idx"

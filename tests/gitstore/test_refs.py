@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pygit2
-from gitkit import AUTHOR, new_bare
+import pytest
+from gitkit import AUTHOR, new_bare, raw
 
-from gitops_ocm.gitstore import reader, refs, remote, writer
+from gitops_ocm import errors
+from gitops_ocm.gitstore import reader, refs, remote, repository, writer
 
 BRANCH = "refs/heads/ocm/status"
 
 
-def _two_tips(tmp_path: Path) -> tuple[pygit2.Repository, refs.Tip, refs.Tip]:
+def _two_tips(tmp_path: Path) -> tuple[repository.Repository, refs.Tip, refs.Tip]:
     """A repository whose status branch got two commits, and its tip after each."""
     bare = new_bare(tmp_path)
     writer.publish_tree(bare, "ocm/status", {"a": b"1"}, "one", author=AUTHOR)
@@ -59,8 +60,18 @@ def test_commit_info_gives_plain_values(tmp_path: Path) -> None:
     bare = new_bare(tmp_path)
     result = writer.publish_tree(bare, "ocm/status", {"a": b"1"}, "status: one", author=AUTHOR)
     info = reader.commit_info(bare, "ocm/status")
-    commit = bare[result.commit]
+    commit = raw(bare)[result.commit]
     assert info == reader.CommitInfo(
         result.commit, str(commit.tree_id), AUTHOR.when, str(commit.message)
     )
     assert info.message.startswith("status: one")
+
+
+def test_swap_from_an_absent_tip_refuses_a_branch_created_since(tmp_path: Path) -> None:
+    """A tip read while the branch was absent cannot create it once someone else has."""
+    bare, first, second = _two_tips(tmp_path)
+    absent = refs.Tip(BRANCH, None)
+    assert first.id is not None
+    with pytest.raises(errors.RefConflict):
+        refs.swap(bare, absent, first.id, "create")
+    assert refs.read_tip(bare, BRANCH) == second

@@ -11,7 +11,7 @@ import pytest
 from gitkit import AUTHOR, fleet, git
 
 from gitops_ocm import errors, retry
-from gitops_ocm.gitstore import reader, remote, servers, writer
+from gitops_ocm.gitstore import reader, remote, repository, servers, writer
 
 pytestmark = pytest.mark.slow
 HOOK = """#!/bin/sh
@@ -23,7 +23,7 @@ exit 1
 @pytest.fixture
 def served(tmp_path: Path) -> Path:
     """A server root holding hub.git with one commit on ocm/hub."""
-    repo = pygit2.init_repository(str(tmp_path / "srv" / "hub.git"), bare=True)
+    repo = repository.init(tmp_path / "srv" / "hub.git")
     writer.publish_tree(repo, "ocm/hub", fleet(clusters=2), "seed", author=AUTHOR)
     return tmp_path / "srv"
 
@@ -47,8 +47,10 @@ def test_fetch_publish_push_roundtrip(base_url: str, served: Path, tmp_path: Pat
     """A mirror fetches the branch, a commit is built on it and pushed to the server."""
     store = remote.open_store(f"{base_url}/hub.git", tmp_path / "cache")
     result = _publish_and_push(store, fleet(clusters=3))
-    server = pygit2.Repository(str(served / "hub.git"))
-    assert str(server.references["refs/heads/ocm/hub"].target) == result.commit
+    server = repository.open(served / "hub.git")
+    assert str(pygit2.Repository(server.path).references["refs/heads/ocm/hub"].target) == (
+        result.commit
+    )
     assert reader.read_tree_files(server, "ocm/hub") == fleet(clusters=3)
 
 

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pygit2
 import pytest
-from gitkit import AUTHOR, fleet, fsck, git, new_bare
+from gitkit import AUTHOR, fleet, fsck, git, new_bare, raw
 
 from gitops_ocm import errors
-from gitops_ocm.gitstore import message, objects, reader, refs, writer
+from gitops_ocm.gitstore import message, objects, reader, refs, repository, writer
 
 SOURCE = {"Source-Commit": "1" * 40}
 
 
-def _loose_objects(repo: pygit2.Repository) -> set[str]:
+def _loose_objects(repo: repository.Repository) -> set[str]:
     root = Path(repo.path) / "objects"
     return {d.name + f.name for d in root.iterdir() if len(d.name) == 2 for f in d.iterdir()}
 
@@ -52,7 +52,7 @@ def test_only_changed_objects_written(tmp_path: Path) -> None:
     second = writer.publish_tree(bare, "ocm/hub", files, "hub: two", SOURCE, author=AUTHOR)
     # blob + manifestworks/ + c3/ + clusters/ + root + commit
     assert len(_loose_objects(bare) - before) == 6
-    old, new = bare[first.tree], bare[second.tree]
+    old, new = raw(bare)[first.tree], raw(bare)[second.tree]
     assert isinstance(old, pygit2.Tree) and isinstance(new, pygit2.Tree)
     assert old["clusters/c4"].id == new["clusters/c4"].id
     assert reader.diff_paths(bare, first.tree, second.tree) == ["clusters/c3/manifestworks/w1.yaml"]
@@ -65,7 +65,7 @@ def test_trailer_and_parent(tmp_path: Path) -> None:
     second = writer.publish_changes(
         bare, "ocm/hub", {"x": b"1"}, "hub: two", {"Source-Commit": "f"}
     )
-    commit = bare[second.commit]
+    commit = raw(bare)[second.commit]
     assert isinstance(commit, pygit2.Commit)
     assert [str(p) for p in commit.parent_ids] == [first.commit] == [second.previous]
     assert message.parse_trailers(commit.message) == {"Source-Commit": "f"}
@@ -81,7 +81,7 @@ def test_deterministic_commits(tmp_path: Path) -> None:
     """Same files, message and fixed time give the same commit id in any repository."""
     ids = set()
     for name in ("a.git", "b.git"):
-        repo = pygit2.init_repository(str(tmp_path / name), bare=True)
+        repo = repository.init(tmp_path / name)
         ids.add(writer.publish_tree(repo, "ocm/hub", fleet(), "hub", SOURCE, author=AUTHOR).commit)
     assert len(ids) == 1
 
@@ -116,13 +116,13 @@ def test_publish_changes_without_effect_makes_no_commit(tmp_path: Path) -> None:
 
 def test_hub_branch_in_another_repository(tmp_path: Path) -> None:
     """The source lives in one repository and the hub branch is written into another."""
-    source = pygit2.init_repository(str(tmp_path / "source"), bare=False)
+    source = repository.init(tmp_path / "source", bare=False)
     sha = writer.publish_tree(source, "main", {"c.yaml": b"kind: X\n"}, "src", author=AUTHOR)
-    hub = pygit2.init_repository(str(tmp_path / "hub.git"), bare=True)
+    hub = repository.init(tmp_path / "hub.git")
     files = reader.read_tree_files(source, sha.commit)
     writer.publish_tree(hub, "ocm/hub", files, "hub", {"Source-Commit": sha.commit})
     assert reader.read_tree_files(hub, "ocm/hub") == {"c.yaml": b"kind: X\n"}
-    assert sha.commit not in hub
+    assert sha.commit not in raw(hub)
 
 
 def test_graft_takes_subtrees_by_id(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_graft_takes_subtrees_by_id(tmp_path: Path) -> None:
         tips[c] = writer.publish_tree(bare, f"ocm/reports/{c}", report, "report").tree
     subtrees = {f"clusters/{c}": tree for c, tree in tips.items()}
     result = writer.graft(bare, "ocm/status", subtrees, {"README.md": b"# fleet\n"}, "fold")
-    tree = bare[result.tree]
+    tree = raw(bare)[result.tree]
     assert isinstance(tree, pygit2.Tree)
     assert str(tree["clusters/c1"].id) == tips["c1"]
     assert sorted(reader.read_tree_files(bare, "ocm/status")) == [
@@ -170,7 +170,7 @@ def test_many_new_objects_go_into_one_pack(tmp_path: Path) -> None:
     fsck(bare.path)
 
 
-def _packed(repo: pygit2.Repository) -> dict[str, int]:
+def _packed(repo: repository.Repository) -> dict[str, int]:
     """Objects per pack of the repository (from each index's fan-out table)."""
     folder = Path(repo.path) / "objects" / "pack"
     return {
@@ -218,11 +218,12 @@ def test_cas_refuses_stale_tip(tmp_path: Path) -> None:
     writer.publish_tree(bare, "ocm/hub", {"a": b"1"}, "one")
     stale = refs.read_tip(bare, "refs/heads/ocm/hub")
     moved = writer.publish_tree(bare, "ocm/hub", {"a": b"2"}, "two")
-    orphan = bare.create_commit(
-        None, stale.commit.author, stale.commit.author, "x", stale.commit.tree_id, []
-    )
+    git_repo = raw(bare)
+    assert stale.id is not None and stale.tree is not None
+    author = git_repo[stale.id].peel(pygit2.Commit).author
+    orphan = git_repo.create_commit(None, author, author, "x", pygit2.Oid(hex=stale.tree), [])
     with pytest.raises(errors.RefConflict):
-        refs.swap(bare, stale, orphan, "x")
+        refs.swap(bare, stale, str(orphan), "x")
     assert refs.read_tip(bare, "refs/heads/ocm/hub").id == moved.commit
 
 

@@ -9,10 +9,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import pygit2
-
 from gitops_ocm.agent import reconciler
-from gitops_ocm.gitstore import reader, writer
+from gitops_ocm.gitstore import reader, repository, writer
 from gitops_ocm.governance import runner
 from gitops_ocm.kube import client
 from gitops_ocm.localkube import kubeconfig, memory, server, store
@@ -97,7 +95,7 @@ class Hub:
     """A bare hub repository publishing ``ocm/hub`` with replicated policies."""
 
     path: Path
-    repo: pygit2.Repository
+    repo: repository.Repository
 
     def publish(self, cluster: str, policies: Mapping[str, Body]) -> str:
         """Publish an accepted ``cluster`` with ``{replicated name: Policy}``."""
@@ -122,7 +120,7 @@ class Hub:
 def new_hub(tmp_path: Path) -> Hub:
     """An empty bare hub repository."""
     path = tmp_path / "hub.git"
-    return Hub(path, pygit2.init_repository(str(path), bare=True))
+    return Hub(path, repository.init(path))
 
 
 def agent(hub: Hub, tmp_path: Path, kube: Any, cluster: str = "c1") -> reconciler.Agent:

@@ -12,14 +12,13 @@ import threading
 import time
 from pathlib import Path
 
-import pygit2
 import pytest
 import yaml
 from hubkit import NOW, commit, example_files, git, hub_files, new_fleet, trailer
 
 from gitops_ocm import errors, source
 from gitops_ocm.cli.main import main
-from gitops_ocm.gitstore import remote, servers, writer
+from gitops_ocm.gitstore import remote, repository, servers, writer
 from gitops_ocm.hub import controller
 from gitops_ocm.placement import inventory
 from gitops_ocm.render import hub
@@ -290,11 +289,11 @@ def test_loop_waits_until_the_pass_asks(requeue: float | None, expected: float) 
 def test_pass_result_says_when_a_lease_runs_out(tmp_path: Path) -> None:
     """A pass over a reported cluster asks to run again when its lease would expire."""
     repo = new_fleet(tmp_path)
-    raw = pygit2.Repository(str(repo))
+    hub = repository.open(repo)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "status"))
     from statuskit import cluster_yaml, lease_yaml
 
     files = {"cluster.yaml": cluster_yaml("eu-prod-1"), "lease.yaml": lease_yaml(NOW)}
-    writer.publish_tree(raw, "ocm/reports/eu-prod-1", files, "report", author=AUTHOR)
+    writer.publish_tree(hub, "ocm/reports/eu-prod-1", files, "report", author=AUTHOR)
     result = make(repo).reconcile()
     assert result.requeue_at == NOW + datetime.timedelta(seconds=300)

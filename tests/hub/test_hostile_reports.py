@@ -20,7 +20,7 @@ import pytest
 import yaml
 from hubkit import NOW, git, new_fleet
 
-from gitops_ocm.gitstore import remote, writer
+from gitops_ocm.gitstore import remote, repository, writer
 from gitops_ocm.hub import controller
 from gitops_ocm.status import intake
 
@@ -287,7 +287,11 @@ def test_tampered_status_is_not_a_last_good_report(
     repo, clock, _ = fleet
     raw = pygit2.Repository(str(repo))
     writer.publish_changes(
-        raw, "ocm/status", {f"clusters/{GOOD}/lease.yaml": BOMB}, "tamper", author=AUTHOR
+        repository.open(repo),
+        "ocm/status",
+        {f"clusters/{GOOD}/lease.yaml": BOMB},
+        "tamper",
+        author=AUTHOR,
     )
     push(repo, f"ocm/reports/{GOOD}", with_file(b"lease.yaml", BOMB)(raw))
     clock.now = NOW + datetime.timedelta(seconds=30)

@@ -28,7 +28,7 @@ from statuskit import (
     work_report,
 )
 
-from gitops_ocm.gitstore import remote, writer
+from gitops_ocm.gitstore import remote, repository, writer
 from gitops_ocm.hub import folding
 from gitops_ocm.model import yamlout
 from gitops_ocm.status import compliance, hubindex
@@ -57,6 +57,7 @@ class World:
     def __init__(self, path: Path, rng: random.Random) -> None:
         self.rng = rng
         self.repo = pygit2.init_repository(str(path), bare=True, initial_head="main")
+        self.store = repository.open(path)
         self.now = NOW
         self.tick = 0
         self.accepted = {f"c{i}" for i in range(6)}
@@ -223,14 +224,14 @@ class World:
         elif kind == "controller":  # the controller commits controller.yaml on ocm/status
             data = controller_yaml(valid=rng.random() < 0.7)
             writer.publish_changes(
-                self.repo, "ocm/status", {"controller.yaml": data}, "controller", author=AUTHOR
+                self.store, "ocm/status", {"controller.yaml": data}, "controller", author=AUTHOR
             )
         elif kind == "foreign":  # someone else commits on ocm/status, with controller.yaml
             path = rng.choice(["stray.txt", "stray/x.yaml", "policies/policies/limits.yaml"])
             data = None if rng.random() < 0.3 else b"x: %d\n" % rng.randrange(3)
             stamp = b"# %d\n" % rng.randrange(10**9)  # a new controller.yaml: the fold runs
             changes = {path: data, "controller.yaml": controller_yaml() + stamp}
-            writer.publish_changes(self.repo, "ocm/status", changes, "foreign", author=AUTHOR)
+            writer.publish_changes(self.store, "ocm/status", changes, "foreign", author=AUTHOR)
         elif kind == "direct" and cluster:
             self.direct[cluster] = not self.direct.get(cluster)
             self.publish(hub=True, clusters={cluster})
@@ -272,7 +273,7 @@ def test_incremental_fold_equals_fresh_fold(tmp_path: Path, seed: int) -> None:
     world.publish()
     store = remote.open_store(str(tmp_path / "fleet.git"))
     folder = folding.StatusFolder(store, AUTHOR)
-    repo = store.repo
+    repo = pygit2.Repository(store.path)
     for _ in range(40):
         before = _tip(repo)
         _fold(folder, world)
