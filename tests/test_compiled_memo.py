@@ -49,3 +49,22 @@ def test_only_string_schemas_are_remembered() -> None:
     number = compiler._node({"type": "integer", "minimum": 1}, "https://example.com/labels.json")
     assert string.__name__ == "remembered"
     assert number.__name__ != "remembered"
+
+
+def test_a_check_called_while_its_build_runs_answers_correctly() -> None:
+    """A check another thread finds half-built (its $ref placeholder) still validates correctly."""
+    documents = {"s": {"type": "object", "properties": {"n": {"type": "integer"}}}}
+    compiler = compiled.Compiler(documents)
+    seen: list[bool] = []
+    build = compiler._node
+
+    def node_during_build(schema: Any, base: str) -> compiled.Check:
+        if not seen:
+            placeholder = compiler._compiled["s"]  # what a second thread would find now
+            seen.extend([placeholder({"n": 1}), placeholder({"n": "x"})])
+        return build(schema, base)
+
+    compiler._node = node_during_build  # type: ignore[method-assign]
+    check = compiler.compile("s")
+    assert seen == [True, False]
+    assert check({"n": 2}) and not check({"n": "y"})

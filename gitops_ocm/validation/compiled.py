@@ -68,7 +68,14 @@ class Compiler:
         """Return the check for the schema at ``uri`` (``$id`` plus optional ``#/pointer``)."""
         if uri not in self._compiled:
             cell: list[Check] = []
-            self._compiled[uri] = lambda value: cell[0](value)  # breaks $ref cycles
+
+            def pending(value: Any) -> bool:
+                # Breaks $ref cycles. Another thread may find this entry and call it before
+                # the build filling ``cell`` ends; it then builds a private copy of its own.
+                check = cell[0] if cell else Compiler(self._documents).compile(uri)
+                return check(value)
+
+            self._compiled[uri] = pending
             base = uri.partition("#")[0]
             cell.append(self._node(self._resolve(uri), base))
             self._compiled[uri] = cell[0]
