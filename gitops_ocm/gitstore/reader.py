@@ -13,6 +13,7 @@ import pygit2
 
 from gitops_ocm import errors
 from gitops_ocm.gitstore import objects, repository
+from gitops_ocm.trust import commits, failure
 
 _TREE = pygit2.enums.FileMode.TREE
 _LINK = pygit2.enums.FileMode.LINK
@@ -51,6 +52,37 @@ def commit_info(repo: repository.Repository, rev: str) -> CommitInfo:
     """Resolve a revision (branch, tag, sha, ``HEAD~1``) to its commit's :class:`CommitInfo`."""
     commit = _resolve(repo._pygit2, rev)
     return CommitInfo(str(commit.id), str(commit.tree_id), commit.commit_time, str(commit.message))
+
+
+def signed_parts(repo: repository.Repository, commit_id: str) -> commits.Parts:
+    """Return a commit's SSH signature (None when unsigned) and the payload it signs.
+
+    The commit may come from anyone (a report branch, a forged hub tip): its size
+    is checked before it is read, and anything malformed raises ``TrustError``.
+    """
+    odb = repo._pygit2.odb
+    try:
+        kind, size = odb.read_header(commit_id)
+        if kind != pygit2.enums.ObjectType.COMMIT:
+            raise failure.TrustError(failure.COMMIT, f"{commit_id} is not a commit")
+        if size > commits.MAX_BYTES:
+            raise failure.TrustError(
+                failure.COMMIT, f"a commit holds at most {commits.MAX_BYTES} bytes"
+            )
+        _kind, raw = odb.read(commit_id)
+    except (KeyError, ValueError, pygit2.GitError) as exc:
+        raise errors.NotFound(f"no commit {commit_id}: {exc}") from None
+    return commits.split(raw)
+
+
+def descends_from(repo: repository.Repository, commit_id: str, ancestor: str) -> bool:
+    """Whether ``commit_id`` is ``ancestor`` or one of its descendants."""
+    if commit_id == ancestor:
+        return True
+    try:
+        return bool(repo._pygit2.descendant_of(commit_id, ancestor))
+    except (KeyError, ValueError, pygit2.GitError):
+        return False
 
 
 def _walk(git: pygit2.Repository, tree: pygit2.Tree, prefix: str = "") -> Iterator[Entry]:
