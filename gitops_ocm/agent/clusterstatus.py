@@ -8,7 +8,9 @@ values); capacity sums every node, allocatable only schedulable ones; claims
 come from ClusterClaim objects, reserved names first, at most 20 custom ones,
 sorted, and none labelled spoke-only. AddOnPlacementScores found on the cluster
 are reported one file each, by name, with their ``scores`` and ``validUntil``.
-The Lease is renewed when ``now`` reaches ``renewTime + leaseDurationSeconds``.
+``HubVerified`` says whether the last ``ocm/hub`` tip verified with the
+pinned hub key (:mod:`.hubtrust`). The Lease is renewed when ``now`` reaches
+``renewTime + leaseDurationSeconds``.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ def cluster_claims(claims: Sequence[Body], version: str = "") -> list[Body]:
 
 
 SCORES_FOLDER = "addonplacementscores"
+HUB_VERIFIED = "HubVerified"
 
 
 def addon_scores(found: Sequence[Body]) -> dict[str, Body]:
@@ -154,8 +157,13 @@ def cluster_report(
     observed: Body,
     previous: Body | None,
     now: str,
+    hub: Body | None = None,
 ) -> Body:
-    """The ManagedCluster report; ``observed``: clusterClaims, allocatable, capacity, version."""
+    """The ManagedCluster report; ``observed``: clusterClaims, allocatable, capacity, version.
+
+    ``hub`` is the ``HubVerified`` condition of this pass's hub tip; None (no tip
+    was judged: Git unreachable, no hub branch) keeps the last one reported.
+    """
     before = (previous or {}).get("status") or {}
     old_conditions = list(before.get("conditions") or [])
     current = []
@@ -187,6 +195,10 @@ def cluster_report(
         )
     for condition in current:
         condition.pop("observedGeneration")
+    kept = [c for c in old_conditions if isinstance(c, dict) and c.get("type") == HUB_VERIFIED]
+    hub_condition = hub if hub is not None else (kept[0] if kept else None)
+    if hub_condition is not None:
+        current.append({k: v for k, v in hub_condition.items() if k != "lastTransitionTime"})
     status: Body = {"conditions": conditions.stamp(old_conditions, current, now)}
     source = observed if healthy else before
     for key in ("clusterClaims", "allocatable", "capacity", "version"):

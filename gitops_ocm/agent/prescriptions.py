@@ -1,8 +1,9 @@
 """The agent's prescriptions: its own subtree of ``ocm/hub``, and their copy on local disk.
 
-I/O. :func:`fetch` brings only the hub branch (and our report branch's remote
-value) from the remote, and reads only ``clusters/<cluster>/`` of the hub
-commit. The result is saved in the state folder (``prescriptions.json``,
+I/O. :func:`fetch_tip` brings only the hub branch (and our report branch's
+remote value) from the remote; :func:`tip_facts` reads what the verdict on a
+new tip needs (:mod:`.hubtrust`), and only a verified tip is :func:`read`, and
+only ``clusters/<cluster>/`` of it. The result is saved in the state folder (``prescriptions.json``,
 written atomically, only when the hub commit changed), so that while Git is
 unreachable the agent keeps reconciling the last prescriptions it saw.
 """
@@ -16,10 +17,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from gitops_ocm.agent import hubtrust
 from gitops_ocm.gitstore import message, objects, reader, refs, remote
 from gitops_ocm.model import yamlout
+from gitops_ocm.trust import signers
 
 FILE = "prescriptions.json"
+ALLOWED_SIGNERS = "allowed_signers"
+ROOT_ENTRIES = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,24 +73,47 @@ class Prescriptions:
         return out
 
 
-def fetch(
-    store: remote.Store,
-    branch: str,
-    cluster: str,
-    extra_refspecs: tuple[str, ...] = (),
-    known: Prescriptions | None = None,
-) -> Prescriptions:
-    """Fetch the hub branch and read only our subtree of its tip (``known`` if unchanged)."""
+def fetch_tip(store: remote.Store, branch: str, extra_refspecs: tuple[str, ...] = ()) -> refs.Tip:
+    """Fetch the hub branch (and ``extra_refspecs``) and return its tip as fetched."""
     name = refs.branch_ref(branch)
     store.fetch((f"+{name}:{name}", *extra_refspecs))
-    tip = refs.read_tip(store.repo, name)
+    return refs.read_tip(store.repo, name)
+
+
+def read(store: remote.Store, tip: refs.Tip, cluster: str) -> Prescriptions:
+    """Read only our subtree of ``tip`` (an absent branch prescribes nothing)."""
     if tip.id is None:
         return Prescriptions(None, None, {})
-    if known is not None and known.hub_commit == tip.id:
-        return known
     trailers = message.parse_trailers(tip.message)
     files = reader.read_tree_files(store.repo, str(tip.id), f"clusters/{cluster}")
     return Prescriptions(tip.id, trailers.get("Source-Commit"), files)
+
+
+def tip_facts(
+    store: remote.Store, tip: refs.Tip, last_applied: str | None, with_signers: bool
+) -> hubtrust.Tip:
+    """What the verdict on ``tip`` needs: its signature, payload, ancestry, allowed_signers.
+
+    Reads nothing of the tip's prescriptions; its ``allowed_signers`` only when the
+    pin has no key yet, and only within the parser's size limit. A malformed commit
+    raises ``TrustError``.
+    """
+    commit = str(tip.id)
+    parts = reader.signed_parts(store.repo, commit)
+    text = _allowed_signers(store, tip) if with_signers else None
+    descends = last_applied is None or reader.descends_from(store.repo, commit, last_applied)
+    return hubtrust.Tip(commit, parts.signature, parts.payload, text, descends)
+
+
+def _allowed_signers(store: remote.Store, tip: refs.Tip) -> str | None:
+    """The tip's root ``allowed_signers`` (None when absent or over the size limit)."""
+    if tip.tree is None:
+        return None
+    listing, _ = reader.untrusted_listing(store.repo, tip.tree, ROOT_ENTRIES, depth=1)
+    for path, kind, blob, size in listing:
+        if path == ALLOWED_SIGNERS and kind == "blob" and size <= signers.MAX_BYTES:
+            return reader.read_blob(store.repo, blob).decode("utf-8", "replace")
+    return None
 
 
 def save(state: Path, prescriptions: Prescriptions) -> None:

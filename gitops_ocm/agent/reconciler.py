@@ -14,11 +14,18 @@ works whose hub copy is gone because the cluster is no longer accepted, the
 hub branch is gone, or the AppliedManifestWork belongs to another hub are
 *evicted* after the grace period (OCM's AppliedManifestWork eviction).
 
-An agent reports only for a cluster the hub admitted (see :func:`refusal`):
-while ``ocm/hub`` is not published yet a new agent waits and pushes nothing;
-when it is published without our ``clusters/<cluster>/cluster.yaml`` and we
-never reported, the pass raises :class:`NotDeclared` and nothing is pushed. A
+The agent signs every report commit with its own key (``agent.key`` in the
+state folder, :mod:`.identity`), and every report carries its registration
+request (:mod:`.registration`). While ``ocm/hub`` is not published yet a new
+agent waits and pushes nothing; when it is published without our
+``clusters/<cluster>/cluster.yaml`` and we never reported the cluster, the
+report is the registration request alone and nothing touches the cluster. A
 cluster that reported before keeps reporting, so its eviction stays visible.
+
+A new hub tip is applied only when :func:`.hubtrust.judge` verifies it against
+the pinned hub key and the last applied hub commit; a refused tip is not read,
+the last verified prescriptions are reconciled instead, and the report's
+``HubVerified`` condition says why, with the commit id.
 
 After the works, the replicated policies are evaluated and enforced by
 :mod:`gitops_ocm.governance` (docs/governance.md). While the cluster is not
@@ -34,41 +41,28 @@ import time
 from pathlib import Path
 
 from gitops_ocm import errors
-from gitops_ocm.agent import applier, clusterstatus, crds, reporter, results
+from gitops_ocm.agent import (
+    applier,
+    clusterstatus,
+    crds,
+    hubtrust,
+    identity,
+    registration,
+    reporter,
+    results,
+)
 from gitops_ocm.agent import prescriptions as hub
-from gitops_ocm.gitstore import remote, urls, writer
+from gitops_ocm.gitstore import refs, remote, urls, writer
 from gitops_ocm.governance import reports as governance_reports
 from gitops_ocm.governance import runner as governance
 from gitops_ocm.kube import cluster as kube
 from gitops_ocm.model import timefmt, yamlout
 from gitops_ocm.model.body import Body
+from gitops_ocm.trust import failure
 from gitops_ocm.work import eviction, spec, workstatus
 
 WORK_API_VERSION = "work.open-cluster-management.io/v1"
 PRESCRIPTION = "gitops-ocm.io/prescription"
-
-
-class NotDeclared(errors.InvalidInput):
-    """The hub does not know this cluster: the agent must not push a report for it."""
-
-
-def refusal(
-    found: hub.Prescriptions | None, previous: dict[str, bytes], cluster: str, branch: str
-) -> str | None:
-    """Why this agent must not report (None: it may). Pure.
-
-    Only a cluster the hub accepted (``clusters/<cluster>/cluster.yaml`` on the
-    hub branch, published for a ManagedCluster on main with
-    ``hubAcceptsClient: true``) may start reporting; one that reported before
-    may go on. Registration will add its exception here: a cluster asking to join.
-    """
-    if found is None or not found.branch_present or found.accepted or previous:
-        return None
-    commit = (found.hub_commit or "")[:12]
-    return (
-        f"cluster {cluster!r} is not an accepted ManagedCluster on {branch} ({commit}): "
-        "declare it on main with spec.hubAcceptsClient: true; no report was pushed"
-    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,6 +75,7 @@ class Settings:
     hub_branch: str = "ocm/hub"
     eviction_grace: datetime.timedelta = eviction.DEFAULT_GRACE
     author: writer.Author | None = None
+    hub_pin: hubtrust.Pin = hubtrust.NO_PIN  # --hub-key
 
 
 @dataclasses.dataclass
@@ -101,6 +96,8 @@ class _Tally:
     report_commit: str | None = None
     report_created: bool = False
     pushed: bool = False
+    pinned: str = ""
+    verdict: hubtrust.Verified | hubtrust.Refused | None = None
 
     def result(self, took_ms: float) -> results.PassResult:
         """The pass's result: failures in order, then Git's, then waiting."""
@@ -119,6 +116,10 @@ class Agent:
         self._store: remote.Store | None = None
         self._known = hub.load(settings.state_dir)
         self._crds = False
+        self.signer = identity.agent_signer(settings.state_dir)
+        self._pin = identity.load_pin(settings.state_dir, settings.hub_pin)
+        author = settings.author or writer.Author(name=f"gitops-ocm agent {settings.cluster}")
+        self._author = dataclasses.replace(author, signer=self.signer)
 
     def store(self) -> remote.Store:
         """The hub repository (opened on first use, and again after a failure)."""
@@ -135,18 +136,13 @@ class Agent:
         return applier.hub_hash(urls.redact(location))
 
     def _reporter(self) -> reporter.Reporter:
-        return reporter.Reporter(self.store(), self.settings.cluster, author=self.settings.author)
+        return reporter.Reporter(self.store(), self.settings.cluster, author=self._author)
 
     def _prescriptions(self, result: _Tally) -> hub.Prescriptions | None:
         try:
             refspec = self._reporter().fetch_refspec
-            fresh = hub.fetch(
-                self.store(),
-                self.settings.hub_branch,
-                self.settings.cluster,
-                (refspec,),
-                self._known,
-            )
+            tip = hub.fetch_tip(self.store(), self.settings.hub_branch, (refspec,))
+            fresh = self._verified(tip, result)
         except (
             errors.GitopsOcmError
         ) as exc:  # Git unreachable or repository gone: keep the disk copy
@@ -154,10 +150,40 @@ class Agent:
             result.git = results.GitUnreachable(str(exc))
             result.from_disk = True
             return self._known
-        if fresh is not self._known:
+        if fresh is not None and fresh is not self._known:
             hub.save(self.settings.state_dir, fresh)
             self._known = fresh
         return fresh
+
+    def _verified(self, tip: refs.Tip, result: _Tally) -> hub.Prescriptions | None:
+        """The prescriptions of ``tip`` when it verifies, else the last verified ones."""
+        known = self._known
+        if tip.id is None:
+            return hub.read(self.store(), tip, self.settings.cluster)
+        if known is not None and known.hub_commit == tip.id and self._pin.key is not None:
+            result.verdict = hubtrust.Verified(tip.id, self._pin.key, first=False)
+            return known
+        verdict = self._judge(tip, None if known is None else known.hub_commit)
+        result.verdict = verdict
+        if isinstance(verdict, hubtrust.Refused):
+            result.failures.append(results.HubRefused(verdict.code, verdict.commit, verdict.detail))
+            return known
+        if verdict.first:
+            identity.save_pin(self.settings.state_dir, verdict.key)
+            self._pin = hubtrust.Pin(verdict.key, self._pin.fingerprint)
+            result.pinned = verdict.key.fingerprint
+        return hub.read(self.store(), tip, self.settings.cluster)
+
+    def _judge(self, tip: refs.Tip, last: str | None) -> hubtrust.Verified | hubtrust.Refused:
+        """The verdict on a new hub tip (a malformed commit is refused as not verifying)."""
+        try:
+            facts = hub.tip_facts(self.store(), tip, last, with_signers=self._pin.key is None)
+        except failure.TrustError as exc:
+            code, reason = hubtrust.WRONG_KEY
+            return hubtrust.Refused(
+                code, reason, str(tip.id), f"its signature is unreadable ({exc})"
+            )
+        return hubtrust.judge(facts, self._pin)
 
     def run_once(self, now: datetime.datetime) -> results.PassResult:
         """Run one pass at time ``now``."""
@@ -167,13 +193,15 @@ class Agent:
         if found is not None:
             result.hub_commit, result.source_commit = found.hub_commit, found.source_commit
         previous = self._previous_report(result)
-        if result.git is None:
-            refused = refusal(found, previous, self.settings.cluster, self.settings.hub_branch)
-            if refused is not None:
-                raise NotDeclared(refused)
-            if not previous and (found is None or not found.branch_present):
-                reason = f"{self.settings.hub_branch} is not published yet"
-                result.waiting = results.Waiting(reason)
+        absent = found is None or not found.branch_present
+        if result.git is None and result.verdict is None and not previous and absent:
+            reason = f"{self.settings.hub_branch} is not published yet"
+            result.waiting = results.Waiting(reason)
+        accepted = found is not None and found.accepted
+        reported = "cluster.yaml" in previous
+        if result.git is None and result.waiting is None and not accepted and not reported:
+            self._register(found, result)
+            return result.result((time.monotonic() - started) * 1000)
         files, healthy = self._observe_cluster(found, previous, now, result)
         if healthy and found is not None:
             files |= self._reconcile(found, previous, now, result)
@@ -221,6 +249,7 @@ class Agent:
             observed=observed,
             previous=_load(previous.get("cluster.yaml")),
             now=timefmt.format_seconds(now),
+            hub=None if result.verdict is None else hubtrust.condition(result.verdict),
         )
         files = {"cluster.yaml": yamlout.dump(body)}
         scores = observed.get("addOnPlacementScores") if healthy else None
@@ -365,16 +394,27 @@ class Agent:
         body = self._work_report(work, int(meta.get("generation") or 1), blob, computed)
         return {path: yamlout.dump(body)}
 
+    def _register(self, found: hub.Prescriptions | None, result: _Tally) -> None:
+        """Report only the registration request: the hub has not accepted the cluster."""
+        result.failures.append(results.Registering(self.signer.fingerprint))
+        self._publish({}, found, result, "registration request")
+
     def _publish(
-        self, files: dict[str, bytes], found: hub.Prescriptions | None, result: _Tally
+        self,
+        files: dict[str, bytes],
+        found: hub.Prescriptions | None,
+        result: _Tally,
+        summary: str = "",
     ) -> None:
+        files = files | registration.files(self.settings.cluster, self.signer.public_key)
         trailers = {}
         if found is not None and found.source_commit:
             trailers["Source-Commit"] = found.source_commit
         if found is not None and found.hub_commit:
             trailers["Hub-Commit"] = found.hub_commit
-        summary = f"report {self.settings.cluster}: {result.works} works"
-        summary += f", {result.policies} policies"
+        summary = f"report {self.settings.cluster}: " + (
+            summary or f"{result.works} works, {result.policies} policies"
+        )
         try:
             published = self._reporter().publish(files, summary, trailers)
         except errors.GitopsOcmError as exc:

@@ -9,7 +9,10 @@ for, so the ``--once`` exit code comes from the error class as everywhere else:
   (a resource that left a work stays), and governance's ``PolicyFailure`` and
   ``TemplatePruneFailure``;
 - ``Transient`` (exit 3): :class:`ApiServerUnavailable`, :class:`GitUnreachable`;
-- ``Waiting`` (exit 3): :class:`Waiting` (the hub branch is not published yet).
+- ``InvalidInput`` (exit 1) too: :class:`HubRefused` (an ``ocm/hub`` tip that
+  did not verify; the last verified prescriptions were used);
+- ``Waiting`` (exit 3): :class:`Waiting` (the hub branch is not published yet),
+  :class:`Registering` (not accepted yet: only the registration request is reported).
 
 ``str()`` of a failure is its line in the log.
 """
@@ -96,6 +99,30 @@ class Waiting:
         return f"waiting: {self.reason}"
 
 
+@dataclasses.dataclass(frozen=True)
+class HubRefused:
+    """An ``ocm/hub`` tip was refused (T631-T633): the last verified prescriptions were kept."""
+
+    error: ClassVar[type[errors.GitopsOcmError]] = errors.InvalidInput
+    code: str
+    commit: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.code} refused hub commit {self.commit}: {self.message}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Registering:
+    """The cluster is not accepted yet: the report holds only the registration request."""
+
+    error: ClassVar[type[errors.GitopsOcmError]] = errors.Waiting
+    fingerprint: str
+
+    def __str__(self) -> str:
+        return f"registering: not accepted yet; registration request for key {self.fingerprint}"
+
+
 Failure = (
     WorkFailure
     | InventoryFailure
@@ -105,8 +132,11 @@ Failure = (
     | ApiServerUnavailable
     | GitUnreachable
     | Waiting
+    | HubRefused
+    | Registering
 )
 _HOLDING = (GitUnreachable, Waiting)
+_NOT_ERRORS = (GitUnreachable, Waiting, Registering)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,12 +155,13 @@ class PassResult:
     report_commit: str | None = None
     report_created: bool = False
     pushed: bool = False
+    pinned: str = ""
     took_ms: float = 0.0
 
     @property
     def errors(self) -> tuple[Failure, ...]:
         """The failures of works, policies and the cluster (not Git's, not waiting)."""
-        return tuple(f for f in self.failures if not isinstance(f, _HOLDING))
+        return tuple(f for f in self.failures if not isinstance(f, _NOT_ERRORS))
 
     @property
     def held(self) -> tuple[GitUnreachable | Waiting, ...]:
@@ -153,5 +184,12 @@ class PassResult:
             f"policies {self.policies} "
             f"errors {len(self.errors)} report {report} ({state}) took {self.took_ms:.0f} ms"
         )
-        problems = [*self.errors, *self.held]
+        problems = [str(p) for p in (*self.errors, *self.held, *self.registering)]
+        if self.pinned:
+            problems.append(f"pinned the hub key {self.pinned} (first contact): confirm it")
         return text + "".join(f"\n  {p}" for p in problems)
+
+    @property
+    def registering(self) -> tuple[Registering, ...]:
+        """The registration request, while the cluster is not accepted."""
+        return tuple(f for f in self.failures if isinstance(f, Registering))

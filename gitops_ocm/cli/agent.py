@@ -6,11 +6,16 @@ in-memory cluster kept in a folder), runs passes every ``--interval`` seconds
 one line per pass. Exit codes with
 ``--once``: 0 the pass succeeded, 1 some manifest failed (see the report),
 3 Git or the cluster could not be reached (the pass still reconciled from the
-prescriptions kept on disk) or the hub branch is not published yet. Without
-``--once`` those keep the loop going. Always: 1 when the hub does not know the
-cluster (:class:`reconciler.NotDeclared`, nothing pushed), 2 when ``--repo`` is a path
-but no repository or the kubeconfig cannot be read, 3 when the state folder
-cannot be written.
+prescriptions kept on disk), the hub branch is not published yet, or the
+cluster is not accepted yet (its registration request was pushed); 1 also when
+the hub tip was refused (T631-T633, the last verified prescriptions were
+applied). Without ``--once`` those keep the loop going. Always: 2 when
+``--repo`` is a path but no repository, ``--hub-key`` is neither a fingerprint
+nor a readable file, or the kubeconfig cannot be read; 1 when a key file is
+damaged or open to others; 3 when the state folder cannot be written.
+``--print-key`` prints the agent's public key line and fingerprint (creating the
+key in the state folder on first use) and exits 0. At start the agent logs its
+key's fingerprint.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ import datetime
 import os
 import re
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gitops_ocm import errors
-from gitops_ocm.agent import loop, reconciler
+from gitops_ocm.agent import identity, loop, reconciler
 from gitops_ocm.gitstore import remote, urls
 from gitops_ocm.kube import cluster as kube
 from gitops_ocm.localkube import memory, simulate, state, store
@@ -41,9 +47,20 @@ def register(subparsers: Any) -> None:
         help="apply one cluster's prescriptions from ocm/hub and commit its reports",
         description="Pull agent: fetch ocm/hub, apply this cluster's works, report status.",
     )
-    parser.add_argument("--repo", required=True, help="hub repository: a path or a URL")
+    parser.add_argument("--repo", help="hub repository: a path or a URL (required to run)")
     parser.add_argument("--cluster", required=True, help="the ManagedCluster this agent serves")
-    where = parser.add_mutually_exclusive_group(required=True)
+    parser.add_argument(
+        "--print-key",
+        action="store_true",
+        help="print the agent's public key line and fingerprint (creating the key) and exit",
+    )
+    parser.add_argument(
+        "--hub-key",
+        metavar="FILE|FINGERPRINT",
+        help="the controller's key: a .pub file, or its SHA256: fingerprint (default: pin on "
+        "first contact)",
+    )
+    where = parser.add_mutually_exclusive_group()
     where.add_argument("--kubeconfig", type=Path, help="reach the cluster with this kubeconfig")
     where.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
     where.add_argument("--local", type=Path, metavar="DIR", help="an in-memory cluster kept in DIR")
@@ -87,6 +104,10 @@ def _state_dir(args: argparse.Namespace) -> Path:
 def _check(args: argparse.Namespace) -> None:
     if not _LABEL.match(args.cluster):
         raise errors.UsageError(f"'--cluster' must be a DNS label (got {args.cluster!r})")
+    if args.repo is None:
+        raise errors.UsageError("'--repo' is required (except with '--print-key')")
+    if args.kubeconfig is None and not args.in_cluster and args.local is None:
+        raise errors.UsageError("one of '--kubeconfig', '--in-cluster' or '--local' is required")
     if args.interval <= 0:
         raise errors.UsageError(f"'--interval' must be > 0 (got {args.interval})")
     if args.eviction_grace < 0:
@@ -111,7 +132,10 @@ def _connect(args: argparse.Namespace) -> tuple[kube.Cluster, store.Store | None
 
 def run(args: argparse.Namespace) -> int:
     """Run passes until interrupted (or one with ``--once``); return the exit code."""
+    if args.print_key:
+        return _print_key(args)
     _check(args)
+    pin = identity.pin_argument(args.hub_key)
     state_dir = _state_dir(args)
     cluster, backing = _connect(args)
     settings = reconciler.Settings(
@@ -120,8 +144,11 @@ def run(args: argparse.Namespace) -> int:
         state_dir=state_dir,
         hub_branch=args.hub_branch,
         eviction_grace=datetime.timedelta(seconds=args.eviction_grace),
+        hub_pin=pin,
     )
     agent = reconciler.Agent(settings, cluster)
+    key = state_dir / identity.AGENT_KEY
+    print(f"agent {args.cluster}: key {agent.signer.fingerprint} ({key})", file=sys.stderr)
     simulator = simulate.Simulator(backing).start() if args.simulate_workloads and backing else None
     stop = threading.Event()
     if not args.once:
@@ -132,6 +159,16 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if simulator is not None:
             simulator.stop()
+
+
+def _print_key(args: argparse.Namespace) -> int:
+    """Print the public key line and its fingerprint, for a person to compare."""
+    if not _LABEL.match(args.cluster):
+        raise errors.UsageError(f"'--cluster' must be a DNS label (got {args.cluster!r})")
+    signer = identity.agent_signer(_state_dir(args))
+    print(signer.public_key.to_line())
+    print(signer.fingerprint)
+    return 0
 
 
 def _saver(args: argparse.Namespace, backing: store.Store | None) -> Callable[[], None]:

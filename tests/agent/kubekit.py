@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import keykit
 import pygit2
 
 from gitops_ocm.agent import reconciler
@@ -17,8 +18,11 @@ from gitops_ocm.kube import client
 from gitops_ocm.localkube import kubeconfig, memory, server, store
 from gitops_ocm.model import yamlout
 from gitops_ocm.model.body import Body
+from gitops_ocm.trust import signers
 
-AUTHOR = writer.Author(name="test", email="test@example.com", when=1_700_000_000)
+HUB_SIGNER = keykit.signer()  # the test controller's key
+AUTHOR = writer.Author(name="test", email="test@example.com", when=1_700_000_000, signer=HUB_SIGNER)
+ALLOWED_SIGNERS = signers.render({"hub": [HUB_SIGNER.public_key]}).encode()
 T0 = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 
 
@@ -89,9 +93,14 @@ class Hub:
         accepted: tuple[str, ...] | None = None,
         lease_seconds: int | None = None,
         source: str = "a" * 40,
+        author: writer.Author = AUTHOR,
+        allowed_signers: bytes = ALLOWED_SIGNERS,
     ) -> str:
-        """Publish ``{cluster: {work: body}}``; every cluster in it is accepted by default."""
-        files: dict[str, bytes] = {}
+        """Publish ``{cluster: {work: body}}`` signed by the test hub key (``author``'s).
+
+        Every cluster in it is accepted by default; ``allowed_signers`` lands at the root.
+        """
+        files: dict[str, bytes] = {"allowed_signers": allowed_signers}
         for cluster in accepted if accepted is not None else tuple(works):
             spec: Body = {"hubAcceptsClient": True}
             if lease_seconds is not None:
@@ -107,7 +116,7 @@ class Hub:
             for name, body in bodies.items():
                 files[f"clusters/{cluster}/manifestworks/{name}.yaml"] = yamlout.dump(dict(body))
         result = writer.publish_tree(
-            self.repo, "ocm/hub", files, "hub", {"Source-Commit": source}, author=AUTHOR
+            self.repo, "ocm/hub", files, "hub", {"Source-Commit": source}, author=author
         )
         return result.commit
 

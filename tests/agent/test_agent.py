@@ -21,7 +21,7 @@ from kubekit import (
     work_conditions,
 )
 
-from gitops_ocm.agent import loop, reconciler, results
+from gitops_ocm.agent import loop, results
 from gitops_ocm.kube import cluster as cluster_errors
 from gitops_ocm.localkube import memory, simulate
 from gitops_ocm.work import plan
@@ -46,13 +46,19 @@ def test_once_applies_in_order_and_reports(tmp_path: Path) -> None:
     owner = kube.get("v1", "ConfigMap", "a", "demo")["metadata"]["ownerReferences"]  # type: ignore[index]
     assert owner[0]["kind"] == "AppliedManifestWork" and owner[0]["uid"] == amw["metadata"]["uid"]
     report = hub.report("c1")
-    assert set(report) == {"cluster.yaml", "lease.yaml", "manifestworks/w1.yaml"}
+    assert set(report) == {
+        "cluster.yaml",
+        "lease.yaml",
+        "manifestworks/w1.yaml",
+        "registration.yaml",
+    }
     assert work_conditions(report["manifestworks/w1.yaml"])["Applied"]["status"] == "True"
     assert report["lease.yaml"]["spec"]["renewTime"] == "2025-01-01T00:00:00.000000Z"
     conds = {c["type"]: c["reason"] for c in report["cluster.yaml"]["status"]["conditions"]}
     assert conds == {
         "ManagedClusterJoined": "ManagedClusterJoined",
         "ManagedClusterConditionAvailable": "ManagedClusterAvailable",
+        "HubVerified": "Verified",
     }
 
 
@@ -419,15 +425,22 @@ def test_cluster_status_claims_and_nodes(tmp_path: Path) -> None:
     assert status["version"]["kubernetes"].startswith("v1.")
 
 
-def test_not_accepted_applies_nothing_and_pushes_nothing(tmp_path: Path) -> None:
-    """A cluster that never reported and has no cluster.yaml on the hub is refused: no report."""
+def test_not_accepted_applies_nothing_and_pushes_only_the_request(tmp_path: Path) -> None:
+    """A cluster that never reported and has no cluster.yaml on the hub only asks to register."""
     hub = new_hub(tmp_path)
     hub.publish({"c1": {"w1": work("w1", [configmap("a")])}}, accepted=())
     kube = memory.MemoryCluster()
-    with pytest.raises(reconciler.NotDeclared, match="'c1' is not an accepted ManagedCluster"):
-        agent(hub, tmp_path, kube=kube).run_once(at(0))
+    one = agent(hub, tmp_path, kube=kube)
+    result = one.run_once(at(0))
     assert kube.get("v1", "ConfigMap", "a", "demo") is None
-    assert hub.report_commits("c1") == 0
+    assert kube.list("apiextensions.k8s.io/v1", "CustomResourceDefinition") == []
+    assert hub.report_commits("c1") == 1 and set(hub.report("c1")) == {"registration.yaml"}
+    assert [str(f) for f in result.failures] == [
+        f"registering: not accepted yet; registration request for key {one.signer.fingerprint}"
+    ]
+    assert result.exit_code() == 3 and result.errors == ()
+    assert not one.run_once(at(60)).report_created  # unchanged: nothing re-pushed
+    assert hub.report_commits("c1") == 1
 
 
 def test_no_hub_branch_waits_without_pushing(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kubekit import agent, at, configmap, namespace, new_hub, work
+from kubekit import HUB_SIGNER, agent, at, configmap, namespace, new_hub, work
 
 from gitops_ocm.gitstore import writer
 from gitops_ocm.localkube import memory
@@ -13,6 +13,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "hostile"
 BOMB = (CORPUS / "alias-bomb.yaml").read_bytes()  # a billion laughs
 DEEP = b"a: " + b"[" * 5000 + b"]" * 5000
 AUTHOR = writer.Author(name="attacker", email="a@example.com", when=1_700_000_000)
+HUB = writer.Author(name="hub", email="hub@example.com", when=1_700_000_000, signer=HUB_SIGNER)
 
 
 def test_hostile_prescription_does_not_stop_the_others(tmp_path: Path) -> None:
@@ -24,7 +25,7 @@ def test_hostile_prescription_does_not_stop_the_others(tmp_path: Path) -> None:
         "ocm/hub",
         {"clusters/c1/manifestworks/bomb.yaml": BOMB, "clusters/c1/manifestworks/deep.yaml": DEEP},
         "tampered",
-        author=AUTHOR,
+        author=HUB,  # the hub signed it: the YAML limits are what is tested here
     )
     kube = memory.MemoryCluster()
     result = agent(hub, tmp_path, kube=kube).run_once(at(0))

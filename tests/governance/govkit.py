@@ -9,6 +9,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import keykit
+
 from gitops_ocm.agent import reconciler
 from gitops_ocm.gitstore import reader, repository, writer
 from gitops_ocm.governance import runner
@@ -16,8 +18,11 @@ from gitops_ocm.kube import client
 from gitops_ocm.localkube import kubeconfig, memory, server, store
 from gitops_ocm.model import yamlout
 from gitops_ocm.model.body import Body
+from gitops_ocm.trust import signers
 
-AUTHOR = writer.Author(name="test", email="test@example.com", when=1_700_000_000)
+HUB_SIGNER = keykit.signer()  # the test controller's key: ocm/hub is signed with it
+AUTHOR = writer.Author(name="test", email="test@example.com", when=1_700_000_000, signer=HUB_SIGNER)
+ALLOWED_SIGNERS = signers.render({"hub": [HUB_SIGNER.public_key]}).encode()
 T0 = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 POLICY_API = "policy.open-cluster-management.io/v1"
 
@@ -105,7 +110,10 @@ class Hub:
             "metadata": {"name": cluster},
             "spec": {"hubAcceptsClient": True},
         }
-        files = {f"clusters/{cluster}/cluster.yaml": yamlout.dump(body)}
+        files = {
+            f"clusters/{cluster}/cluster.yaml": yamlout.dump(body),
+            "allowed_signers": ALLOWED_SIGNERS,
+        }
         for name, policy in policies.items():
             files[f"clusters/{cluster}/policies/{name}.yaml"] = yamlout.dump(dict(policy))
         source = {"Source-Commit": "a" * 40}
