@@ -65,11 +65,10 @@ class Refused:
 
 @dataclasses.dataclass(frozen=True)
 class Verified:
-    """The tip verified with ``key``; ``first`` when that key was not pinned before."""
+    """The tip verified with ``key``."""
 
     commit: str
     key: keys.PublicKey
-    first: bool
 
 
 def judge(tip: Tip, pin: Pin) -> Verified | Refused:
@@ -88,7 +87,7 @@ def judge(tip: Tip, pin: Pin) -> Verified | Refused:
         return _refuse(WRONG_KEY, tip, detail)
     if not tip.descends:
         return _refuse(NOT_DESCENDANT, tip, "it does not descend from the last applied hub commit")
-    return Verified(tip.commit, expected, first=pin.key != expected)
+    return Verified(tip.commit, expected)
 
 
 def expected_key(pin: Pin, allowed_signers: str | None) -> keys.PublicKey | str:

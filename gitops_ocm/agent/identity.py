@@ -47,18 +47,23 @@ def pin_argument(value: str | None) -> hubtrust.Pin:
     return hubtrust.Pin(key=_key_line(path, text))
 
 
-def load_pin(state: Path, given: hubtrust.Pin) -> hubtrust.Pin:
-    """The pin for this agent: ``--hub-key`` (``given``), completed by ``hub.pub``."""
-    if given.key is not None:
-        return given
+def load_pin(state: Path) -> keys.PublicKey | None:
+    """The key pinned in ``hub.pub`` (None before the first verified hub commit)."""
     path = state / HUB_KEY
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
-        return given
+        return None
     except OSError as exc:
         raise errors.GitopsOcmError(f"{path}: cannot read the pinned hub key: {exc}") from exc
-    return hubtrust.Pin(key=_key_line(path, text), fingerprint=given.fingerprint)
+    return _key_line(path, text)
+
+
+def pin(given: hubtrust.Pin, saved: keys.PublicKey | None) -> hubtrust.Pin:
+    """The pin to judge with: ``--hub-key`` (``given``), completed by ``hub.pub``'s key."""
+    if given.key is not None or saved is None:
+        return given
+    return hubtrust.Pin(key=saved, fingerprint=given.fingerprint)
 
 
 def save_pin(state: Path, key: keys.PublicKey) -> None:

@@ -117,7 +117,7 @@ class Agent:
         self._known = hub.load(settings.state_dir)
         self._crds = False
         self.signer = identity.agent_signer(settings.state_dir)
-        self._pin = identity.load_pin(settings.state_dir, settings.hub_pin)
+        self._saved_pin = identity.load_pin(settings.state_dir)
         author = settings.author or writer.Author(name=f"gitops-ocm agent {settings.cluster}")
         self._author = dataclasses.replace(author, signer=self.signer)
 
@@ -160,30 +160,33 @@ class Agent:
         known = self._known
         if tip.id is None:
             return hub.read(self.store(), tip, self.settings.cluster)
-        if known is not None and known.hub_commit == tip.id and self._pin.key is not None:
-            result.verdict = hubtrust.Verified(tip.id, self._pin.key, first=False)
+        pin = identity.pin(self.settings.hub_pin, self._saved_pin)
+        if known is not None and known.hub_commit == tip.id and pin.key is not None:
+            result.verdict = hubtrust.Verified(tip.id, pin.key)
             return known
-        verdict = self._judge(tip, None if known is None else known.hub_commit)
+        verdict = self._judge(tip, None if known is None else known.hub_commit, pin)
         result.verdict = verdict
         if isinstance(verdict, hubtrust.Refused):
             result.failures.append(results.HubRefused(verdict.code, verdict.commit, verdict.detail))
             return known
-        if verdict.first:
+        if verdict.key != self._saved_pin:
             identity.save_pin(self.settings.state_dir, verdict.key)
-            self._pin = hubtrust.Pin(verdict.key, self._pin.fingerprint)
+            self._saved_pin = verdict.key
             result.pinned = verdict.key.fingerprint
         return hub.read(self.store(), tip, self.settings.cluster)
 
-    def _judge(self, tip: refs.Tip, last: str | None) -> hubtrust.Verified | hubtrust.Refused:
+    def _judge(
+        self, tip: refs.Tip, last: str | None, pin: hubtrust.Pin
+    ) -> hubtrust.Verified | hubtrust.Refused:
         """The verdict on a new hub tip (a malformed commit is refused as not verifying)."""
         try:
-            facts = hub.tip_facts(self.store(), tip, last, with_signers=self._pin.key is None)
+            facts = hub.tip_facts(self.store(), tip, last, with_signers=pin.key is None)
         except failure.TrustError as exc:
             code, reason = hubtrust.WRONG_KEY
             return hubtrust.Refused(
                 code, reason, str(tip.id), f"its signature is unreadable ({exc})"
             )
-        return hubtrust.judge(facts, self._pin)
+        return hubtrust.judge(facts, pin)
 
     def run_once(self, now: datetime.datetime) -> results.PassResult:
         """Run one pass at time ``now``."""
