@@ -245,17 +245,17 @@ def test_api_server_down_at_start_reports_unavailable(
     assert "status: 'False'" in report or 'status: "False"' in report
 
 
-@pytest.mark.parametrize("once", [True, False], ids=["once", "loop"])
-def test_agent_refuses_an_undeclared_cluster(once: bool, hub: Path, tmp_path: Path) -> None:
-    """A cluster the hub does not know gets exit 1, one line, and no report branch."""
+def test_agent_of_an_undeclared_cluster_only_asks_to_register(hub: Path, tmp_path: Path) -> None:
+    """A cluster the hub does not know pushes only its registration request and waits (3)."""
     argv = agent_argv(hub, tmp_path, "--local", str(tmp_path / "k"), cluster="ghost-1")
-    if not once:  # the loop stops too: retrying cannot make the name right
-        argv = [*argv[:-1], "--interval", "0.1"]
     done = run(*argv)
-    assert done.returncode == 1
-    line = one_line(done.stderr)
-    assert "'ghost-1' is not an accepted ManagedCluster on ocm/hub" in line
-    assert "ocm/reports/ghost-1" not in refs(hub)
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert "registering: not accepted yet" in done.stdout
+    tree = subprocess.run(
+        ["git", "--git-dir", str(hub), "ls-tree", "--name-only", "ocm/reports/ghost-1"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert tree == "registration.yaml\n"
 
 
 def test_unexpected_error_is_one_line(
