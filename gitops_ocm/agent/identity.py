@@ -12,6 +12,7 @@ a key not pinned before. ``--hub-key`` is read by :func:`pin_argument`: a
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from gitops_ocm.trust import failure, keyfile, keys, sshsig
 AGENT_KEY = "agent.key"
 HUB_KEY = "hub.pub"
 FINGERPRINT_PREFIX = "SHA256:"
+FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}")
 
 
 def agent_signer(state: Path) -> sshsig.Signer:
@@ -35,6 +37,10 @@ def pin_argument(value: str | None) -> hubtrust.Pin:
     if not value:
         return hubtrust.Pin()
     if value.startswith(FINGERPRINT_PREFIX):
+        if not FINGERPRINT.fullmatch(value):
+            raise errors.UsageError(
+                f"'--hub-key' fingerprint must be SHA256: and 43 base64 characters (got {value!r})"
+            )
         return hubtrust.Pin(fingerprint=value)
     path = Path(value)
     try:

@@ -6,8 +6,7 @@ stdout); with ``once`` the loop returns the pass's exit code
 (:meth:`.results.PassResult.exit_code`, from the error classes of its failures),
 otherwise it runs the next pass ``interval`` seconds later until ``stop`` is set
 and returns 0. A pass's failures never end the loop: they are in the next
-report, and the next pass tries again. The one exception a pass raises,
-:class:`.reconciler.NotDeclared`, ends it (the command exits 1).
+report, and the next pass tries again.
 """
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ class PassResult:
         )
         problems = [str(p) for p in (*self.errors, *self.held, *self.registering)]
         if self.pinned:
-            problems.append(f"pinned the hub key {self.pinned} (first contact): confirm it")
+            problems.append(f"pinned the hub key {self.pinned} in hub.pub: confirm it")
         return text + "".join(f"\n  {p}" for p in problems)
 
     @property

@@ -25,11 +25,12 @@ from kubekit import (
     work,
 )
 
+from gitops_ocm import errors
 from gitops_ocm.agent import hubtrust, identity, registration, results
 from gitops_ocm.cli import main
 from gitops_ocm.gitstore import writer
 from gitops_ocm.localkube import memory
-from gitops_ocm.trust import signers
+from gitops_ocm.trust import failure, signers
 
 OTHER = keykit.signer(keykit.OTHER_SEED)
 UNSIGNED = writer.Author(name="attacker", email="a@example.com", when=1_700_000_000)
@@ -359,3 +360,22 @@ def test_cli_logs_the_key_and_pins_with_hub_key_file(
     signer = identity.agent_signer(tmp_path / "s")
     assert f"agent c1: key {signer.fingerprint}" in err
     assert (tmp_path / "s" / identity.HUB_KEY).read_text() == pub.read_text()
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [("SHA256:short", "43 base64 characters"), ("/no/such.pub", "neither a SHA256:")],
+    ids=["bad-fingerprint", "missing-file"],
+)
+def test_hub_key_argument_is_checked(value: str, says: str) -> None:
+    """A --hub-key neither a well-formed fingerprint nor a readable file is a usage error."""
+    with pytest.raises(errors.UsageError, match=says):
+        identity.pin_argument(value)
+
+
+def test_hub_key_file_that_is_no_key_names_the_file(tmp_path: Path) -> None:
+    """A --hub-key file without an ssh-ed25519 line is refused with T606 and its path."""
+    path = tmp_path / "hub.pub"
+    path.write_text("not a key\n")
+    with pytest.raises(failure.TrustError, match=r"hub\.pub:1: T606"):
+        identity.pin_argument(str(path))
