@@ -73,11 +73,14 @@ def pin(given: hubtrust.Pin, saved: keys.PublicKey | None) -> hubtrust.Pin:
 
 
 def save_pin(state: Path, key: keys.PublicKey) -> None:
-    """Write ``hub.pub`` atomically."""
-    fd, tmp = tempfile.mkstemp(dir=state, prefix=".hub.pub-")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(keys.PublicKey(key.blob).to_line() + "\n")
-    os.replace(tmp, state / HUB_KEY)
+    """Write ``hub.pub`` atomically (a failure is an error of the tree: nothing is applied)."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=state, prefix=".hub.pub-")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(keys.PublicKey(key.blob).to_line() + "\n")
+        os.replace(tmp, state / HUB_KEY)
+    except OSError as exc:
+        raise errors.GitopsOcmError(f"{state / HUB_KEY}: cannot pin the hub key: {exc}") from exc
 
 
 def _key_line(path: Path, text: str) -> keys.PublicKey:
