@@ -379,3 +379,16 @@ def test_hub_key_file_that_is_no_key_names_the_file(tmp_path: Path) -> None:
     path.write_text("not a key\n")
     with pytest.raises(failure.TrustError, match=r"hub\.pub:1: T606"):
         identity.pin_argument(str(path))
+
+
+def test_cli_needs_repo_and_cluster_access_except_to_print_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --print-key, a missing --repo or cluster access is a usage error (2)."""
+    state = ["--state", str(tmp_path / "s")]
+    assert main.main(["agent", "--cluster", "c1", *state, "--local", str(tmp_path / "k")]) == 2
+    assert "'--repo' is required" in capsys.readouterr().err
+    assert (
+        main.main(["agent", "--cluster", "c1", *state, "--repo", str(new_hub(tmp_path).path)]) == 2
+    )
+    assert "'--kubeconfig', '--in-cluster' or '--local'" in capsys.readouterr().err
