@@ -1,0 +1,215 @@
+"""``registrations/<cluster>.yaml`` on ``ocm/status``: each cluster's key requests and their state.
+
+Pure. A record holds the latest verified registration request of a cluster
+(the key it presents, when the controller first saw it, the commit), its
+state, the requests it replaced, and the last report commit folded for the
+cluster (``status.lastReportCommit``: a restarted controller still refuses a
+rewound branch, T624). States, recomputed every pass from the key
+``ocm/hub`` accepts:
+
+- ``Accepted``: main accepts this key;
+- ``Superseded``: main accepted it once and no longer does (revoked, or
+  replaced by a rotation);
+- ``Pending``: never accepted; a person may accept it (``gitops-ocm accept``).
+
+The README lists the pending requests (:func:`readme_section`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from gitops_ocm.model import yamlout
+from gitops_ocm.trust import keys
+
+FOLDER = "registrations"
+API_VERSION = "gitops-ocm.io/v1alpha1"
+KIND = "ClusterRegistration"
+PENDING, ACCEPTED, SUPERSEDED = "Pending", "Accepted", "Superseded"
+MAX_EARLIER = 5  # replaced requests a record keeps
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """One verified registration request: the key, its commit, when it was first seen."""
+
+    fingerprint: str
+    public_key: str
+    requested_at: str
+    commit: str
+    state: str = PENDING
+
+
+@dataclasses.dataclass(frozen=True)
+class Record:
+    """A cluster's registration record: its latest request, the earlier ones, its last report."""
+
+    cluster: str
+    request: Request
+    earlier: tuple[Request, ...] = ()
+    last_report_commit: str | None = None
+    last_report_fingerprint: str | None = None
+
+
+def path(cluster: str) -> str:
+    """The record's path in ``ocm/status``."""
+    return f"{FOLDER}/{cluster}.yaml"
+
+
+def requested(
+    old: Record | None, cluster: str, key: keys.PublicKey, commit: str, seen: str
+) -> Record:
+    """The record after a verified request with ``key`` (unchanged for the same key)."""
+    if old is not None and old.request.fingerprint == key.fingerprint:
+        return old
+    new = Request(key.fingerprint, keys.PublicKey(key.blob).to_line(), seen, commit)
+    if old is None:
+        return Record(cluster, new)
+    earlier = (old.request, *old.earlier)[:MAX_EARLIER]
+    return dataclasses.replace(old, request=new, earlier=earlier)
+
+
+def reported(
+    old: Record | None, cluster: str, key: keys.PublicKey, commit: str, seen: str
+) -> Record:
+    """The record after folding a report ``commit`` signed by the accepted ``key``."""
+    record = requested(old, cluster, key, commit, seen) if old is None else old
+    return dataclasses.replace(
+        record, last_report_commit=commit, last_report_fingerprint=key.fingerprint
+    )
+
+
+def settled(record: Record, accepted: str | None) -> Record:
+    """The record with each request's state for the fingerprint main accepts (None: none)."""
+    return dataclasses.replace(
+        record,
+        request=_settle(record.request, accepted),
+        earlier=tuple(_settle(item, accepted) for item in record.earlier),
+    )
+
+
+def retired(record: Record | None, accepted: str | None) -> frozenset[str]:
+    """The fingerprints accepted once for the cluster and not now (revoked or rotated away)."""
+    if record is None:
+        return frozenset()
+    once = {item.fingerprint for item in (record.request, *record.earlier) if item.state != PENDING}
+    if record.last_report_fingerprint is not None:
+        once.add(record.last_report_fingerprint)
+    return frozenset(once - {accepted})
+
+
+def _settle(item: Request, accepted: str | None) -> Request:
+    if item.fingerprint == accepted:
+        return dataclasses.replace(item, state=ACCEPTED)
+    if item.state in (ACCEPTED, SUPERSEDED):
+        return dataclasses.replace(item, state=SUPERSEDED)
+    return dataclasses.replace(item, state=PENDING)
+
+
+def to_yaml(record: Record) -> bytes:
+    """The record's file, byte-identical for equal records."""
+    status: dict[str, Any] = {
+        "state": record.request.state,
+        "requestedAt": record.request.requested_at,
+        "commit": record.request.commit,
+    }
+    if record.last_report_commit is not None:
+        status["lastReportCommit"] = record.last_report_commit
+        status["lastReportFingerprint"] = record.last_report_fingerprint
+    if record.earlier:
+        status["earlierRequests"] = [_earlier(item) for item in record.earlier]
+    return yamlout.dump(
+        {
+            "apiVersion": API_VERSION,
+            "kind": KIND,
+            "metadata": {"name": record.cluster},
+            "spec": {
+                "cluster": record.cluster,
+                "fingerprint": record.request.fingerprint,
+                "publicKey": record.request.public_key,
+            },
+            "status": status,
+        }
+    )
+
+
+def _earlier(item: Request) -> dict[str, str]:
+    return {
+        "fingerprint": item.fingerprint,
+        "publicKey": item.public_key,
+        "requestedAt": item.requested_at,
+        "commit": item.commit,
+        "state": item.state,
+    }
+
+
+def from_yaml(cluster: str, data: bytes) -> Record | None:
+    """Read a record back (None: unreadable or not a record of ``cluster``; it starts again)."""
+    body = yamlout.load_mapping(data)
+    spec, status = _mapping(body.get("spec")), _mapping(body.get("status"))
+    if body.get("kind") != KIND or spec.get("cluster") != cluster:
+        return None
+    request = _request({**spec, **status})
+    if request is None:
+        return None
+    earlier = [_request(_mapping(item)) for item in _list(status.get("earlierRequests"))]
+    last = status.get("lastReportCommit")
+    last_key = status.get("lastReportFingerprint")
+    return Record(
+        cluster,
+        request,
+        tuple(item for item in earlier if item is not None)[:MAX_EARLIER],
+        str(last) if isinstance(last, str) else None,
+        str(last_key) if isinstance(last_key, str) else None,
+    )
+
+
+def _request(fields: Mapping[str, Any]) -> Request | None:
+    names = ("fingerprint", "publicKey", "requestedAt", "commit", "state")
+    values = [fields.get(name) for name in names]
+    if not all(isinstance(value, str) for value in values):
+        return None
+    return Request(*(str(value) for value in values))
+
+
+def pending(records: Iterable[Record]) -> list[Record]:
+    """The records whose latest request waits for a person, by cluster."""
+    return sorted((r for r in records if r.request.state == PENDING), key=lambda r: r.cluster)
+
+
+def readme_section(records: Iterable[Record], awaiting: Iterable[str]) -> str:
+    """The README's "Registrations" and "Awaiting agent" sections."""
+    waiting = pending(records)
+    lines = ["## Registrations", ""]
+    if not waiting:
+        lines.append("No pending registration request.")
+    else:
+        lines.append(
+            f"{len(waiting)} pending (accept with `gitops-ocm accept NAME` and a commit on main):"
+        )
+        lines.append("")
+        lines.append("| Cluster | Key fingerprint | Requested | Commit |")
+        lines.append("|---|---|---|---|")
+        for record in waiting:
+            item = record.request
+            lines.append(
+                f"| {record.cluster} | `{item.fingerprint}` | {item.requested_at} "
+                f"| `{item.commit[:12]}` |"
+            )
+    names = sorted(set(awaiting))
+    if names:
+        lines += ["", "## Awaiting agent", ""]
+        lines.append("Accepted on main, no accepted agent key yet (nothing is sent to them):")
+        lines.append("")
+        lines.extend(f"- {name}" for name in names)
+    return "\n".join(lines) + "\n"
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
