@@ -174,6 +174,32 @@ def _request(fields: Mapping[str, Any]) -> Request | None:
     return Request(*(str(value) for value in values))
 
 
+def read_all(files: Mapping[str, bytes]) -> list[Record]:
+    """The records among ``files`` (path -> content; other paths ignored), by cluster."""
+    out = []
+    for name in sorted(files):
+        folder, _, rest = name.partition("/")
+        if folder == FOLDER and rest.endswith(".yaml") and "/" not in rest:
+            found = from_yaml(rest.removesuffix(".yaml"), files[name])
+            if found is not None:
+                out.append(found)
+    return out
+
+
+def pending_rows(records: Iterable[Record]) -> list[dict[str, str]]:
+    """The pending requests as rows (``status --pending``): cluster, key, when, commit."""
+    return [
+        {
+            "cluster": record.cluster,
+            "fingerprint": record.request.fingerprint,
+            "requestedAt": record.request.requested_at,
+            "commit": record.request.commit,
+            "publicKey": record.request.public_key,
+        }
+        for record in pending(records)
+    ]
+
+
 def pending(records: Iterable[Record]) -> list[Record]:
     """The records whose latest request waits for a person, by cluster."""
     return sorted((r for r in records if r.request.state == PENDING), key=lambda r: r.cluster)
