@@ -70,7 +70,10 @@ def test_other_documents_stay_byte_for_byte() -> None:
 
 def test_flow_style_is_written_again() -> None:
     """A document the line edit cannot change is written again from its content (and says so)."""
-    text = "{apiVersion: cluster.open-cluster-management.io/v1, kind: ManagedCluster, metadata: {name: c1}}\n"
+    text = (
+        "{apiVersion: cluster.open-cluster-management.io/v1, kind: ManagedCluster,"
+        " metadata: {name: c1}}\n"
+    )
     edit = acceptance.accept(text, "c1", FP)
     assert edit is not None and edit.rewritten
     body = yaml.safe_load(edit.text)
