@@ -95,7 +95,8 @@ class StatusFolder:
         self._written_root: RootEntries | None = None  # root entries of the last fold's tree
         self._hub: HubView | None = None  # hub tip, what the fold reads of it, accepted clusters
         self._blob_ids: dict[str, tuple[bytes, bytes]] = {}  # path -> (content, id) last written
-        self.gate = gate.ReportGate(store)
+        signer = author.signer
+        self.gate = gate.ReportGate(store, None if signer is None else signer.public_key)
 
     def fold(self, given: Pass) -> str | None:
         """Fold if anything changed; return the new ocm/status commit, or None.

@@ -24,9 +24,11 @@ else is refused (T621-T624) and quarantined like a damaged report. A deleted
 branch of a cluster with an accepted key keeps its last folded folder (T625).
 A cluster published on ``ocm/hub`` without a key (registration mode ``open``)
 and every cluster of a hub tree without ``allowed_signers`` are checked as
-before signatures. The last report folded for each cluster is kept in its
-``registrations/<c>.yaml``, so a restarted controller still refuses a rewound
-branch.
+before signatures. With the controller's key at hand (its author signs), an
+``ocm/hub`` tip it did not sign is not believed: the keys of the last tip it
+did sign stay in force (none, after a restart). The last report folded for
+each cluster is kept in its ``registrations/<c>.yaml``, so a restarted
+controller still refuses a rewound branch.
 """
 
 from __future__ import annotations
@@ -65,8 +67,9 @@ class Trust:
 class ReportGate:
     """Admits report tips to the fold, once per tip commit, and remembers when it saw each."""
 
-    def __init__(self, store: remote.Store) -> None:
+    def __init__(self, store: remote.Store, hub_key: keys.PublicKey | None = None) -> None:
         self.store = store
+        self.hub_key = hub_key  # the controller's key: an ocm/hub tip it did not sign is not read
         self._branch_tips: dict[str, reader.BranchTip] = {}  # commit -> its tip
         self._checked: dict[str, list[problems.Problem]] = {}  # report commit -> its problems
         self._seen: dict[str, int] = {}  # report commit -> when this controller first saw it
@@ -243,7 +246,9 @@ class ReportGate:
         trust = None
         repo = self.store.repo
         blob = None if hub is None else reader.blob_at(repo, hub, SIGNERS_PATH)
-        if hub is not None and blob is not None:
+        if hub is not None and not self._signed_by_us(hub):
+            trust = self._trust[1] or Trust({}, frozenset())  # forged: keep what we trusted
+        elif hub is not None and blob is not None:
             try:
                 entries = signers.parse(reader.read_blob(repo, blob).decode("utf-8", "replace"))
             except failure.TrustError:
@@ -257,6 +262,18 @@ class ReportGate:
             trust = Trust(accepted, frozenset(published - accepted.keys()))
         self._trust = (hub, trust)
         return trust
+
+    def _signed_by_us(self, hub: str) -> bool:
+        """Whether the ``ocm/hub`` commit is signed by this controller's key (True: no key)."""
+        if self.hub_key is None:
+            return True
+        try:
+            parts = reader.signed_parts(self.store.repo, hub)
+            if parts.signature is None:
+                return False
+            return sshsig.verify(parts.signature, parts.payload) == self.hub_key
+        except (failure.TrustError, errors.NotFound):
+            return False
 
     def _stored_records(self, status: refs.Tip) -> dict[str, registrations.Record]:
         """The registration records of the ``ocm/status`` tip (read where their blob changed)."""

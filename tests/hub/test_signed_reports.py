@@ -304,3 +304,24 @@ def test_stock_git_judges_the_report_tips(fleet: Fleet) -> None:
     assert keykit.verify_commit(fleet.repo, tip, allowed).returncode == 0
     forged = push(fleet.repo, branch(C1), report_files(C1, key(C1).public_key, LATER), key("x"))
     assert keykit.verify_commit(fleet.repo, forged, allowed).returncode != 0
+
+
+def test_forged_hub_tip_grants_no_key(tmp_path: Path) -> None:
+    """A hub tip the controller did not sign cannot make an attacker's key accepted."""
+    repo = tmp_path / "fleet.git"
+    pygit2.init_repository(str(repo), bare=True, initial_head="main")
+    signkit.hub(repo, {C1: key(C1).public_key}, [C1])
+    signed = writer.Author(name="hub", email="hub@example.com", signer=key("hub"))
+    fold = folding.StatusFolder(remote.open_store(str(repo)), signed)
+    push(repo, branch(C1), report_files(C1, key(C1).public_key), key(C1))
+    fold.fold(folding.Pass(now=NOW))
+    before = folder(repo, C1)
+    attacker = key("attacker")
+    forged = {"allowed_signers": f'{C1} namespaces="git" {attacker.public_key.to_line()}\n'}
+    push(repo, "ocm/hub", {k: v.encode() for k, v in forged.items()}, attacker)
+    push(repo, branch(C1), report_files(C1, attacker.public_key, LATER), attacker)
+    fold.fold(folding.Pass(now=LATER))
+    assert folder(repo, C1) == before
+    restarted = folding.StatusFolder(remote.open_store(str(repo)), signed)
+    restarted.fold(folding.Pass(now=LATER + datetime.timedelta(seconds=1)))
+    assert folder(repo, C1) == before
