@@ -189,14 +189,13 @@ class ReportGate:
     ) -> registration.Verdict | None:
         """What a tip is by its signature (None: checked as before signatures).
 
-        A verified request is recorded here, whether or not the tip is folded.
+        A verified request is recorded here, whether or not the tip is folded
+        (also without ``allowed_signers``, so that a first key can be accepted).
         """
-        if trust is None:
-            return None
         facts = known.get(tip.commit) or self._signature_facts(cluster, tip)
         self._signatures[tip.commit] = facts
         signature, presented = facts
-        accepted = trust.accepted.get(cluster)
+        accepted = None if trust is None else trust.accepted.get(cluster)
         record = self.records.get(cluster)
         last = None
         if record is not None and accepted is not None:
@@ -214,8 +213,8 @@ class ReportGate:
             self.records[cluster] = registrations.requested(
                 record, cluster, verdict.key, tip.commit, seen
             )
-        if accepted is None and cluster in trust.unkeyed:
-            return None  # registration open and no key on main: checked as before
+        if trust is None or (accepted is None and cluster in trust.unkeyed):
+            return None  # no allowed_signers, or open and no key on main: checked as before
         return verdict
 
     def _signature_facts(

@@ -3,7 +3,7 @@
 Pure. A record holds the latest verified registration request of a cluster
 (the key it presents, when the controller first saw it, the commit), its
 state, the requests it replaced, and the last report commit folded for the
-cluster (``status.lastReportCommit``: a restarted controller still refuses a
+cluster (``lastReportCommit``: a restarted controller still refuses a
 rewound branch, T624). States, recomputed every pass from the key
 ``ocm/hub`` accepts:
 
@@ -109,30 +109,20 @@ def _settle(item: Request, accepted: str | None) -> Request:
 
 
 def to_yaml(record: Record) -> bytes:
-    """The record's file, byte-identical for equal records."""
-    status: dict[str, Any] = {
-        "state": record.request.state,
-        "requestedAt": record.request.requested_at,
-        "commit": record.request.commit,
+    """The record's file (the fields flat, as the render side reads them), byte-identical."""
+    body: dict[str, Any] = {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {"name": record.cluster},
+        "cluster": record.cluster,
+        **_earlier(record.request),
     }
     if record.last_report_commit is not None:
-        status["lastReportCommit"] = record.last_report_commit
-        status["lastReportFingerprint"] = record.last_report_fingerprint
+        body["lastReportCommit"] = record.last_report_commit
+        body["lastReportFingerprint"] = record.last_report_fingerprint
     if record.earlier:
-        status["earlierRequests"] = [_earlier(item) for item in record.earlier]
-    return yamlout.dump(
-        {
-            "apiVersion": API_VERSION,
-            "kind": KIND,
-            "metadata": {"name": record.cluster},
-            "spec": {
-                "cluster": record.cluster,
-                "fingerprint": record.request.fingerprint,
-                "publicKey": record.request.public_key,
-            },
-            "status": status,
-        }
-    )
+        body["earlierRequests"] = [_earlier(item) for item in record.earlier]
+    return yamlout.dump(body)
 
 
 def _earlier(item: Request) -> dict[str, str]:
@@ -148,15 +138,14 @@ def _earlier(item: Request) -> dict[str, str]:
 def from_yaml(cluster: str, data: bytes) -> Record | None:
     """Read a record back (None: unreadable or not a record of ``cluster``; it starts again)."""
     body = yamlout.load_mapping(data)
-    spec, status = _mapping(body.get("spec")), _mapping(body.get("status"))
-    if body.get("kind") != KIND or spec.get("cluster") != cluster:
+    if body.get("kind") != KIND or body.get("cluster") != cluster:
         return None
-    request = _request({**spec, **status})
+    request = _request(body)
     if request is None:
         return None
-    earlier = [_request(_mapping(item)) for item in _list(status.get("earlierRequests"))]
-    last = status.get("lastReportCommit")
-    last_key = status.get("lastReportFingerprint")
+    earlier = [_request(_mapping(item)) for item in _list(body.get("earlierRequests"))]
+    last = body.get("lastReportCommit")
+    last_key = body.get("lastReportFingerprint")
     return Record(
         cluster,
         request,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import pygit2
 import pytest
@@ -50,7 +51,7 @@ def listed(repo: Path) -> list[dict[str, str]]:
     return list(body["status"].get("reportProblems") or [])
 
 
-def record(repo: Path, cluster: str) -> dict[str, dict[str, str]]:
+def record(repo: Path, cluster: str) -> dict[str, Any]:
     """A cluster's registrations/<c>.yaml."""
     return dict(yaml.safe_load(status_file(repo, f"registrations/{cluster}.yaml")))
 
@@ -99,9 +100,9 @@ def test_signed_reports_fold(fleet: Fleet) -> None:
     assert listed(fleet.repo) == []
     tip = git(fleet.repo, "rev-parse", branch(C1)).strip()
     found = record(fleet.repo, C1)
-    assert found["status"]["state"] == "Accepted"
-    assert found["status"]["lastReportCommit"] == tip
-    assert found["spec"]["fingerprint"] == key(C1).fingerprint
+    assert found["state"] == "Accepted"
+    assert found["lastReportCommit"] == tip
+    assert found["fingerprint"] == key(C1).fingerprint
 
 
 def test_a_newer_signed_report_folds(fleet: Fleet) -> None:
@@ -159,10 +160,10 @@ def test_future_lease_from_an_unaccepted_key_is_a_request(fleet: Fleet) -> None:
     fleet.fold(LATER)
     assert folder(fleet.repo, C1) == before
     found = record(fleet.repo, C1)
-    assert found["spec"]["fingerprint"] == attacker.fingerprint
-    assert found["status"]["state"] == "Pending"
-    assert found["status"]["commit"] == commit
-    assert found["status"]["earlierRequests"][0]["state"] == "Accepted"
+    assert found["fingerprint"] == attacker.fingerprint
+    assert found["state"] == "Pending"
+    assert found["commit"] == commit
+    assert found["earlierRequests"][0]["state"] == "Accepted"
     readme = status_file(fleet.repo, "README.md")
     assert "## Registrations" in readme and attacker.fingerprint in readme
 
@@ -231,12 +232,17 @@ def test_registration_request_of_an_unknown_cluster_is_pending(fleet: Fleet) -> 
     fleet.fold(LATER)
     assert folder(fleet.repo, "c3") is None
     found = record(fleet.repo, "c3")
-    assert found["status"] == {
+    assert found == {
+        "apiVersion": "gitops-ocm.io/v1alpha1",
+        "kind": "ClusterRegistration",
+        "metadata": {"name": "c3"},
+        "cluster": "c3",
+        "fingerprint": c3.fingerprint,
+        "publicKey": c3.public_key.to_line(),
         "state": "Pending",
         "requestedAt": "2026-11-21T12:00:30Z",
         "commit": commit,
     }
-    assert found["spec"]["publicKey"] == c3.public_key.to_line()
     readme = status_file(fleet.repo, "README.md")
     assert f"| c3 | `{c3.fingerprint}` | 2026-11-21T12:00:30Z | `{commit[:12]}` |" in readme
 
@@ -248,7 +254,7 @@ def test_revoked_cluster_stops_folding_at_once(fleet: Fleet) -> None:
     fleet.good(C1, LATER)
     fleet.fold(LATER)
     assert folder(fleet.repo, C1) == before
-    assert record(fleet.repo, C1)["status"]["state"] == "Superseded"
+    assert record(fleet.repo, C1)["state"] == "Superseded"
 
 
 def test_rotation(fleet: Fleet) -> None:
@@ -256,7 +262,7 @@ def test_rotation(fleet: Fleet) -> None:
     new = key("c1-rotated")
     request = push(fleet.repo, branch(C1), report_files(C1, new.public_key, LATER), new)
     fleet.fold(LATER)
-    assert record(fleet.repo, C1)["status"]["state"] == "Pending"
+    assert record(fleet.repo, C1)["state"] == "Pending"
     old = fleet.good(C1, LATER + datetime.timedelta(seconds=5))
     fleet.fold(LATER + datetime.timedelta(seconds=5))
     assert "2026-11-21T12:00:35" in status_file(fleet.repo, f"clusters/{C1}/lease.yaml")
@@ -271,9 +277,9 @@ def test_rotation(fleet: Fleet) -> None:
     assert "2026-11-21T12:00:35" in status_file(fleet.repo, f"clusters/{C1}/lease.yaml")
     assert "T622" in {p["code"] for p in listed(fleet.repo)}
     found = record(fleet.repo, C1)
-    assert found["spec"]["fingerprint"] == new.fingerprint
-    assert found["status"]["state"] == "Accepted"
-    assert found["status"]["earlierRequests"][0]["state"] == "Superseded"
+    assert found["fingerprint"] == new.fingerprint
+    assert found["state"] == "Accepted"
+    assert found["earlierRequests"][0]["state"] == "Superseded"
     push(
         fleet.repo,
         branch(C1),
@@ -325,3 +331,26 @@ def test_forged_hub_tip_grants_no_key(tmp_path: Path) -> None:
     restarted = folding.StatusFolder(remote.open_store(str(repo)), signed)
     restarted.fold(folding.Pass(now=LATER + datetime.timedelta(seconds=1)))
     assert folder(repo, C1) == before
+
+
+def test_request_only_tip_of_an_accepted_key_folds_as_its_report(tmp_path: Path) -> None:
+    """Right after acceptance the agent's tip holds only registration.yaml: folded, no crash."""
+    repo = tmp_path / "fleet.git"
+    pygit2.init_repository(str(repo), bare=True, initial_head="main")
+    signkit.hub(repo, {C1: key(C1).public_key}, [C1])
+    files = {"registration.yaml": signkit.registration_yaml(C1, key(C1).public_key)}
+    commit = push(repo, branch(C1), files, key(C1))
+    folding.StatusFolder(remote.open_store(str(repo)), AUTHOR).fold(folding.Pass(now=NOW))
+    assert record(repo, C1)["lastReportCommit"] == commit
+    assert listed(repo) == []
+
+
+def test_requests_are_recorded_before_any_key_is_accepted(tmp_path: Path) -> None:
+    """Without allowed_signers on ocm/hub (no key yet) requests are still recorded, to accept."""
+    repo = tmp_path / "fleet.git"
+    pygit2.init_repository(str(repo), bare=True, initial_head="main")
+    push(repo, "ocm/hub", {"README.md": b"hub\n"}, None)
+    push(repo, branch(C1), report_files(C1, key(C1).public_key), key(C1))
+    folding.StatusFolder(remote.open_store(str(repo)), AUTHOR).fold(folding.Pass(now=NOW))
+    found = record(repo, C1)
+    assert (found["fingerprint"], found["state"]) == (key(C1).fingerprint, "Pending")
