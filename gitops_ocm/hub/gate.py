@@ -80,6 +80,7 @@ class ReportGate:
         self._signatures: dict[str, tuple[registration.Signature, Presented]] = {}  # by commit
         self._stored: dict[str, tuple[str, registrations.Record | None]] = {}  # path -> blob, rec
         self.records: dict[str, registrations.Record] = {}  # cluster -> its record, this pass
+        self._presented: dict[str, tuple[tuple[str, int] | None, Presented]] = {}  # by cluster
 
     def admit(
         self,
@@ -178,6 +179,8 @@ class ReportGate:
             del self._good_seen[cluster]
         for cluster in self._files.keys() - tips.keys():
             del self._files[cluster]
+        for cluster in self._presented.keys() - tips.keys():
+            del self._presented[cluster]
         return out, sorted(found)
 
     def _verdict(
@@ -232,11 +235,19 @@ class ReportGate:
         except errors.NotFound as exc:
             signature = registration.Signature(None, str(exc))
         listing, _ = reader.untrusted_listing(repo, tip.tree, intake.MAX_ENTRIES, depth=1)
-        data = None
-        for path, kind, oid, size in listing:
-            if path == registration.PATH and kind == "blob":
+        blob = next(
+            ((oid, size) for path, kind, oid, size in listing
+             if path == registration.PATH and kind == "blob"),
+            None,
+        )  # fmt: skip
+        known = self._presented.get(cluster)
+        if known is None or known[0] != blob:  # registration.yaml rarely changes: parsed once
+            data = None
+            if blob is not None:
+                oid, size = blob
                 data = b"" if size > intake.MAX_FILE_BYTES else reader.read_blob(repo, oid)
-        return signature, registration.presented_key(cluster, data)
+            known = self._presented[cluster] = (blob, registration.presented_key(cluster, data))
+        return signature, known[1]
 
     def _trust_of(self, hub: str | None) -> Trust | None:
         """The keys the ``ocm/hub`` tip accepts (None: it has no allowed_signers), once per tip."""
