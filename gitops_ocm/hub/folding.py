@@ -96,6 +96,7 @@ class StatusFolder:
         self._hub: HubView | None = None  # hub tip, what the fold reads of it, accepted clusters
         self._blob_ids: dict[str, tuple[bytes, bytes]] = {}  # path -> (content, id) last written
         signer = author.signer
+        self._records: dict[str, tuple[registrations.Record, bytes]] = {}  # cluster -> file
         self.gate = gate.ReportGate(store, None if signer is None else signer.public_key)
 
     def fold(self, given: Pass) -> str | None:
@@ -152,16 +153,25 @@ class StatusFolder:
         folded.files.update(files)
         readme = folded.files["README.md"].decode().rstrip("\n") + "\n\n" + section
         records = self.gate.records
-        folded.files.update(
-            (registrations.path(name), registrations.to_yaml(record))
-            for name, record in records.items()
-        )
+        folded.files.update(self._record_files(records))
         awaiting = report.awaiting(controller_yaml)
         if records or awaiting:
             sections = registrations.readme_section(records.values(), awaiting)
             readme = readme.rstrip("\n") + "\n\n" + sections
         folded.files["README.md"] = readme.encode()
         return folded
+
+    def _record_files(self, records: Mapping[str, registrations.Record]) -> dict[str, bytes]:
+        """``registrations/<c>.yaml`` of each record, written again only for a changed record."""
+        known, self._records = self._records, {}
+        out: dict[str, bytes] = {}
+        for name, record in records.items():
+            found = known.get(name)
+            if found is None or found[0] != record:
+                found = (record, registrations.to_yaml(record))
+            self._records[name] = found
+            out[registrations.path(name)] = found[1]
+        return out
 
     @property
     def next_check(self) -> datetime.datetime | None:

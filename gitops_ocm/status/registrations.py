@@ -83,11 +83,11 @@ def reported(
 
 def settled(record: Record, accepted: str | None) -> Record:
     """The record with each request's state for the fingerprint main accepts (None: none)."""
-    return dataclasses.replace(
-        record,
-        request=_settle(record.request, accepted),
-        earlier=tuple(_settle(item, accepted) for item in record.earlier),
-    )
+    request = _settle(record.request, accepted)
+    earlier = tuple(_settle(item, accepted) for item in record.earlier)
+    if request == record.request and earlier == record.earlier:
+        return record  # the usual case: nothing moved, the same object
+    return dataclasses.replace(record, request=request, earlier=earlier)
 
 
 def retired(record: Record | None, accepted: str | None) -> frozenset[str]:
@@ -102,10 +102,12 @@ def retired(record: Record | None, accepted: str | None) -> frozenset[str]:
 
 def _settle(item: Request, accepted: str | None) -> Request:
     if item.fingerprint == accepted:
-        return dataclasses.replace(item, state=ACCEPTED)
-    if item.state in (ACCEPTED, SUPERSEDED):
-        return dataclasses.replace(item, state=SUPERSEDED)
-    return dataclasses.replace(item, state=PENDING)
+        state = ACCEPTED
+    elif item.state in (ACCEPTED, SUPERSEDED):
+        state = SUPERSEDED
+    else:
+        state = PENDING
+    return item if item.state == state else dataclasses.replace(item, state=state)
 
 
 def to_yaml(record: Record) -> bytes:
