@@ -30,6 +30,7 @@ COMMANDS = (
     "controller",
     "agent",
     "status",
+    "accept",
     "hook",
     "localkube",
     "demo",

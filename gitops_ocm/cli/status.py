@@ -3,7 +3,9 @@
 I/O shell: opens the repository (fetching a remote one into its mirror), reads
 the status tree lazily and prints the tables of :mod:`gitops_ocm.fleetview`.
 Exit 1 when ``--cluster``, ``--work``, ``--placement`` or ``--policy`` names
-nothing in the status tree (almost always a typo), 2 on usage.
+nothing in the status tree (almost always a typo), 2 on usage. ``--pending``
+lists the registration requests waiting for ``gitops-ocm accept``
+(``registrations/`` on ``ocm/status``) and the clusters awaiting their agent.
 The branch is the local ``ocm/status``, else ``origin/ocm/status``: an ordinary
 clone has only the latter.
 """
@@ -17,7 +19,8 @@ from typing import Any
 
 from gitops_ocm import errors, fleetview
 from gitops_ocm.gitstore import reader, refs, remote
-from gitops_ocm.hub import trees
+from gitops_ocm.hub import report, trees
+from gitops_ocm.status import registrations
 
 STATUS_BRANCH = "ocm/status"
 
@@ -31,6 +34,9 @@ def register(sub: Any) -> None:
     what.add_argument("--work", metavar="NAME", help="one work (or MWRS) across clusters")
     what.add_argument("--placement", metavar="NS/NAME", help="one placement's decisions")
     what.add_argument("--policy", metavar="NS/NAME", help="one policy's compliance")
+    what.add_argument(
+        "--pending", action="store_true", help="registration requests waiting for acceptance"
+    )
     parser.add_argument("--output", "-o", choices=("table", "json"), default="table")
     parser.add_argument("--cache-dir", help="where mirrors of remote repositories live")
     parser.set_defaults(handler=run)
@@ -43,8 +49,9 @@ def _split(value: str, option: str) -> tuple[str, str]:
     return namespace, name
 
 
-def _tree(args: argparse.Namespace) -> trees.LazyFiles:
-    store = remote.open_store(args.repo, args.cache_dir)
+def read_tree(repo: str, cache_dir: str | None) -> trees.LazyFiles:
+    """The ``ocm/status`` tree of ``repo`` (local branch, else ``origin/``), read lazily."""
+    store = remote.open_store(repo, cache_dir)
     store.fetch()
     tip = None
     for name in (refs.branch_ref(STATUS_BRANCH), f"refs/remotes/origin/{STATUS_BRANCH}"):
@@ -61,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
         placement = _split(args.placement, "--placement")
     if args.policy:
         policy = _split(args.policy, "--policy")
-    tree = _tree(args)
+    tree = read_tree(args.repo, args.cache_dir)
+    if args.pending:
+        return _pending(tree, args.output)
     data: Any
     if args.cluster:
         if args.cluster not in fleetview.clusters_in(tree):
@@ -91,6 +100,25 @@ def run(args: argparse.Namespace) -> int:
         print(fleetview.table(data))
     else:
         print(_describe(data))
+    return 0
+
+
+def _pending(tree: trees.LazyFiles, output: str) -> int:
+    """Print the pending registration requests (and, as text, who awaits an agent)."""
+    names = [name for name in tree if name.startswith(f"{registrations.FOLDER}/")]
+    rows = registrations.pending_rows(registrations.read_all({n: tree[n] for n in names}))
+    if output == "json":
+        json.dump(rows, sys.stdout, indent=2, sort_keys=True)
+        print()
+        return 0
+    print(fleetview.table([{k: v for k, v in row.items() if k != "publicKey"} for row in rows]))
+    awaiting = report.awaiting(tree.get(report.PATH))
+    if awaiting:
+        print()
+        print("awaiting agent (accepted on main, no key yet): " + ", ".join(awaiting))
+    if rows:
+        print()
+        print("accept one with: gitops-ocm accept NAME [PATH] and a commit on main")
     return 0
 
 

@@ -40,7 +40,7 @@ from gitops_ocm import errors, problems
 from gitops_ocm.gitstore import layout, reader, refs, remote, writer
 from gitops_ocm.hub import gate, report, trees
 from gitops_ocm.status import cache as fold_cache
-from gitops_ocm.status import compliance, hubindex, incremental, views
+from gitops_ocm.status import compliance, hubindex, incremental, registrations, views
 
 STATUS_BRANCH = "ocm/status"
 HUB_BRANCH = "ocm/hub"
@@ -95,7 +95,9 @@ class StatusFolder:
         self._written_root: RootEntries | None = None  # root entries of the last fold's tree
         self._hub: HubView | None = None  # hub tip, what the fold reads of it, accepted clusters
         self._blob_ids: dict[str, tuple[bytes, bytes]] = {}  # path -> (content, id) last written
-        self.gate = gate.ReportGate(store)
+        signer = author.signer
+        self._records: dict[str, tuple[registrations.Record, bytes]] = {}  # cluster -> file
+        self.gate = gate.ReportGate(store, None if signer is None else signer.public_key)
 
     def fold(self, given: Pass) -> str | None:
         """Fold if anything changed; return the new ocm/status commit, or None.
@@ -108,12 +110,12 @@ class StatusFolder:
         repo = self.store.repo
         hub_tip = refs.read_tip(repo, refs.branch_ref(HUB_BRANCH))
         status_tip = refs.read_tip(repo, refs.branch_ref(STATUS_BRANCH))
-        tips, found = self.gate.admit(now, given.reports, status_tip)
+        tips, found = self.gate.admit(now, given.reports, status_tip, hub_tip.id)
         previous = self._status_files(status_tip)
         written = given.controller_yaml
         if written is None and previous is not None:
             written = previous.get(report.PATH)
-        inputs = _inputs_key(given, hub_tip.id, tips, written, found)
+        inputs = (*_inputs_key(given, hub_tip.id, tips, written, found), self.gate.records)
         due = self._next_check is not None and now >= self._next_check
         if inputs == self._last and not due:
             return None
@@ -149,9 +151,27 @@ class StatusFolder:
         )  # fmt: skip
         files, section = self.compliance.fold(placed, reports, given.policy_sets, self.cache)
         folded.files.update(files)
-        readme = folded.files["README.md"].decode()
-        folded.files["README.md"] = (readme.rstrip("\n") + "\n\n" + section).encode()
+        readme = folded.files["README.md"].decode().rstrip("\n") + "\n\n" + section
+        records = self.gate.records
+        folded.files.update(self._record_files(records))
+        awaiting = report.awaiting(controller_yaml)
+        if records or awaiting:
+            sections = registrations.readme_section(records.values(), awaiting)
+            readme = readme.rstrip("\n") + "\n\n" + sections
+        folded.files["README.md"] = readme.encode()
         return folded
+
+    def _record_files(self, records: Mapping[str, registrations.Record]) -> dict[str, bytes]:
+        """``registrations/<c>.yaml`` of each record, written again only for a changed record."""
+        known, self._records = self._records, {}
+        out: dict[str, bytes] = {}
+        for name, record in records.items():
+            found = known.get(name)
+            if found is None or found[0] != record:
+                found = (record, registrations.to_yaml(record))
+            self._records[name] = found
+            out[registrations.path(name)] = found[1]
+        return out
 
     @property
     def next_check(self) -> datetime.datetime | None:

@@ -14,6 +14,21 @@ saw its commit, and a folder standing in for a refused tip no later than the
 cluster's last admitted tip, so neither a commit nor a lease dated in the
 future keeps a cluster available. "First seen" is this process's memory: after
 a restart it starts again, one more lease period at most.
+
+Signatures (docs/status.md, "Signed reports and registrations"): when the
+pass's ``ocm/hub`` tip carries ``allowed_signers``, each tip is classified by
+the key that file accepts for its cluster (:mod:`gitops_ocm.status.registration`):
+a report signed by that key is checked as above, a registration request is
+recorded (:mod:`gitops_ocm.status.registrations`) and folds nothing, anything
+else is refused (T621-T624) and quarantined like a damaged report. A deleted
+branch of a cluster with an accepted key keeps its last folded folder (T625).
+A cluster published on ``ocm/hub`` without a key (registration mode ``open``)
+and every cluster of a hub tree without ``allowed_signers`` are checked as
+before signatures. With the controller's key at hand (its author signs), an
+``ocm/hub`` tip it did not sign is not believed: the keys of the last tip it
+did sign stay in force (none, after a restart). The last report folded for
+each cluster is kept in its ``registrations/<c>.yaml``, so a restarted
+controller still refuses a rewound branch.
 """
 
 from __future__ import annotations
@@ -21,46 +36,76 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from typing import Any
 
-from gitops_ocm import problems
+from gitops_ocm import errors, problems
 from gitops_ocm.gitstore import reader, refs, remote
-from gitops_ocm.status import intake
+from gitops_ocm.model import timefmt
+from gitops_ocm.status import intake, registration, registrations
+from gitops_ocm.trust import failure, keys, signers, sshsig
 
 REPORTS = "ocm/reports"
 _KEPT = "status:"  # the key of a cluster's last folded folder standing in for a refused tip
 
 Tips = dict[str, reader.BranchTip]
+Presented = keys.PublicKey | problems.Problem
 Files = dict[tuple[str, str], intake.FileFacts]  # (path in the report, blob id) -> checks
+SIGNERS_PATH = "allowed_signers"
+HUB_PRINCIPAL = "hub"
+
+
+@dataclasses.dataclass(frozen=True)
+class Trust:
+    """What an ``ocm/hub`` tip says about keys: the accepted key of each cluster, and the
+    clusters published without one (registration mode ``open``: checked as before)."""
+
+    accepted: Mapping[str, keys.PublicKey]
+    unkeyed: frozenset[str]
 
 
 class ReportGate:
     """Admits report tips to the fold, once per tip commit, and remembers when it saw each."""
 
-    def __init__(self, store: remote.Store) -> None:
+    def __init__(self, store: remote.Store, hub_key: keys.PublicKey | None = None) -> None:
         self.store = store
+        self.hub_key = hub_key  # the controller's key: an ocm/hub tip it did not sign is not read
         self._branch_tips: dict[str, reader.BranchTip] = {}  # commit -> its tip
         self._checked: dict[str, list[problems.Problem]] = {}  # report commit -> its problems
         self._seen: dict[str, int] = {}  # report commit -> when this controller first saw it
         self._good_seen: dict[str, int] = {}  # cluster -> first seen of its last admitted tip
         self._files: dict[str, Files] = {}  # cluster -> its last checked tree's file checks
-        self._last: tuple[Mapping[str, str], str | None, Tips, list[problems.Problem]] | None = None
+        self._last: tuple[Any, ...] | None = None
+        self._trust: tuple[str | None, Trust | None] = ("", None)  # hub tip -> its Trust
+        self._signatures: dict[str, tuple[registration.Signature, Presented]] = {}  # by commit
+        self._stored: dict[str, tuple[str, registrations.Record | None]] = {}  # path -> blob, rec
+        self.records: dict[str, registrations.Record] = {}  # cluster -> its record, this pass
+        self._presented: dict[str, tuple[tuple[str, int] | None, Presented]] = {}  # by cluster
 
     def admit(
-        self, now: datetime.datetime, targets: Mapping[str, str] | None, status: refs.Tip
+        self,
+        now: datetime.datetime,
+        targets: Mapping[str, str] | None,
+        status: refs.Tip,
+        hub: str | None = None,
     ) -> tuple[Tips, list[problems.Problem]]:
-        """The tips to fold by cluster, and every report problem (R5xx), sorted.
+        """The tips to fold by cluster, and every report problem (R5xx, T62x), sorted.
 
         ``targets`` are the report branches (below ``ocm/reports/``) and their
         commits, as the pass read them (None: list them now); ``status`` is the
-        ``ocm/status`` tip whose folders stand in for refused tips.
+        ``ocm/status`` tip whose folders stand in for refused tips; ``hub`` the
+        ``ocm/hub`` commit whose ``allowed_signers`` says which key each
+        cluster signs with. :attr:`records` holds the registration records after.
         """
         if targets is None:
             targets = reader.branch_targets(self.store.repo, REPORTS)
         last = self._last
-        if last is not None and last[0] == targets and last[1] == status.id:
-            return dict(last[2]), list(last[3])  # nothing moved: every tip was seen and checked
-        tips, found = self._admitted(self._tips(now, targets), status, now)
-        self._last = (dict(targets), status.id, dict(tips), list(found))
+        if last is not None and last[:3] == (targets, status.id, hub):
+            self.records = dict(last[5])
+            return dict(last[3]), list(last[4])  # nothing moved: every tip was seen and checked
+        self.records = self._stored_records(status)
+        tips, found = self._admitted(self._tips(now, targets), status, now, self._trust_of(hub))
+        self._last = (dict(targets), status.id, hub, dict(tips), list(found), dict(self.records))
         return tips, found
 
     def observed(self, commit: str) -> datetime.datetime | None:
@@ -99,31 +144,196 @@ class ReportGate:
         tips: Mapping[str, reader.BranchTip | problems.Problem],
         status: refs.Tip,
         now: datetime.datetime,
+        trust: Trust | None,
     ) -> tuple[Tips, list[problems.Problem]]:
         """The tips to fold, a refused one replaced by its cluster's last good report."""
         checked, self._checked = self._checked, {}
+        signatures, self._signatures = self._signatures, {}
         found: list[problems.Problem] = []
         out: Tips = {}
         for cluster, tip in tips.items():
             if isinstance(tip, problems.Problem):
                 found.append(tip)
                 continue
-            seen = self._problems_of(cluster, tip, checked)
+            verdict = self._verdict(cluster, tip, trust, signatures)
+            refused = verdict is not None and verdict.kind is not registration.Kind.REPORT
+            if refused and verdict is not None and verdict.problem is not None:
+                found.append(verdict.problem)
+            seen = [] if refused else self._problems_of(cluster, tip, checked)
             found.extend(seen)
-            if not problems.has_errors(seen):
+            if not refused and not problems.has_errors(seen):
                 out[cluster] = tip
                 self._good_seen[cluster] = self._seen[tip.commit]
+                if verdict is not None and trust is not None:
+                    self._reported(cluster, tip.commit, trust.accepted[cluster])
                 continue
             good = self._last_folded(cluster, status, checked, now)
             if good is not None:
                 out[cluster] = good
+        if trust is not None:
+            found.extend(self._deleted(tips.keys(), trust, status, checked, now, out))
+            self._settle(trust)
         for key in [k for k in self._seen if k.startswith(_KEPT) and k not in self._checked]:
             del self._seen[key]
         for cluster in self._good_seen.keys() - tips.keys():
             del self._good_seen[cluster]
         for cluster in self._files.keys() - tips.keys():
             del self._files[cluster]
+        for cluster in self._presented.keys() - tips.keys():
+            del self._presented[cluster]
         return out, sorted(found)
+
+    def _verdict(
+        self,
+        cluster: str,
+        tip: reader.BranchTip,
+        trust: Trust | None,
+        known: Mapping[str, tuple[registration.Signature, Presented]],
+    ) -> registration.Verdict | None:
+        """What a tip is by its signature (None: checked as before signatures).
+
+        A verified request is recorded here, whether or not the tip is folded
+        (also without ``allowed_signers``, so that a first key can be accepted).
+        """
+        facts = known.get(tip.commit) or self._signature_facts(cluster, tip)
+        self._signatures[tip.commit] = facts
+        signature, presented = facts
+        accepted = None if trust is None else trust.accepted.get(cluster)
+        record = self.records.get(cluster)
+        last = None
+        if record is not None and accepted is not None:
+            same = record.last_report_fingerprint == accepted.fingerprint
+            last = record.last_report_commit if same else None
+        descends = last is None or reader.descends_from(self.store.repo, tip.commit, last)
+        retired = registrations.retired(record, accepted.fingerprint if accepted else None)
+        verdict = registration.classify(
+            cluster, tip.commit, signature, presented, accepted, descends, retired
+        )
+        if verdict.kind is registration.Kind.REQUEST and verdict.key is not None:
+            seen = timefmt.format_seconds(
+                datetime.datetime.fromtimestamp(self._seen[tip.commit], datetime.UTC)
+            )
+            self.records[cluster] = registrations.requested(
+                record, cluster, verdict.key, tip.commit, seen
+            )
+        if trust is None or (accepted is None and cluster in trust.unkeyed):
+            return None  # no allowed_signers, or open and no key on main: checked as before
+        return verdict
+
+    def _signature_facts(
+        self, cluster: str, tip: reader.BranchTip
+    ) -> tuple[registration.Signature, Presented]:
+        """Who signed a tip and which key its registration.yaml presents (read once per commit)."""
+        repo = self.store.repo
+        try:
+            parts = reader.signed_parts(repo, tip.commit)
+            signature = registration.Signature(None)
+            if parts.signature is not None:
+                signature = registration.Signature(sshsig.verify(parts.signature, parts.payload))
+        except failure.TrustError as exc:
+            signature = registration.Signature(None, f"{exc.code} {exc.detail}")
+        except errors.NotFound as exc:
+            signature = registration.Signature(None, str(exc))
+        listing, _ = reader.untrusted_listing(repo, tip.tree, intake.MAX_ENTRIES, depth=1)
+        blob = next(
+            ((oid, size) for path, kind, oid, size in listing
+             if path == registration.PATH and kind == "blob"),
+            None,
+        )  # fmt: skip
+        known = self._presented.get(cluster)
+        if known is None or known[0] != blob:  # registration.yaml rarely changes: parsed once
+            data = None
+            if blob is not None:
+                oid, size = blob
+                data = b"" if size > intake.MAX_FILE_BYTES else reader.read_blob(repo, oid)
+            known = self._presented[cluster] = (blob, registration.presented_key(cluster, data))
+        return signature, known[1]
+
+    def _trust_of(self, hub: str | None) -> Trust | None:
+        """The keys the ``ocm/hub`` tip accepts (None: it has no allowed_signers), once per tip."""
+        if self._trust[0] == hub:
+            return self._trust[1]
+        trust = None
+        repo = self.store.repo
+        blob = None if hub is None else reader.blob_at(repo, hub, SIGNERS_PATH)
+        if hub is not None and not self._signed_by_us(hub):
+            trust = self._trust[1] or Trust({}, frozenset())  # forged: keep what we trusted
+        elif hub is not None and blob is not None:
+            try:
+                entries = signers.parse(reader.read_blob(repo, blob).decode("utf-8", "replace"))
+            except failure.TrustError:
+                entries = ()  # damaged: no cluster key is trusted
+            accepted = {}
+            for entry in entries:
+                for principal in entry.principals:
+                    if principal != HUB_PRINCIPAL and principal not in accepted:
+                        accepted[principal] = entry.key
+            published = {path.split("/", 1)[1] for path in reader.folder_ids(repo, hub, "clusters")}
+            trust = Trust(accepted, frozenset(published - accepted.keys()))
+        self._trust = (hub, trust)
+        return trust
+
+    def _signed_by_us(self, hub: str) -> bool:
+        """Whether the ``ocm/hub`` commit is signed by this controller's key (True: no key)."""
+        if self.hub_key is None:
+            return True
+        try:
+            parts = reader.signed_parts(self.store.repo, hub)
+            if parts.signature is None:
+                return False
+            return sshsig.verify(parts.signature, parts.payload) == self.hub_key
+        except (failure.TrustError, errors.NotFound):
+            return False
+
+    def _stored_records(self, status: refs.Tip) -> dict[str, registrations.Record]:
+        """The registration records of the ``ocm/status`` tip (read where their blob changed)."""
+        repo = self.store.repo
+        folder = reader.subtree_id(repo, status.id, registrations.FOLDER)
+        known, self._stored = self._stored, {}
+        out: dict[str, registrations.Record] = {}
+        for name, oid, kind in [] if folder is None else reader.entries(repo, folder):
+            cluster = name.removesuffix(".yaml")
+            if kind != "blob" or not name.endswith(".yaml"):
+                continue
+            found = known.get(name)
+            if found is None or found[0] != oid:
+                found = (oid, registrations.from_yaml(cluster, reader.read_blob(repo, oid)))
+            self._stored[name] = found
+            if found[1] is not None:
+                out[cluster] = found[1]
+        return out
+
+    def _reported(self, cluster: str, commit: str, key: keys.PublicKey) -> None:
+        """Remember the report folded for ``cluster`` (a later tip must descend from it)."""
+        seen = datetime.datetime.fromtimestamp(self._seen[commit], datetime.UTC)
+        self.records[cluster] = registrations.reported(
+            self.records.get(cluster), cluster, key, commit, timefmt.format_seconds(seen)
+        )
+
+    def _deleted(
+        self,
+        branches: AbstractSet[str],
+        trust: Trust,
+        status: refs.Tip,
+        checked: Mapping[str, list[problems.Problem]],
+        now: datetime.datetime,
+        out: Tips,
+    ) -> list[problems.Problem]:
+        """T625 for each accepted cluster whose branch is gone; its last folder stands in."""
+        found = []
+        for cluster in sorted(trust.accepted.keys() - branches):
+            good = self._last_folded(cluster, status, checked, now)
+            if good is not None:
+                out[cluster] = good
+                found.append(registration.deleted(cluster, trust.accepted[cluster].fingerprint))
+        return found
+
+    def _settle(self, trust: Trust) -> None:
+        """Each record's states for the keys the hub tip accepts."""
+        for cluster, record in self.records.items():
+            accepted = trust.accepted.get(cluster)
+            fingerprint = None if accepted is None else accepted.fingerprint
+            self.records[cluster] = registrations.settled(record, fingerprint)
 
     def _problems_of(
         self, cluster: str, tip: reader.BranchTip, checked: Mapping[str, list[problems.Problem]]

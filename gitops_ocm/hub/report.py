@@ -91,6 +91,15 @@ def with_reports(previous: bytes | None, problems: Sequence[Problem]) -> bytes |
     return previous if data == previous else data
 
 
+def awaiting(data: bytes | None) -> tuple[str, ...]:
+    """The clusters the render side lists as awaiting their agent (``status.awaitingAgent``)."""
+    status = _body(data).get("status")
+    names = status.get("awaitingAgent") if isinstance(status, dict) else None
+    if not isinstance(names, list):
+        return ()
+    return tuple(sorted(str(name) for name in names if isinstance(name, str)))
+
+
 def _reports_part(body: dict[str, Any]) -> dict[str, Any]:
     status = body.get("status")
     if not isinstance(status, dict):

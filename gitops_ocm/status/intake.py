@@ -47,6 +47,11 @@ LAYOUT: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = (
         ("cluster.open-cluster-management.io/v1", "ManagedCluster"),
     ),
     (re.compile(r"lease\.yaml"), ("coordination.k8s.io/v1", "Lease")),
+    # the agent's registration: its ManagedCluster and public key (status.registration)
+    (
+        re.compile(r"registration\.yaml"),
+        ("cluster.open-cluster-management.io/v1", "ManagedCluster"),
+    ),
     (
         re.compile(rf"manifestworks/{_NAME}\.yaml"),
         ("work.open-cluster-management.io/v1", "ManifestWork"),
