@@ -183,9 +183,10 @@ class Engine:
             return False
         awaiting = _awaiting(admission)
         same_clusters = _same_kind(old, snapshot, "ManagedCluster") and awaiting == state.awaiting
-        accepted = frozenset(clusters_mod.accepted(snapshot, awaiting))
-        if not same_clusters and accepted != state.accepted:
-            return False
+        if not same_clusters:
+            accepted = frozenset(clusters_mod.accepted(snapshot, awaiting))
+            if accepted != state.accepted:
+                return False
         for kind in _STRUCTURAL:
             if _bodies(snapshot.of_kind(kind)) != _bodies(old.of_kind(kind)):
                 return False
