@@ -11,7 +11,8 @@ or the repository cannot be reached; 2 when ``--repo`` is a path but no reposito
 Every ``ocm/hub`` and ``ocm/status`` commit is signed with the controller's key,
 ``--signing-key FILE`` (created when absent, mode 0600), by default
 ``controller.key`` in ``$GITOPS_OCM_STATE_DIR``, else ``$XDG_STATE_HOME/gitops-ocm``,
-else ``~/.local/state/gitops-ocm``. Its fingerprint is logged at start.
+else ``~/.local/state/gitops-ocm``. Its path and fingerprint are logged at start
+(with ``--once``, just before the pass line, so a missing branch stays one line).
 """
 
 from __future__ import annotations
