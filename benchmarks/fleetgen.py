@@ -22,6 +22,8 @@ Shape of the default fleet (``generate(root)``):
 * 200 Policies (one ConfigurationPolicy each, musthave / mustonlyhave /
   mustnothave, inform / enforce), each in a file with its PlacementBinding;
   a fifth of them grouped into PolicySets of five.
+* ``.gitops-ocm.yaml`` with ``registration: open``: the clusters name no agent
+  key, so they are published as before signed registration (warning T626).
 
 Run ``python benchmarks/fleetgen.py OUTDIR [--clusters N ...] [--git REPO]``.
 """
@@ -509,6 +511,10 @@ def render(docs: list[dict[str, Any]]) -> bytes:
     return text.encode("utf-8")
 
 
+CONFIG_FILE = ".gitops-ocm.yaml"
+OPEN_CONFIG = b"registration: open\n"
+
+
 def generate(
     root: Path,
     clusters: int = 10_000,
@@ -536,6 +542,7 @@ def generate(
         counts["multi_document_files"] += len(docs) > 1
         counts["documents"] += len(docs)
         counts.update(doc["kind"] for doc in docs)
+    (root / CONFIG_FILE).write_bytes(OPEN_CONFIG)
     return dict(sorted(counts.items()))
 
 

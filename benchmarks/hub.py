@@ -7,6 +7,8 @@ Targets on a 2-core machine: cold reconcile
 cluster's labels change <= 0.5 s; a pass with nothing changed <= 0.3 s. Each
 pass prints the time until ocm/hub is published (what agents wait for, and what
 the targets are about) and the time including the status fold that follows.
+The controller signs its commits with a fixed key, as ``controller
+--signing-key`` does (one SSH signature per commit).
 
     python benchmarks/hub.py [--clusters 10000 --placements 1000 --mwrs 1000 --policies 200]
 """
@@ -25,14 +27,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import fleetgen
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from gitops_ocm import source
 from gitops_ocm.gitstore import remote
 from gitops_ocm.hub import controller, folding
 from gitops_ocm.model import yamlout
 from gitops_ocm.render import clusters as render_clusters
+from gitops_ocm.trust import sshsig
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
+SIGNER = sshsig.Signer(ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
 
 
 def report(label: str, result: controller.PassResult) -> None:
@@ -96,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         fleetgen.commit_to_repo(root, repo)
         reported = seed_reports(repo)
-        ctl = controller.Controller(remote.open_store(str(repo)), clock=lambda: NOW, manage_gc=True)
+        ctl = controller.Controller(
+            remote.open_store(str(repo)), clock=lambda: NOW, manage_gc=True, signer=SIGNER
+        )
         start = time.perf_counter()
         ctl.folder.fold(folding.Pass(NOW))
         print(f"  {'fold of ' + str(reported) + ' reports (setup)':<34} "
@@ -116,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         ctl.forget_inputs()  # run the pass although its inputs are unchanged
         report("nothing changed, pass forced", ctl.reconcile())
         cold = controller.Controller(
-            remote.open_store(str(repo)), clock=lambda: NOW, manage_gc=True
+            remote.open_store(str(repo)), clock=lambda: NOW, manage_gc=True, signer=SIGNER
         )
         report("restarted controller, first pass", cold.reconcile())
     return 0

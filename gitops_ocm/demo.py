@@ -74,6 +74,8 @@ def seed(root: Path) -> Path:
     work = root / "checkout"
     _git(root, "init", "-q", "--bare", "-b", "main", str(repo))
     shutil.copytree(EXAMPLES, work)
+    # Until the demo runs the registration handshake, its agents publish unsigned (open).
+    (work / ".gitops-ocm.yaml").write_text("registration: open\n")
     _git(work, "init", "-q", "-b", "main")
     _git(work, "add", "-A")
     _git(work, "commit", "-q", "-m", "Example fleet")

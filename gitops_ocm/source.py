@@ -90,7 +90,7 @@ def load_directory(
     files: list[yamlfile.ParsedFile] = []
     with collector.paused():
         _load_entries(base, config, cache, files, found)
-        return snapshot.build(files, found, revision=str(base))
+        return snapshot.build(files, found, revision=str(base), config=config)
 
 
 def _load_entries(
@@ -166,7 +166,7 @@ def load_commit(
         files, problems = walker.folder(commit.tree, "")
         cache.folders = walker.used
         cache.subfolders = {key: cache.subfolders[key] for key in walker.used}
-        return snapshot.build(files, [*found, *problems], revision=commit.id)
+        return snapshot.build(files, [*found, *problems], revision=commit.id, config=config)
 
 
 Listing = tuple[tuple[yamlfile.ParsedFile, ...], tuple[Problem, ...]]

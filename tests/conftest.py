@@ -26,3 +26,9 @@ def fleet_dir(tmp_path: Path) -> Callable[[Mapping[str, str | bytes]], Path]:
         return write_files(tmp_path / "fleet", files)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys a command creates by default (``controller.key``) go to a temporary folder."""
+    monkeypatch.setenv("GITOPS_OCM_STATE_DIR", str(tmp_path_factory.mktemp("state")))

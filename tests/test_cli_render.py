@@ -55,6 +55,7 @@ def _fleet(tmp_path: Path) -> tuple[Path, Path]:
     repo = _write(
         tmp_path / "repo",
         {
+            ".gitops-ocm.yaml": "registration: open\n",  # no agent keys: publish as before
             "placements.yaml": FLEET,
             "clusters/a.yaml": CLUSTER.format(name="a", env="prod"),
             "clusters/b.yaml": CLUSTER.format(name="b", env="prod"),

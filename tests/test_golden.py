@@ -8,6 +8,13 @@ SHA-256 of every folder of both renders (``clusters/<c>``,
 ``tests/golden/``; a change of any byte fails here, naming the folder. When an
 output is meant to change, record it again with ``GITOPS_OCM_RECORD_GOLDEN=1
 ./dev test tests/test_golden.py`` and say why in the commit.
+
+Both renders are the controller's: with the admission of
+:mod:`gitops_ocm.render.registration` and a fixed controller key, so the
+tree has ``allowed_signers``. Neither fleet names agent keys, so both are
+rendered with ``registration: open`` (the synthetic one says so itself; the
+example fleet, which ships in ``keys`` mode and would publish no cluster, is
+copied with that setting), and every cluster folder is covered.
 """
 
 from __future__ import annotations
@@ -16,14 +23,16 @@ import datetime
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
+import keykit
 import pytest
 from repokit import fleetgen
 
 from gitops_ocm import problems, source
 from gitops_ocm.placement import inventory
-from gitops_ocm.render import hub
+from gitops_ocm.render import hub, registration
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -49,8 +58,9 @@ def digests(root: Path) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     previous: dict[str, bytes] = {}
     for name in ("first", "second"):
-        infos = inventory.build(snapshot, status, NOW, previous)
-        tree = hub.render(snapshot, infos, previous, NOW)
+        admission = registration.admit(snapshot, previous, status, keykit.public())
+        infos = inventory.build(snapshot, status, NOW, previous, admission.awaiting)
+        tree = hub.render(snapshot, infos, previous, NOW, admission=admission)
         assert not problems.has_errors(tree.problems)
         files = dict(tree.files)
         out[name] = folder_digests(files)
@@ -61,7 +71,10 @@ def digests(root: Path) -> dict[str, dict[str, str]]:
 def fleet(name: str, tmp_path: Path) -> Path:
     """The folder of fleet ``name``."""
     if name == "example":
-        return ROOT / "examples" / "repo"
+        copy = tmp_path / "example"
+        shutil.copytree(ROOT / "examples" / "repo", copy)
+        (copy / ".gitops-ocm.yaml").write_text("registration: open\n")
+        return copy
     root = tmp_path / "synthetic"
     fleetgen().generate(root, **SYNTHETIC)
     return root

@@ -43,10 +43,10 @@ class Inputs:
     status: dict[str, bytes]
     now: datetime.datetime
 
-    def clusters(self) -> tuple[inventory.ClusterInfo, ...]:
+    def clusters(self, awaiting: frozenset[str] = frozenset()) -> tuple[inventory.ClusterInfo, ...]:
         """Return the cluster inventory (desired ManagedClusters joined with reports)."""
         with collector.paused():  # reports are parsed: thousands of small documents
-            return inventory.build(self.snapshot, self.status, self.now, self.previous)
+            return inventory.build(self.snapshot, self.status, self.now, self.previous, awaiting)
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:

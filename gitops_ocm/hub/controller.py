@@ -11,6 +11,14 @@ them. Refs move only by compare-and-swap; a lost race means re-read and redo.
 A pass whose inputs (main, status and hub tips) equal the previous pass's and
 whose scheduling has no time-based requeue due is skipped: its output would be
 byte-identical.
+
+With a ``signer`` (the controller's key, ``controller --signing-key``) every
+``ocm/hub`` and ``ocm/status`` commit is signed, and the hub tree's
+``allowed_signers`` lists its public key as ``hub`` beside the admitted
+clusters' keys (:mod:`gitops_ocm.render.registration`): from main, the previous
+``allowed_signers`` and the registration requests under ``registrations/`` on
+``ocm/status``. Accepted clusters awaiting their agent get nothing and are
+listed in ``controller.yaml`` (``status.awaitingAgent``).
 """
 
 from __future__ import annotations
@@ -30,7 +38,8 @@ from gitops_ocm.hub import folding, report, trees
 from gitops_ocm.model import rendercache
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
-from gitops_ocm.render import engine, hub
+from gitops_ocm.render import engine, hub, registration
+from gitops_ocm.trust import sshsig
 
 HUB_BRANCH = "ocm/hub"
 STATUS_BRANCH = "ocm/status"
@@ -141,14 +150,22 @@ class Controller:
         clock: Callable[[], datetime.datetime] | None = None,
         author: writer.Author | None = None,
         manage_gc: bool = False,
+        signer: sshsig.Signer | None = None,
     ) -> None:
         """``manage_gc``: run the cyclic garbage collector between passes only (see :class:`Heap`);
-        for a process whose main job is this controller (the CLI)."""
+        for a process whose main job is this controller (the CLI). ``signer``: the
+        controller's key, which signs every commit (it replaces ``author``'s)."""
         self.store = store
         self.hub_store = hub_store or store
         self.branch = branch
         self.clock = clock or (lambda: datetime.datetime.now(datetime.UTC).replace(microsecond=0))
         self.author = author or writer.Author()
+        if signer is not None:
+            self.author = dataclasses.replace(self.author, signer=signer)
+        self.awaiting: tuple[str, ...] = ()  # of the last valid desired state
+        self._admission_memo: tuple[tuple[Any, ...], list[Any], registration.Admission] | None = (
+            None
+        )
         self.caches = Caches.empty(self.hub_store, self.author)
         self._heap = Heap(manage_gc)
         self._engine_hub: str | None = None  # the ocm/hub commit of the engine's last render
@@ -194,12 +211,14 @@ class Controller:
         """What a pass depends on: main, the scheduling part of ocm/status, and ocm/hub.
 
         Lease renewals and work reports change ocm/status without changing what
-        scheduling reads, so they do not make the controller render again.
+        scheduling reads, so they do not make the controller render again; a new
+        registration request does (it may complete an acceptance).
         """
         blobs = self.caches.status_reader.read(tips.status, "clusters")
         if self._status_hash[0] is not blobs:
             self._status_hash = (blobs, hash(tuple(sorted(blobs.items()))))
-        return (tips.main, self._status_hash[1], tips.hub)
+        requests = reader.subtree_id(self.hub_store.repo, tips.status, registration.REGISTRATIONS)
+        return (tips.main, self._status_hash[1], requests, tips.hub)
 
     def _tips(self) -> Tips:
         repo, hub_repo = self.store.repo, self.hub_store.repo
@@ -247,9 +266,14 @@ class Controller:
             self.caches.engine.reset()
         status = self._status_inputs(tips.status)
         self.caches.render.next_pass()
+        admission = self._admission(snapshot, tips)
+        self.awaiting = tuple(sorted(admission.awaiting))
         with collector.paused():  # reports are parsed: thousands of small documents
-            infos = self.caches.inventory.build(snapshot, status, now, self._hub_inputs(tips.hub))
-        rendered = self.caches.engine.render(snapshot, infos, self._hub_tree(tips.hub), now)
+            infos = self.caches.inventory.build(
+                snapshot, status, now, self._hub_inputs(tips.hub), admission.awaiting
+            )
+        previous = self._hub_tree(tips.hub)
+        rendered = self.caches.engine.render(snapshot, infos, previous, now, admission)
         times = [
             r.outcome.requeue_at
             for r in rendered.tree.results.values()
@@ -257,6 +281,35 @@ class Controller:
         ]
         self._requeue_at = min(times) if times else None
         return rendered
+
+    def _admission(self, snapshot: Any, tips: Tips) -> registration.Admission:
+        """Who is admitted: main, ocm/hub's ``allowed_signers``, ocm/status's requests.
+
+        Kept from the last pass while its inputs are the same objects and blobs:
+        a pass that changed one work does not look at 10,000 clusters again.
+        """
+        repo = self.hub_store.repo
+        objects = snapshot.of_kind("ManagedCluster")
+        signers_blob = reader.blob_at(repo, tips.hub, registration.PATH) if tips.hub else None
+        requests_id = reader.subtree_id(repo, tips.status, registration.REGISTRATIONS)
+        key = (snapshot.config, signers_blob, requests_id)
+        memo = self._admission_memo
+        if memo is not None and memo[0] == key and _same_objects(memo[1], objects):
+            return memo[2]
+        previous: dict[str, bytes] = {}
+        if signers_blob is not None:
+            previous[registration.PATH] = reader.read_blob(repo, signers_blob)
+        requests: Mapping[str, bytes] = {}
+        if requests_id is not None and tips.status is not None:
+            blobs = reader.lazy_tree(repo, tips.status, registration.REGISTRATIONS).blobs
+            requests = self._lazy(
+                {f"{registration.REGISTRATIONS}/{path}": blob for path, blob in blobs.items()}
+            )
+        signer = self.author.signer
+        hub_key = signer.public_key if signer is not None else None
+        admission = registration.admit(snapshot, previous, requests, hub_key)
+        self._admission_memo = (key, list(objects), admission)
+        return admission
 
     def _lazy(self, blobs: Mapping[str, str]) -> trees.LazyFiles:
         return trees.of_blobs(blobs, functools.partial(reader.read_blob, self.hub_store.repo))
@@ -408,10 +461,16 @@ class Controller:
             hub_commit=hub_commit,
             problems=found,
             now=now,
+            awaiting=self.awaiting,
         )
 
 
 Sets = tuple[dict[tuple[str, str], list[str]], dict[tuple[str, str], list[str]]]
+
+
+def _same_objects(before: list[Any], now: list[Any]) -> bool:
+    """Return whether two lists hold the very same parsed objects (unchanged files)."""
+    return len(before) == len(now) and all(a is b for a, b in zip(before, now, strict=True))
 
 
 def _sets(snapshot: Any) -> Sets:

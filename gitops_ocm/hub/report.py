@@ -33,8 +33,9 @@ def render(
     hub_commit: str | None,
     problems: Sequence[Problem],
     now: datetime.datetime,
+    awaiting: Sequence[str] = (),
 ) -> bytes:
-    """Return the new ``controller.yaml``."""
+    """Return the new ``controller.yaml``; ``awaiting``: accepted clusters awaiting their agent."""
     errors = [p for p in problems if p.severity is Severity.ERROR]
     valid = not errors
     condition = {
@@ -57,6 +58,8 @@ def render(
         "problemCount": {"errors": len(errors), "warnings": len(problems) - len(errors)},
         "problems": [_problem(p, source_commit) for p in list(problems)[:MAX_LISTED]],
     }
+    if awaiting:
+        status["awaitingAgent"] = list(awaiting)
     status.update(_reports_part(_body(previous)))
     body = {
         "apiVersion": API_VERSION,

@@ -4,6 +4,11 @@ Pure. A file is a candidate when its name ends in ``.yaml`` or ``.yml``, no part
 its path starts with a dot (``.github/``, ``.gitops-ocm.yaml``), and no ``exclude``
 pattern of the optional ``.gitops-ocm.yaml`` at the root matches it. Names that
 try path tricks (``..``, control characters, backslashes) are refused with S110.
+
+The same file says how clusters register (``registration``, docs/architecture.md):
+``keys`` (the default) publishes to an accepted cluster only once the hub knows
+its agent's key; ``open`` also publishes to accepted clusters that name no key,
+as before signed reports existed (labs, migration), with warning T626.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ from gitops_ocm.problems import Problem
 CONFIG_FILE = ".gitops-ocm.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
 _BAD_NAME = re.compile(r"[\x00-\x1f\x7f\\]")
+KEYS = "keys"
+OPEN = "open"
+REGISTRATION_MODES = (KEYS, OPEN)
+_SETTINGS = {"exclude", "registration"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,6 +34,7 @@ class RepoConfig:
     """The settings of ``.gitops-ocm.yaml``."""
 
     exclude: tuple[str, ...] = ()
+    registration: str = KEYS
 
     def excluded(self, path: str) -> bool:
         """Return True when an exclude pattern matches the path or one of its folders."""
@@ -52,7 +62,7 @@ def parse_config(data: bytes | None) -> tuple[RepoConfig, list[Problem]]:
     doc = parsed.documents[0]
     body = doc.body
     found: list[Problem] = []
-    unknown = sorted(set(body) - {"exclude"})
+    unknown = sorted(set(body) - _SETTINGS)
     for key in unknown:
         found.append(
             Problem(CONFIG_FILE, doc.line, 1, "S201", f"/{key}", f"unknown setting {key!r}")
@@ -63,7 +73,21 @@ def parse_config(data: bytes | None) -> tuple[RepoConfig, list[Problem]]:
             Problem(CONFIG_FILE, doc.line, 1, "S203", "/exclude", "must be a list of strings")
         )
         exclude = []
-    return RepoConfig(tuple(exclude)), found
+    registration = body.get("registration", KEYS)
+    if registration not in REGISTRATION_MODES:
+        found.append(
+            Problem(
+                CONFIG_FILE,
+                doc.line,
+                1,
+                "S204",
+                "/registration",
+                f"must be one of {', '.join(REGISTRATION_MODES)}",
+                got=repr(registration),
+            )
+        )
+        registration = KEYS
+    return RepoConfig(tuple(exclude), registration), found
 
 
 def is_candidate(path: str) -> bool:

@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from gitops_ocm.model import kinds
+from gitops_ocm.model import kinds, repoconfig
 from gitops_ocm.model.yamlfile import Document, Locator, ParsedFile
 from gitops_ocm.problems import Finding, Problem
 
@@ -109,6 +109,7 @@ class Snapshot:
     objects: tuple[Obj, ...]
     load_problems: tuple[Problem, ...] = ()
     revision: str = ""
+    config: repoconfig.RepoConfig = dataclasses.field(default_factory=repoconfig.RepoConfig)
     _by_kind: dict[str, list[Obj]] = dataclasses.field(default_factory=dict, repr=False)
     _locators: dict[str, Locator] = dataclasses.field(default_factory=dict, repr=False)
     _data: dict[str, bytes] = dataclasses.field(default_factory=dict, repr=False)
@@ -158,10 +159,13 @@ class Snapshot:
 
 
 def build(
-    files: Iterable[ParsedFile], extra: Iterable[Problem] = (), revision: str = ""
+    files: Iterable[ParsedFile],
+    extra: Iterable[Problem] = (),
+    revision: str = "",
+    config: repoconfig.RepoConfig | None = None,
 ) -> Snapshot:
     """Build a snapshot from parsed files (and problems found while listing them)."""
     parsed = tuple(sorted(files, key=lambda f: f.path))
     objects = tuple(of(doc) for f in parsed for doc in f.documents)
     found = tuple(extra) + tuple(p for f in parsed for p in f.problems)
-    return Snapshot(parsed, objects, found, revision)
+    return Snapshot(parsed, objects, found, revision, config or repoconfig.RepoConfig())

@@ -15,6 +15,11 @@ long ago, so a ``tolerationSeconds`` toleration never keeps it (docs/placement.m
 A user taint without ``timeAdded`` takes the time recorded for the same taint in
 the previous hub tree's ``clusters/<c>/cluster.yaml``, else ``now`` (what OCM's
 webhook stamps when the taint first reaches the hub).
+
+A cluster *awaiting its agent* (accepted on main, but the hub does not know its
+agent's key yet: :mod:`gitops_ocm.render.registration`) is joined with no report
+at all, as a cluster that never registered: whatever ``ocm/status`` still holds
+for it (a revoked key's last report) does not make it schedulable.
 """
 
 from __future__ import annotations
@@ -79,16 +84,34 @@ def build(
     status_tree: Mapping[str, bytes],
     now: datetime.datetime,
     previous_hub: Mapping[str, bytes] | None = None,
+    awaiting: frozenset[str] = frozenset(),
 ) -> tuple[ClusterInfo, ...]:
-    """Return the inventory, sorted by cluster name (first object wins on duplicates)."""
+    """Return the inventory, sorted by cluster name (first object wins on duplicates).
+
+    Clusters ``awaiting`` their agent are joined with no report.
+    """
     seen: dict[str, ClusterInfo] = {}
     scores = _score_paths(status_tree)
     previous = previous_hub or {}
     for obj in snap.of_kind("ManagedCluster"):
         if obj.name and obj.name not in seen:
-            paths = scores.get(obj.name, ())
-            seen[obj.name] = from_objects(obj.body, status_tree, now, previous, paths)
+            seen[obj.name] = _join(obj.body, status_tree, now, previous, scores, awaiting)
     return tuple(seen[name] for name in sorted(seen))
+
+
+def _join(
+    desired: Mapping[str, Any],
+    status_tree: Mapping[str, bytes],
+    now: datetime.datetime,
+    previous: Mapping[str, bytes],
+    scores: Mapping[str, Sequence[str]],
+    awaiting: frozenset[str],
+) -> ClusterInfo:
+    """Join one cluster, with no report when it is awaiting its agent."""
+    name = str(_mapping(desired.get("metadata")).get("name", ""))
+    if name in awaiting:
+        return from_objects(desired, {}, now, previous, ())
+    return from_objects(desired, status_tree, now, previous, scores.get(name, ()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +125,7 @@ class _Built:
     infos: tuple[ClusterInfo, ...]
     index: Mapping[str, int]  # position of each cluster in ``infos``
     stamped: frozenset[str]  # clusters whose taints read ``now`` and the previous hub tree
+    awaiting: frozenset[str]
 
 
 class Inventory:
@@ -126,16 +150,19 @@ class Inventory:
         status_tree: Mapping[str, bytes],
         now: datetime.datetime,
         previous_hub: Mapping[str, bytes] | None = None,
+        awaiting: frozenset[str] = frozenset(),
     ) -> tuple[ClusterInfo, ...]:
         """Return :func:`build` of these inputs."""
         objects = snap.of_kind("ManagedCluster")
         previous = previous_hub or {}
         status, before = _contents(status_tree), _contents(previous)
         last = self._last
-        changed = None if last is None else _changed(last, objects, status, before, now)
+        changed = None
+        if last is not None and last.awaiting == awaiting:
+            changed = _changed(last, objects, status, before, now)
         index: Mapping[str, int]
         if last is None or changed is None:
-            infos = build(snap, status_tree, now, previous)
+            infos = build(snap, status_tree, now, previous, awaiting)
             index = {info.name: i for i, info in enumerate(infos)}
             stamped = frozenset(o.name for o in objects if _stamps_now(o.body))
         else:
@@ -144,11 +171,12 @@ class Inventory:
             scores = _score_paths(status_tree) if changed else {}
             bodies = {o.name: o.body for o in objects} if changed else {}
             for name in changed:
-                paths = scores.get(name, ())
-                fresh[index[name]] = from_objects(bodies[name], status_tree, now, previous, paths)
+                fresh[index[name]] = _join(
+                    bodies[name], status_tree, now, previous, scores, awaiting
+                )
             stamped = last.stamped | {n for n in changed if _stamps_now(bodies[n])}
             infos = tuple(fresh)
-        self._last = _Built(objects, status, before, now, infos, index, stamped)
+        self._last = _Built(objects, status, before, now, infos, index, stamped, awaiting)
         return infos
 
 

@@ -1,8 +1,9 @@
 """ManagedClusters as accepted by the hub: ``clusters/<cluster>/cluster.yaml``.
 
 Pure. Only clusters with ``spec.hubAcceptsClient: true`` are published (the hub
-half of OCM's double opt-in); an agent whose cluster has no such file receives
-nothing. Status is not part of a prescription: it comes back in reports.
+half of OCM's double opt-in), and of those only the ones not awaiting their
+agent's key (:mod:`registration`); an agent whose cluster has no such file
+receives nothing. Status is not part of a prescription: it comes back in reports.
 
 Taints get their ``timeAdded`` as OCM's admission webhook gives it: kept from
 the previous hub tree while the taint is unchanged, else the time of the pass
@@ -21,10 +22,12 @@ from gitops_ocm.placement import inventory
 from gitops_ocm.render import common
 
 
-def accepted(snapshot: Snapshot) -> list[str]:
-    """Return the names of the accepted clusters, sorted."""
+def accepted(snapshot: Snapshot, awaiting: frozenset[str] = frozenset()) -> list[str]:
+    """Return the names of the accepted clusters not ``awaiting`` their agent, sorted."""
     return sorted(
-        o.name for o in snapshot.of_kind("ManagedCluster") if o.spec.get("hubAcceptsClient") is True
+        o.name
+        for o in snapshot.of_kind("ManagedCluster")
+        if o.spec.get("hubAcceptsClient") is True and o.name not in awaiting
     )
 
 
@@ -53,12 +56,13 @@ def render(
     snapshot: Snapshot,
     clusters: Sequence[inventory.ClusterInfo] = (),
     cache: rendercache.RenderCache | None = None,
+    awaiting: frozenset[str] = frozenset(),
 ) -> dict[str, bytes]:
-    """Return ``clusters/<c>/cluster.yaml`` for every accepted cluster."""
+    """Return ``clusters/<c>/cluster.yaml`` for every accepted cluster not ``awaiting``."""
     infos = {c.name: c for c in clusters}
     out: dict[str, bytes] = {}
     for obj in snapshot.of_kind("ManagedCluster"):
-        if obj.spec.get("hubAcceptsClient") is not True:
+        if obj.spec.get("hubAcceptsClient") is not True or obj.name in awaiting:
             continue
         out[f"clusters/{obj.name}/cluster.yaml"] = render_one(obj, infos.get(obj.name), cache)
     return out

@@ -21,8 +21,10 @@ placement files of rescheduled placements.
 
 A full render (every placement scheduled) happens on the first pass and after
 :meth:`Engine.reset`, and when cluster sets or their bindings change, clusters
-are accepted or removed, placements are added or removed, or the fleet has
-conflicting works (F401, F404), whose messages depend on the whole fleet.
+are accepted or removed (or stop or start awaiting their agent), placements are
+added or removed, or the fleet has conflicting works (F401, F404), whose
+messages depend on the whole fleet. ``allowed_signers`` is a top-level file
+like the placement files: replaced whenever its bytes change.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.placement import history, inventory, publication, queue, settle, spec
 from gitops_ocm.problems import Problem
 from gitops_ocm.render import clusters as clusters_mod
-from gitops_ocm.render import fleetchecks, hub, placements, policies, works
+from gitops_ocm.render import fleetchecks, hub, placements, policies, registration, works
 
 Key = tuple[str, str]
 Source = tuple[str, str, str]  # (kind, namespace, name) of a work's source object
@@ -87,6 +89,7 @@ class _State:
     on_cluster: dict[str, dict[Source, works.Work]]
     sizes_of: dict[Source, tuple[Problem, ...]]
     claims: tuple[Problem, ...]
+    awaiting: frozenset[str] = frozenset()
 
 
 class Engine:
@@ -106,17 +109,19 @@ class Engine:
         cluster_infos: Sequence[inventory.ClusterInfo],
         previous: Mapping[str, bytes],
         now: datetime.datetime,
+        admission: registration.Admission | None = None,
     ) -> Rendered:
         """Render ``snapshot`` (assumed valid); ``previous`` is read only by a full render.
 
         ``previous`` must be the tree this engine rendered last when it was
         published, or what ``ocm/hub`` holds otherwise (after :meth:`reset`).
+        ``admission`` is as for :func:`hub.render`.
         """
         state = self._state
         infos = {c.name: c for c in cluster_infos}
-        if state is not None and self._incremental_ok(state, snapshot, infos):
-            return self._update(state, snapshot, infos, now)
-        return self._full(snapshot, cluster_infos, previous, now)
+        if state is not None and self._incremental_ok(state, snapshot, infos, admission):
+            return self._update(state, snapshot, infos, now, admission)
+        return self._full(snapshot, cluster_infos, previous, now, admission)
 
     # -- full ---------------------------------------------------------------
 
@@ -126,11 +131,12 @@ class Engine:
         cluster_infos: Sequence[inventory.ClusterInfo],
         previous: Mapping[str, bytes],
         now: datetime.datetime,
+        admission: registration.Admission | None,
     ) -> Rendered:
         cache = self.cache
         inputs = publication.prepare(snapshot, cluster_infos, previous, now, cache)
         scheduler = queue.Scheduler(settle.placements(snapshot), inputs, settled=True)
-        tree = hub.assemble(snapshot, cluster_infos, scheduler.results, cache)
+        tree = hub.assemble(snapshot, cluster_infos, scheduler.results, cache, admission)
         scheduler.refresh(history.from_tree(tree.top, cache), now)
         works_of: dict[Source, list[works.Work]] = {}
         on_cluster: dict[str, dict[Source, works.Work]] = {}
@@ -158,21 +164,29 @@ class Engine:
             on_cluster=on_cluster,
             sizes_of=sizes_of,
             claims=tuple(p for p in tree.problems if p.code in _CONFLICTS),
+            awaiting=_awaiting(admission),
         )
         return Rendered(tree, None, None, tuple(sorted(scheduler.results)))
 
     # -- incremental --------------------------------------------------------
 
     def _incremental_ok(
-        self, state: _State, snapshot: Snapshot, infos: Mapping[str, inventory.ClusterInfo]
+        self,
+        state: _State,
+        snapshot: Snapshot,
+        infos: Mapping[str, inventory.ClusterInfo],
+        admission: registration.Admission | None,
     ) -> bool:
         """Return whether ``snapshot`` can be rendered from ``state`` by parts."""
         old = state.snapshot
         if state.claims or infos.keys() != state.infos.keys():
             return False
-        same_clusters = _same_kind(old, snapshot, "ManagedCluster")
-        if not same_clusters and frozenset(clusters_mod.accepted(snapshot)) != state.accepted:
-            return False
+        awaiting = _awaiting(admission)
+        same_clusters = _same_kind(old, snapshot, "ManagedCluster") and awaiting == state.awaiting
+        if not same_clusters:
+            accepted = frozenset(clusters_mod.accepted(snapshot, awaiting))
+            if accepted != state.accepted:
+                return False
         for kind in _STRUCTURAL:
             if _bodies(snapshot.of_kind(kind)) != _bodies(old.of_kind(kind)):
                 return False
@@ -188,9 +202,11 @@ class Engine:
         snapshot: Snapshot,
         infos: dict[str, inventory.ClusterInfo],
         now: datetime.datetime,
+        admission: registration.Admission | None,
     ) -> Rendered:
         cache = self.cache
         old = state.snapshot
+        state.awaiting = _awaiting(admission)
         scheduler = state.scheduler
         scheduler.refresh(scheduler.inputs.history, now)
         changed: set[Key] = set()
@@ -272,10 +288,12 @@ class Engine:
                 state.top_of[key] = now_files
             past = history.replaced(scheduler.inputs.history, dict(new_files), cache)
             scheduler.refresh(past, now)
+        _replace_signers(state, admission, top_changes)
 
         # Fleet checks.
         state.snapshot = snapshot
         found = [
+            *(admission.problems if admission is not None else ()),
             *self._claims(state, snapshot, dirty),
             *fleetchecks.empty_placements(snapshot, decisions),
             *(p for problems in state.sizes_of.values() for p in problems),
@@ -364,6 +382,26 @@ class Engine:
 
 def _source(obj: Obj) -> Source:
     return (obj.kind, obj.namespace, obj.name)
+
+
+def _awaiting(admission: registration.Admission | None) -> frozenset[str]:
+    return admission.awaiting if admission is not None else frozenset()
+
+
+def _replace_signers(
+    state: _State,
+    admission: registration.Admission | None,
+    top_changes: dict[str, bytes | None],
+) -> None:
+    """Put this render's ``allowed_signers`` in the top files when its bytes changed."""
+    data = admission.signers_file() if admission is not None else None
+    if state.top.get(registration.PATH) == data:
+        return
+    top_changes[registration.PATH] = data
+    if data is None:
+        state.top.pop(registration.PATH, None)
+    else:
+        state.top[registration.PATH] = data
 
 
 def _swap_policies(

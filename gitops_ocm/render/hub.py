@@ -3,8 +3,10 @@
 Pure. Has every placement scheduled (``placement.settle``), then renders
 accepted clusters, placements and their decision pages, direct and replicated
 works and replicated policies, and runs the fleet checks that need decisions.
-The same inputs (snapshot, status inventory, previous hub tree, ``now``) always
-give byte-identical files.
+Given an :class:`registration.Admission`, clusters awaiting their agent get no
+folder and the tree has ``allowed_signers`` at its root. The same inputs
+(snapshot, status inventory, previous hub tree, ``now``, admission) always give
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.placement import inventory, publication, settle
 from gitops_ocm.problems import Problem
 from gitops_ocm.render import clusters as clusters_mod
-from gitops_ocm.render import fleetchecks, placements, policies, works
+from gitops_ocm.render import fleetchecks, placements, policies, registration, works
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,15 +88,17 @@ def render(
     previous: Mapping[str, bytes],
     now: datetime.datetime,
     cache: rendercache.RenderCache | None = None,
+    admission: registration.Admission | None = None,
 ) -> HubTree:
     """Render the hub tree of ``snapshot`` (assumed valid).
 
     A ``cache`` kept across passes (one per controller) saves re-reading the
     previous tree's files and re-serializing unchanged objects; the output is
-    the same with or without it.
+    the same with or without it. Without ``admission`` every accepted cluster
+    is published and there is no ``allowed_signers`` (what ``plan`` compares).
     """
     results = settle.schedule_all(snapshot, cluster_infos, previous, now, cache)
-    return assemble(snapshot, cluster_infos, results, cache)
+    return assemble(snapshot, cluster_infos, results, cache, admission)
 
 
 def assemble(
@@ -102,13 +106,15 @@ def assemble(
     cluster_infos: Sequence[inventory.ClusterInfo],
     results: Mapping[tuple[str, str], publication.PlacementResult],
     cache: rendercache.RenderCache | None = None,
+    admission: registration.Admission | None = None,
 ) -> HubTree:
     """Render the hub tree of ``snapshot`` for given scheduling ``results``."""
     decisions = {key: result.clusters for key, result in results.items()}
-    accepted = set(clusters_mod.accepted(snapshot))
+    awaiting = admission.awaiting if admission is not None else frozenset()
+    accepted = set(clusters_mod.accepted(snapshot, awaiting))
     folders: dict[str, dict[str, bytes]] = {name: {} for name in sorted(accepted)}
     prefix = len("clusters/")
-    for path, data in clusters_mod.render(snapshot, cluster_infos, cache).items():
+    for path, data in clusters_mod.render(snapshot, cluster_infos, cache, awaiting).items():
         folders[path[prefix:].partition("/")[0]]["cluster.yaml"] = data
     all_works = (
         *works.direct(snapshot, accepted),
@@ -119,7 +125,11 @@ def assemble(
     shared = policies.folders(snapshot, decisions, accepted, cache)
     bodies = {(o.namespace, o.name): o.body for o in snapshot.of_kind("Placement")}
     top = placements.files(results, bodies, cache)
+    signers_file = admission.signers_file() if admission is not None else None
+    if signers_file is not None:
+        top = {**top, registration.PATH: signers_file}
     found = [
+        *(admission.problems if admission is not None else ()),
         *fleetchecks.claims(snapshot, all_works),
         *fleetchecks.empty_placements(snapshot, decisions),
         *fleetchecks.sizes(snapshot, all_works, folders),

@@ -82,6 +82,8 @@ def test_addon_scores_rank_the_placement_through_ocm_status(tmp_path: Path) -> N
     repo = pygit2.init_repository(str(repo_path), bare=True, initial_head="main")
     builder = repo.TreeBuilder()
     builder.insert("fleet.yaml", repo.create_blob(fleet().encode()), pygit2.enums.FileMode.BLOB)
+    config = repo.create_blob(b"registration: open\n")  # the agents here have no keys
+    builder.insert(".gitops-ocm.yaml", config, pygit2.enums.FileMode.BLOB)
     sig = pygit2.Signature("t", "t@example.com", 1_700_000_000, 0)
     repo.create_commit("refs/heads/main", sig, sig, "fleet", builder.write(), [])
     clock = [NOW]

@@ -43,7 +43,7 @@ def fleet(with_work: bool) -> dict[str, str]:
         {"apiVersion": f"{SET}/v1beta1", "kind": "Placement",
          "metadata": {"name": "two", "namespace": "apps"}, "spec": {"numberOfClusters": 2}},
     ]  # fmt: skip
-    files = {"fleet.yaml": yaml.safe_dump_all(docs)}
+    files = {"fleet.yaml": yaml.safe_dump_all(docs), ".gitops-ocm.yaml": "registration: open\n"}
     if with_work:
         work = {
             "apiVersion": "work.open-cluster-management.io/v1alpha1",

@@ -83,6 +83,8 @@ def test_enforce_and_inform_reach_the_cluster_and_ocm_status(tmp_path: Path) -> 
     blob = repo.create_blob(fleet().encode())
     builder = repo.TreeBuilder()
     builder.insert("fleet.yaml", blob, pygit2.enums.FileMode.BLOB)
+    config = repo.create_blob(b"registration: open\n")  # the agents here have no keys
+    builder.insert(".gitops-ocm.yaml", config, pygit2.enums.FileMode.BLOB)
     sig = pygit2.Signature("t", "t@example.com", 1_700_000_000, 0)
     repo.create_commit("refs/heads/main", sig, sig, "fleet", builder.write(), [])
     ctl = controller.Controller(remote.open_store(str(repo_path)), clock=lambda: NOW)

@@ -11,6 +11,8 @@ import pygit2
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "repo"
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 SIG = pygit2.Signature("test", "test@example.com", 1_700_000_000, 0)
+CONFIG_FILE = ".gitops-ocm.yaml"
+OPEN_CONFIG = b"registration: open\n"
 
 
 def example_files() -> dict[str, bytes]:
@@ -29,10 +31,14 @@ def new_fleet(tmp_path: Path, files: dict[str, bytes] | None = None) -> Path:
 
 
 def commit(repo_path: Path, files: dict[str, bytes], message: str) -> str:
-    """Commit ``files`` as the whole tree of main."""
+    """Commit ``files`` as the whole tree of main, with ``registration: open`` unless configured.
+
+    The fleets here have no agent keys: open registration publishes them as
+    before; tests about trust commit their own ``.gitops-ocm.yaml``.
+    """
     repo = pygit2.Repository(str(repo_path))
     index = pygit2.Index()
-    for rel, data in files.items():
+    for rel, data in {CONFIG_FILE: OPEN_CONFIG, **files}.items():
         index.add(pygit2.IndexEntry(rel, repo.create_blob(data), pygit2.enums.FileMode.BLOB))
     tree = index.write_tree(repo)
     parents = [] if repo.head_is_unborn else [repo.head.target]
