@@ -20,6 +20,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "governance"))
 
+import keykit
 from govkit import localkube
 
 from gitops_ocm.agent import reconciler
@@ -87,7 +88,9 @@ def test_addon_scores_rank_the_placement_through_ocm_status(tmp_path: Path) -> N
     sig = pygit2.Signature("t", "t@example.com", 1_700_000_000, 0)
     repo.create_commit("refs/heads/main", sig, sig, "fleet", builder.write(), [])
     clock = [NOW]
-    ctl = controller.Controller(remote.open_store(str(repo_path)), clock=lambda: clock[0])
+    ctl = controller.Controller(
+        remote.open_store(str(repo_path)), clock=lambda: clock[0], signer=keykit.signer()
+    )
     assert ctl.reconcile().valid
     with contextlib.ExitStack() as stack:
         kubes = {}

@@ -17,6 +17,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "governance"))
 
+import keykit
 from govkit import localkube
 
 from gitops_ocm.agent import reconciler
@@ -87,7 +88,9 @@ def test_enforce_and_inform_reach_the_cluster_and_ocm_status(tmp_path: Path) -> 
     builder.insert(".gitops-ocm.yaml", config, pygit2.enums.FileMode.BLOB)
     sig = pygit2.Signature("t", "t@example.com", 1_700_000_000, 0)
     repo.create_commit("refs/heads/main", sig, sig, "fleet", builder.write(), [])
-    ctl = controller.Controller(remote.open_store(str(repo_path)), clock=lambda: NOW)
+    ctl = controller.Controller(
+        remote.open_store(str(repo_path)), clock=lambda: NOW, signer=keykit.signer()
+    )
     assert ctl.reconcile().valid
     with localkube(tmp_path) as (_store, cluster):
         assert cluster.get("v1", "Namespace", "default") is not None  # as on a real cluster
