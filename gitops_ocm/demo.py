@@ -3,7 +3,10 @@
 I/O shell. Creates a work folder with a bare repository seeded from
 ``examples/repo``, serves it with ``git daemon`` on 127.0.0.1, starts three
 embedded Kubernetes API servers (with workload simulation), the controller and
-one agent per cluster, each as its own process; waits until the fleet has
+one agent per cluster, each as its own process. The agents create their keys
+and send registration requests; the demo then plays the person who reviews
+them: ``gitops-ocm accept`` for each cluster in a checkout of main, one commit,
+one push (the double opt-in of docs/security.md). It waits until the fleet has
 converged, pushes a change, waits again, and prints what happened and where to
 look. Everything binds to loopback and stops at the end unless ``keep``.
 
@@ -34,6 +37,7 @@ from gitops_ocm import errors, fleetview
 from gitops_ocm.gitstore import reader, refs, remote, servers
 from gitops_ocm.hub import trees
 from gitops_ocm.model import yamlout
+from gitops_ocm.status import registrations
 
 EXAMPLES = Path(__file__).resolve().parent / "example_fleet"
 PIDS = "pids"
@@ -74,8 +78,6 @@ def seed(root: Path) -> Path:
     work = root / "checkout"
     _git(root, "init", "-q", "--bare", "-b", "main", str(repo))
     shutil.copytree(EXAMPLES, work)
-    # Until the demo runs the registration handshake, its agents publish unsigned (open).
-    (work / ".gitops-ocm.yaml").write_text("registration: open\n")
     _git(work, "init", "-q", "-b", "main")
     _git(work, "add", "-A")
     _git(work, "commit", "-q", "-m", "Example fleet")
@@ -183,6 +185,34 @@ def converged(demo: Demo, source: str | None = None) -> bool:
     return True
 
 
+def requested(demo: Demo) -> bool:
+    """True when every demo cluster's registration request waits on ``ocm/status``."""
+    status = _status(demo)
+    if status is None:
+        return False
+    records = registrations.read_all(status)
+    return {r.cluster for r in registrations.pending(records)} >= set(CLUSTERS)
+
+
+def accept_all(demo: Demo) -> tuple[str, list[str]]:
+    """Accept every pending request in the checkout, commit and push; return commit and keys."""
+    work = demo.root / "checkout"
+    shown: list[str] = []
+    for cluster in CLUSTERS:
+        done = subprocess.run(
+            [sys.executable, "-m", "gitops_ocm", "accept", cluster, str(work),
+             "--repo", str(demo.repo)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise errors.GitopsOcmError(f"accept {cluster} failed: {done.stderr.strip()}")
+        shown.append(done.stdout.splitlines()[0].rstrip(":") if done.stdout else cluster)
+    _git(work, "add", "-A")
+    _git(work, "commit", "-q", "-m", f"accept clusters {', '.join(CLUSTERS)}")
+    _git(work, "push", "-q", demo.url, "main")
+    return _git(work, "rev-parse", "HEAD").strip(), shown
+
+
 def _yaml(data: bytes) -> dict[str, Any]:
     return yamlout.load_mapping(data)
 
@@ -280,24 +310,35 @@ def run(root: Path, keep: bool, say: Say) -> Demo:
     """Run the demo and return its state (processes still running only with ``keep``)."""
     started = time.monotonic()
     with running(root, keep) as demo:
-        say(f"[1/5] fleet repository seeded from examples/repo, served at {demo.url}")
+        say(f"[1/6] fleet repository seeded from examples/repo, served at {demo.url}")
         start_clusters(demo, say)
-        say(f"[2/5] {len(CLUSTERS)} local API servers up: {', '.join(CLUSTERS)}")
+        say(f"[2/6] {len(CLUSTERS)} local API servers up: {', '.join(CLUSTERS)}")
         _spawn(demo, "controller", "controller", "--repo", demo.url, "--interval", "1",
-               "--cache-dir", str(root / "cache"))  # fmt: skip
+               "--cache-dir", str(root / "cache"),
+               "--signing-key", str(root / "state" / "controller.key"))  # fmt: skip
         for cluster in CLUSTERS:
             _spawn(demo, f"agent-{cluster}", "agent", "--repo", demo.url, "--cluster", cluster,
                    "--kubeconfig", str(demo.kubeconfigs[cluster]), "--interval", "1",
                    "--state", str(root / "state" / cluster))  # fmt: skip
-        say("[3/5] controller and agents started; waiting for the fleet to converge")
-        _wait("the fleet to converge", lambda: converged(demo), 90, say, demo)
+        say("[3/6] controller and agents started; each agent made its key and asks to join")
+        _wait("the registration requests", lambda: requested(demo), 60, say, demo)
+        commit, shown = accept_all(demo)
+        for line in shown:
+            say(f"      gitops-ocm accept: {line}")
+        say(f"[4/6] pushed {commit[:12]} accepting the three keys; waiting for the fleet")
+        _wait("the fleet to converge", lambda: converged(demo, commit), 90, say, demo)
         say(f"      converged after {time.monotonic() - started:.0f}s")
         commit = push_change(demo)
-        say(f"[4/5] pushed {commit[:12]} (guestbook greeting changed); waiting for it to land")
+        say(f"[5/6] pushed {commit[:12]} (guestbook greeting changed); waiting for it to land")
         _wait("the change to reach every cluster", lambda: converged(demo, commit), 90, say, demo)
-        say(f"[5/5] change applied everywhere after {time.monotonic() - started:.0f}s in total")
+        say(f"[6/6] change applied everywhere after {time.monotonic() - started:.0f}s in total")
         report(demo, say)
     return demo
+
+
+def root_signers(demo: Demo) -> Path:
+    """Where the demo's "where to look" lines save ``allowed_signers`` for git verify-commit."""
+    return demo.root / "allowed_signers"
 
 
 def report(demo: Demo, say: Say) -> None:
@@ -311,6 +352,9 @@ def report(demo: Demo, say: Say) -> None:
     say("Where to look:")
     say(f"  git --git-dir {demo.repo} log --oneline ocm/hub ocm/status")
     say(f"  git --git-dir {demo.repo} show ocm/status:README.md")
+    say(f"  git --git-dir {demo.repo} show ocm/hub:allowed_signers > {root_signers(demo)}")
+    say(f"  git --git-dir {demo.repo} -c gpg.format=ssh "
+        f"-c gpg.ssh.allowedSignersFile={root_signers(demo)} verify-commit ocm/hub")  # fmt: skip
     config = demo.kubeconfigs[CLUSTERS[0]]
     say(f"  kubectl --kubeconfig {config} get deployments -A")
     say(f"  gitops-ocm status --repo {demo.repo}")

@@ -15,7 +15,7 @@ from repokit import commit_files
 from gitops_ocm import treeio
 from gitops_ocm.cli import controller as controller_cli
 from gitops_ocm.cli import main
-from gitops_ocm.gitstore import reader, remote, repository
+from gitops_ocm.gitstore import reader, remote, repository, writer
 from gitops_ocm.hub import controller
 from gitops_ocm.model import yamlout
 from gitops_ocm.render import registration
@@ -77,17 +77,12 @@ def request(name: str, key: keys.PublicKey) -> bytes:
 
 
 def add_to_status(repo_path: Path, files: dict[str, bytes]) -> None:
-    """Commit ``files`` onto ocm/status (what the intake does with a verified request)."""
-    repo = pygit2.Repository(str(repo_path))
-    ref = "refs/heads/ocm/status"
-    parent = repo.references.get(ref)
-    index = pygit2.Index()
-    if parent is not None:
-        index.read_tree(repo.get(parent.target).peel(pygit2.Tree))
-    for path, data in files.items():
-        index.add(pygit2.IndexEntry(path, repo.create_blob(data), pygit2.enums.FileMode.BLOB))
-    parents = [parent.target] if parent is not None else []
-    repo.create_commit(ref, SIG, SIG, "request", index.write_tree(repo), parents)
+    """Commit ``files`` onto ocm/status, signed by the controller's key, as the fold records a
+    verified request (an unsigned commit there would be restored away as forged)."""
+    author = writer.Author(signer=keykit.signer())
+    writer.publish_changes(
+        repository.open(repo_path), "ocm/status", files, "request", author=author
+    )
 
 
 def files_at(repo_path: Path, rev: str) -> dict[str, bytes]:

@@ -85,6 +85,23 @@ def descends_from(repo: repository.Repository, commit_id: str, ancestor: str) ->
         return False
 
 
+def first_parents(repo: repository.Repository, commit_id: str, limit: int) -> list[str]:
+    """The commit and its first-parent ancestors, newest first, at most ``limit`` of them."""
+    out: list[str] = []
+    git = repo._pygit2
+    current: str | None = commit_id
+    while current is not None and len(out) < limit:
+        try:
+            commit = git[current]
+        except (KeyError, ValueError):
+            break
+        if not isinstance(commit, pygit2.Commit):
+            break
+        out.append(str(commit.id))
+        current = str(commit.parent_ids[0]) if commit.parent_ids else None
+    return out
+
+
 def _walk(git: pygit2.Repository, tree: pygit2.Tree, prefix: str = "") -> Iterator[Entry]:
     """Yield every file of ``tree`` (recursively), in Git's name order."""
     for item in tree:

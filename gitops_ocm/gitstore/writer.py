@@ -158,6 +158,27 @@ def publish_with_retry(
     )
 
 
+def restore(
+    repo: repository.Repository,
+    tip: refs.Tip,
+    tree: str,
+    message: str,
+    *,
+    author: Author = Author(),
+) -> PublishResult:
+    """Commit the existing tree ``tree`` on top of ``tip`` (even when the trees are equal).
+
+    For a writer that finds its branch's tip written by someone else: the branch
+    moves forward (never force-updated) to a commit of the writer's own, holding
+    the content it last published.
+    """
+    if tip.id is None:
+        raise errors.InvalidInput(f"{tip.name} is absent: nothing to restore onto")
+    new = _create_commit(repo, tip, author, message, tree)
+    refs.swap(repo, tip, new, f"gitops-ocm: {message.splitlines()[0]}")
+    return PublishResult(new, tree, tip.id, True)
+
+
 def tip_files(repo: repository.Repository, branch: str) -> reader.LazyTree | None:
     """Return the files of ``branch``'s tip lazily, or None when the branch is absent.
 
@@ -233,23 +254,29 @@ def _commit(
     if tip.id is not None and tip.tree == tree.hex():
         return PublishResult(tip.id, tip.tree, tip.id, False)
     _write_new(repo, draft)
+    new = _create_commit(repo, tip, author, text, tree.hex())
+    refs.swap(repo, tip, new, f"gitops-ocm: {text.splitlines()[0]}")
+    return PublishResult(new, tree.hex(), tip.id, True)
+
+
+def _create_commit(
+    repo: repository.Repository, tip: refs.Tip, author: Author, text: str, tree: str
+) -> str:
+    """Write the commit of ``tree`` on ``tip`` (signed when the author has a signer)."""
     sig = _signature(author)
-    parents = [] if tip.id is None else [pygit2.Oid(hex=tip.id)]
+    parents: list[str | pygit2.Oid] = [] if tip.id is None else [pygit2.Oid(hex=tip.id)]
     raw = repo._pygit2
     try:
+        tree_oid = pygit2.Oid(hex=tree)
         if author.signer is None:
-            new = raw.create_commit(None, sig, sig, text, pygit2.Oid(raw=tree), parents)
-        else:
-            ids: list[str | pygit2.Oid] = list(parents)
-            # pygit2's stubs say Oid; the call returns the commit's text.
-            content = str(raw.create_commit_string(sig, sig, text, pygit2.Oid(raw=tree), ids))
-            armored = author.signer.sign(content.encode("utf-8"))
-            # Without its final newline libgit2 writes the header exactly as git does.
-            new = raw.create_commit_with_signature(content, armored.rstrip("\n"), "gpgsig")
-    except pygit2.GitError as exc:
+            return str(raw.create_commit(None, sig, sig, text, tree_oid, parents))
+        # pygit2's stubs say Oid; the call returns the commit's text.
+        content = str(raw.create_commit_string(sig, sig, text, tree_oid, parents))
+        armored = author.signer.sign(content.encode("utf-8"))
+        # Without its final newline libgit2 writes the header exactly as git does.
+        return str(raw.create_commit_with_signature(content, armored.rstrip("\n"), "gpgsig"))
+    except (pygit2.GitError, ValueError) as exc:
         raise errors.Transient(f"cannot write commit on {tip.name}: {exc}") from exc
-    refs.swap(repo, tip, str(new), f"gitops-ocm: {text.splitlines()[0]}")
-    return PublishResult(str(new), tree.hex(), tip.id, True)
 
 
 def _signature(author: Author) -> pygit2.Signature:

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 
 from gitops_ocm import collector, errors, source, validation
 from gitops_ocm.gitstore import layout, reader, refs, remote, writer
-from gitops_ocm.hub import folding, report, trees
+from gitops_ocm.hub import folding, ownbranches, report, trees
 from gitops_ocm.model import rendercache
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
@@ -174,6 +174,8 @@ class Controller:
         self._requeue_at: datetime.datetime | None = None
         self._controller_yaml: bytes | None = None  # this pass's, for the fold to commit
         self._sets: Sets = ({}, {})  # of the last valid desired state, for the fold
+        self._own: dict[str, str] = {}  # branch -> the last tip known to be this controller's
+        self._restored: list[Problem] = []  # this pass's warnings about its own branches
 
     def reconcile(self) -> PassResult:
         """Run one pass and return what it did."""
@@ -182,6 +184,7 @@ class Controller:
             self.store.fetch()
             if self.hub_store is not self.store:
                 self.hub_store.fetch()
+            self._restore_own_branches()
             inputs = self._read_inputs()
             now = inputs.now
             self._controller_yaml = None
@@ -193,6 +196,10 @@ class Controller:
                 now, self._controller_yaml, result.source, replica_sets, policy_sets, reports
             )
             status_commit = self.folder.fold(given)
+        if status_commit is not None:
+            self._own[STATUS_BRANCH] = status_commit
+        if result.valid and result.hub_commit is not None:
+            self._own[HUB_BRANCH] = result.hub_commit
         times = [t for t in (self._requeue_at, self.folder.next_check) if t is not None]
         return dataclasses.replace(
             result,
@@ -201,6 +208,19 @@ class Controller:
             status_commit=status_commit,
             requeue_at=min(times) if times else None,
         )
+
+    def _restore_own_branches(self) -> None:
+        """Answer a tip of ocm/hub or ocm/status this controller did not sign (see ownbranches)."""
+        self._restored = []
+        for branch in (HUB_BRANCH, STATUS_BRANCH):
+            problem, tip = ownbranches.restore(
+                self.hub_store, branch, self.author, self._own.get(branch)
+            )
+            if problem is not None:
+                self._restored.append(problem)
+                self.forget_inputs()
+            if tip is not None and (problem is None or problem.code == ownbranches.RESTORED):
+                self._own[branch] = tip
 
     @property
     def folder(self) -> folding.StatusFolder:
@@ -246,7 +266,7 @@ class Controller:
         if key == self._last_inputs and not due:
             return PassResult(source_commit, True, skipped=True)
         snapshot = source.load_revision(self.store.path, source_commit, self.caches.parse)
-        found = validation.validate(snapshot, self.caches.findings)
+        found = [*validation.validate(snapshot, self.caches.findings), *self._restored]
         rendered: engine.Rendered | None = None
         if not has_errors(found):
             self._sets = _sets(snapshot)

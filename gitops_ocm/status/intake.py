@@ -42,16 +42,12 @@ _NAME = r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?"
 # path pattern -> (apiVersion, kind) the file must hold
 LAYOUT: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = (
     (re.compile(r"cluster\.yaml"), ("cluster.open-cluster-management.io/v1", "ManagedCluster")),
-    (
-        re.compile(r"registration\.yaml"),
-        ("cluster.open-cluster-management.io/v1", "ManagedCluster"),
-    ),
-    (re.compile(r"lease\.yaml"), ("coordination.k8s.io/v1", "Lease")),
     # the agent's registration: its ManagedCluster and public key (status.registration)
     (
         re.compile(r"registration\.yaml"),
         ("cluster.open-cluster-management.io/v1", "ManagedCluster"),
     ),
+    (re.compile(r"lease\.yaml"), ("coordination.k8s.io/v1", "Lease")),
     (
         re.compile(rf"manifestworks/{_NAME}\.yaml"),
         ("work.open-cluster-management.io/v1", "ManifestWork"),

@@ -32,7 +32,10 @@ HEADER = b"-----BEGIN OPENSSH PRIVATE KEY-----"
 
 
 def load_or_create(path: pathlib.Path) -> sshsig.Signer:
-    """Return the signer of the key at ``path``, creating a new Ed25519 key there when absent."""
+    """Return the signer of the key at ``path``, creating a new Ed25519 key there when absent.
+
+    Missing folders on the way are created, readable by their owner only.
+    """
     try:
         return _load(path)
     except FileNotFoundError:
@@ -115,6 +118,7 @@ def _create(path: pathlib.Path) -> None:
     """Write a new key to ``path`` atomically; FileExistsError when one appeared meanwhile."""
     data = encode(ed25519.Ed25519PrivateKey.generate())
     try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise errors.GitopsOcmError(f"{path}: cannot create the key file: {exc.strerror}") from exc

@@ -36,7 +36,7 @@ def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_demo_converges_and_lands_a_change(demo_repo: tuple[Path, str]) -> None:
     """The demo converges, pushes a change that reaches every cluster, and says where to look."""
     repo, printed = demo_repo
-    assert "[5/5] change applied everywhere" in printed
+    assert "[6/6] change applied everywhere" in printed
     assert "kubectl --kubeconfig" in printed and "show ocm/status:README.md" in printed
     readme = subprocess.run(
         ["git", "--git-dir", str(repo), "show", "ocm/status:README.md"],
@@ -204,4 +204,4 @@ def test_demo_from_an_installed_wheel(tmp_path: Path) -> None:
     done = subprocess.run([str(script), "demo", "--dir", str(tmp_path / "d")],
                           cwd=elsewhere, capture_output=True, text=True, timeout=150)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "[5/5] change applied everywhere" in done.stdout
+    assert "[6/6] change applied everywhere" in done.stdout

@@ -25,6 +25,14 @@ def test_created_once_with_mode_0600_and_nothing_else(tmp_path: Path) -> None:
     assert keyfile.load_or_create(path).public_key == first.public_key
 
 
+def test_missing_folders_are_created_for_the_owner_only(tmp_path: Path) -> None:
+    """A key path under folders that do not exist yet creates them, mode 0700."""
+    path = tmp_path / "state" / "hub" / "controller.key"
+    keyfile.load_or_create(path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert os.stat(path.parent).st_mode & 0o777 == 0o700
+
+
 def test_creation_ignores_a_permissive_umask(tmp_path: Path) -> None:
     """The key is 0600 even when the process umask would allow more."""
     old = os.umask(0)
@@ -126,8 +134,9 @@ def test_symlink_and_folder_are_refused(tmp_path: Path) -> None:
         assert caught.value.code == failure.KEY_FILE
 
 
-def test_missing_folder_is_a_runtime_failure(tmp_path: Path) -> None:
-    """A key whose folder does not exist cannot be created: a runtime failure (exit 3) naming it."""
+def test_a_folder_that_cannot_be_made_is_a_runtime_failure(tmp_path: Path) -> None:
+    """A key whose folder cannot be created (a file is in the way): a runtime failure (exit 3)."""
+    (tmp_path / "absent").write_text("a file, not a folder")
     path = tmp_path / "absent" / "k"
     with pytest.raises(errors.GitopsOcmError) as caught:
         keyfile.load_or_create(path)
