@@ -29,6 +29,13 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A bare repository with the example fleet on main, ocm/hub and ocm/status published."""
     root = tmp_path_factory.mktemp("hub")
     repo = demo.seed(root)
+    # These tests are about an agent's errors, not its registration: the fleet is open.
+    checkout = root / "checkout"
+    (checkout / ".gitops-ocm.yaml").write_text("registration: open\n")
+    for args in (["add", "-A"], ["commit", "-q", "-m", "open"], ["push", "-q", str(repo), "main"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@e", *args], cwd=checkout, check=True
+        )
     assert cli.main(["controller", "--repo", str(repo), "--once"]) == 0
     return repo
 

@@ -110,13 +110,48 @@ class Store:
         return urls.redact(f"{what} {self.display}: {detail}", self._secrets)
 
     def fetch(self, refspecs: Sequence[str] = (MIRROR_REFSPEC,)) -> None:
-        """Copy the remote's branches into the mirror (a no-op for a local repository)."""
+        """Copy the remote's branches into the mirror (a no-op for a local repository).
+
+        The whole mirror (the default refspec) is kept exact: branches deleted on
+        the remote are deleted here too. A branch deleted and replaced by one
+        below its name (``ocm/reports/c1`` by ``ocm/reports/c1/x``, anyone who can
+        push can do that) would otherwise fail every later fetch, as libgit2
+        creates the new ref before it prunes the old: on such a failure the
+        branches the remote no longer has are deleted first, and the fetch runs
+        once more.
+        """
         if self.is_local:
             return
         _set_timeouts()
+        whole = tuple(refspecs) == (MIRROR_REFSPEC,)
+        try:
+            self._fetch(refspecs, whole)
+        except errors.Transient:
+            if not whole:
+                raise
+            self._prune_missing()
+            self._fetch(refspecs, whole)
+
+    def _prune_missing(self) -> None:
+        """Delete the mirror's branches the remote does not advertise any more."""
         callbacks = _Callbacks(self.location)
         try:
-            self.repo._pygit2.remotes["origin"].fetch(list(refspecs), callbacks=callbacks)
+            heads = self.repo._pygit2.remotes["origin"].list_heads(callbacks=callbacks)
+        except (pygit2.GitError, OSError, _AuthFailed) as exc:
+            raise errors.Transient(self._error("cannot list", exc)) from None
+        advertised = {h.name for h in heads}
+        references = self.repo._pygit2.references
+        for name in list(references):
+            if name.startswith("refs/heads/") and name not in advertised:
+                references.delete(name)
+
+    def _fetch(self, refspecs: Sequence[str], prune: bool) -> None:
+        callbacks = _Callbacks(self.location)
+        mode = pygit2.enums.FetchPrune.PRUNE if prune else pygit2.enums.FetchPrune.UNSPECIFIED
+        try:
+            self.repo._pygit2.remotes["origin"].fetch(
+                list(refspecs), callbacks=callbacks, prune=mode
+            )
         except _AuthFailed as exc:
             raise errors.InvalidInput(self._error("authentication failed for", exc)) from None
         except (pygit2.GitError, OSError) as exc:
