@@ -117,3 +117,22 @@ def test_local_path_store_writes_in_place(served: Path) -> None:
     result = writer.publish_tree(store.repo, "ocm/hub", {"x": b"1"}, "local")
     store.push("ocm/hub", result.previous)
     assert store.remote_tip("ocm/hub") == result.commit
+
+
+def test_mirror_follows_deleted_and_df_swapped_branches(
+    base_url: str, served: Path, tmp_path: Path
+) -> None:
+    """A branch deleted on the server leaves the mirror, and one replaced by a ref below its
+    name (``r/c1`` by ``r/c1/x``) is fetched instead of failing every fetch after."""
+    server = repository.open(served / "hub.git")
+    writer.publish_tree(server, "r/c1", fleet(clusters=1), "c1", author=AUTHOR)
+    writer.publish_tree(server, "r/c2", fleet(clusters=1), "c2", author=AUTHOR)
+    store = remote.open_store(f"{base_url}/hub.git", tmp_path / "cache")
+    store.fetch()
+    raw_server = pygit2.Repository(server.path)
+    raw_server.references.delete("refs/heads/r/c2")
+    raw_server.references.delete("refs/heads/r/c1")
+    writer.publish_tree(server, "r/c1/x", fleet(clusters=2), "x", author=AUTHOR)
+    store.fetch()
+    mirror = {name for name in pygit2.Repository(store.path).references if "/r/" in name}
+    assert mirror == {"refs/heads/r/c1/x"}
