@@ -126,10 +126,13 @@ class Store:
         whole = tuple(refspecs) == (MIRROR_REFSPEC,)
         try:
             self._fetch(refspecs, whole)
-        except errors.Transient:
+        except errors.Transient as failed:
             if not whole:
                 raise
-            self._prune_missing()
+            try:
+                self._prune_missing()
+            except errors.Transient:
+                raise failed from None  # the remote is down: say so, not that listing failed
             self._fetch(refspecs, whole)
 
     def _prune_missing(self) -> None:
