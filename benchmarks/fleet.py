@@ -7,7 +7,9 @@ one bare repository (under /dev/shm when it exists) holds ``ocm/hub`` and all
 report branches. The hub tree has one ManifestWorkReplicaSet-like work (the same
 blob for every cluster). Phases: a cold pass (CRDs, first apply, first report),
 an idle pass (nothing changed: no write, no commit), and a pass after a push that
-changes the work, verified afterwards on every report branch.
+changes the work, verified afterwards on every report branch. The hub commits are
+signed and carry `allowed_signers`, as the controller's are; each agent pins that key
+(trust on first use) and signs its reports with a key of its own.
 """
 
 from __future__ import annotations
@@ -24,13 +26,17 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
 from gitops_ocm.agent import reconciler, results
 from gitops_ocm.gitstore import objects, reader, repository, writer
 from gitops_ocm.localkube import memory
 from gitops_ocm.model import yamlout
+from gitops_ocm.trust import signers, sshsig
 
 T0 = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
-AUTHOR = writer.Author(when=1_700_000_000)
+SIGNER = sshsig.Signer(ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
+AUTHOR = writer.Author(when=1_700_000_000, signer=SIGNER)  # a hub signs, as the controller does
 
 
 def work_body(version: int) -> dict[str, Any]:
@@ -72,7 +78,7 @@ def work_body(version: int) -> dict[str, Any]:
 def hub_tree(clusters: list[str], version: int) -> dict[str, bytes]:
     """The hub files for every cluster (the work is one shared blob)."""
     work = yamlout.dump(work_body(version))
-    files: dict[str, bytes] = {}
+    files = {"allowed_signers": signers.render({"hub": [SIGNER.public_key]}).encode()}
     for name in clusters:
         cluster = {
             "apiVersion": "cluster.open-cluster-management.io/v1",
@@ -165,7 +171,9 @@ def bench(count: int, workers: int, transport: str, scratch: Path) -> None:
     path = scratch / "hub.git"
     repo = repository.init(path)
     location = f"file://{path}" if transport == "file" else str(path)
-    writer.publish_tree(repo, "ocm/hub", hub_tree(clusters, 1), "hub", {"Source-Commit": "1" * 40})
+    writer.publish_tree(
+        repo, "ocm/hub", hub_tree(clusters, 1), "hub", {"Source-Commit": "1" * 40}, author=AUTHOR
+    )
     context = multiprocessing.get_context("fork")
     conns, procs = [], []
     for index in range(workers):
@@ -179,7 +187,9 @@ def bench(count: int, workers: int, transport: str, scratch: Path) -> None:
     describe("cold (first apply)", *run_phase(conns, 0))
     describe("idle (no change)", *run_phase(conns, 10))
     started = time.perf_counter()
-    writer.publish_tree(repo, "ocm/hub", hub_tree(clusters, 2), "hub", {"Source-Commit": "2" * 40})
+    writer.publish_tree(
+        repo, "ocm/hub", hub_tree(clusters, 2), "hub", {"Source-Commit": "2" * 40}, author=AUTHOR
+    )
     push = time.perf_counter() - started
     wall, took, errors = run_phase(conns, 20)
     describe("after push", wall, took, errors)
