@@ -50,21 +50,33 @@ def fleet_files(mode: str) -> dict[str, bytes]:
     return files
 
 
-def commit_main(repo_path: Path, mode: str, signer: sshsig.Signer | None, when: int = WHEN) -> str:
-    """Commit the fleet with ``mode`` on main, signed by ``signer`` (None: unsigned)."""
+def commit_main(
+    repo_path: Path,
+    mode: str,
+    signer: sshsig.Signer | None,
+    when: int = WHEN,
+    parents: list[str] | None = None,
+    ref: str | None = "refs/heads/main",
+) -> str:
+    """Commit the fleet with ``mode`` on main, signed by ``signer`` (None: unsigned).
+
+    ``parents`` default to main's head; ``ref`` None leaves every branch where it is.
+    """
     repo = pygit2.Repository(str(repo_path))
     index = pygit2.Index()
     for rel, data in fleet_files(mode).items():
         index.add(pygit2.IndexEntry(rel, repo.create_blob(data), pygit2.enums.FileMode.BLOB))
     tree = index.write_tree(repo)
     sig = pygit2.Signature("alice", "alice@example.com", when, 0)
-    parents: list[str | pygit2.Oid] = [repo.head.target]
+    ids: list[str | pygit2.Oid] = [repo.head.target] if parents is None else list(parents)
     if signer is None:
-        return str(repo.create_commit("refs/heads/main", sig, sig, f"mode {mode}", tree, parents))
-    content = str(repo.create_commit_string(sig, sig, f"mode {mode}", tree, parents))
-    armored = signer.sign(content.encode())
-    oid = repo.create_commit_with_signature(content, armored.rstrip("\n"), "gpgsig")
-    repo.references.create("refs/heads/main", oid, force=True)
+        oid = repo.create_commit(None, sig, sig, f"mode {mode}", tree, ids)
+    else:
+        content = str(repo.create_commit_string(sig, sig, f"mode {mode}", tree, ids))
+        armored = signer.sign(content.encode())
+        oid = repo.create_commit_with_signature(content, armored.rstrip("\n"), "gpgsig")
+    if ref is not None:
+        repo.references.create(ref, oid, force=True)
     return str(oid)
 
 
@@ -252,6 +264,29 @@ def test_all_mode_refuses_an_unsigned_commit_in_the_middle(tmp_path: Path) -> No
     assert [(p["code"], p["got"]) for p in found["problems"]] == [("T651", f"commit {middle}")]
     assert found["conditions"][0]["reason"] == "SignatureInvalid"
     assert git_verifies(repo, head, allowed) and not git_verifies(repo, middle, allowed)
+
+
+def test_all_mode_follows_merged_branches(tmp_path: Path) -> None:
+    """Mode all: an unsigned commit brought in by a signed merge (second parent) is refused."""
+    allowed = signers_file(tmp_path)
+    repo, ctl, hub = published(tmp_path, allowed, "all")
+    base = git(repo, "rev-parse", "main").strip()
+    side = commit_main(repo, "side", None, parents=[base], ref=None)
+    merge = commit_main(repo, "merged", ALICE, parents=[base, side])
+    assert not ctl.reconcile().valid and hub_tip(repo) == hub
+    problems = status(repo)["problems"]
+    assert [(p["code"], p["got"]) for p in problems] == [("T651", f"commit {side}")]
+    assert git_verifies(repo, merge, allowed)
+
+
+def test_all_mode_without_published_commit_checks_the_head_only(tmp_path: Path) -> None:
+    """Mode all with no ocm/hub yet: the unsigned history below a signed head is not walked."""
+    allowed = signers_file(tmp_path)
+    repo = new_fleet(tmp_path)
+    commit_main(repo, "v1", None)
+    head = commit_main(repo, "v2", ALICE)
+    assert make(repo, allowed, "all").reconcile().valid
+    assert trailer(repo, "ocm/hub") == head
 
 
 def test_head_mode_checks_only_the_head(tmp_path: Path) -> None:
