@@ -13,6 +13,12 @@ Every ``ocm/hub`` and ``ocm/status`` commit is signed with the controller's key,
 ``controller.key`` in ``$GITOPS_OCM_STATE_DIR``, else ``$XDG_STATE_HOME/gitops-ocm``,
 else ``~/.local/state/gitops-ocm``. Its path and fingerprint are logged at start
 (with ``--once``, just before the pass line, so a missing branch stays one line).
+
+``--verify-source FILE [--verify-mode head|all]`` (docs/security.md, "Verifying
+the source"): a head of main whose SSH signature does not verify against that
+allowed-signers file is not published; ``all`` also checks every commit since the
+last published one. The file is read at start (missing: exit 2; malformed: exit 1
+with ``file:line``) and again whenever it changes.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import Any
 
 from gitops_ocm import errors
 from gitops_ocm.gitstore import remote
-from gitops_ocm.hub import controller, loop, watch
+from gitops_ocm.hub import controller, loop, sourcecheck, watch
 from gitops_ocm.trust import keyfile, sshsig
 
 KEY_FILE = "controller.key"
@@ -49,6 +55,17 @@ def register(sub: Any) -> None:
         help="the controller's Ed25519 key (created if absent; "
         "default $GITOPS_OCM_STATE_DIR/controller.key)",
     )
+    parser.add_argument(
+        "--verify-source",
+        metavar="FILE",
+        help="publish only main commits signed by a key of this allowed-signers file",
+    )
+    parser.add_argument(
+        "--verify-mode",
+        choices=sourcecheck.MODES,
+        default="head",
+        help="head: the commit to publish; all: every commit since the last published one",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -64,8 +81,14 @@ def run(args: argparse.Namespace) -> int:
     store = remote.open_store(args.repo, args.cache_dir)
     hub_store = remote.open_store(args.hub_repo, args.cache_dir) if args.hub_repo else None
     path, signer = signing_key(args.signing_key, os.environ)
+    check = source_check(args.verify_source, args.verify_mode)
     ctl = controller.Controller(
-        store, branch=args.branch, hub_store=hub_store, manage_gc=True, signer=signer
+        store,
+        branch=args.branch,
+        hub_store=hub_store,
+        manage_gc=True,
+        signer=signer,
+        source_check=check,
     )
     if args.once:
         result = controller.reconcile_with_retry(ctl)
@@ -74,9 +97,13 @@ def run(args: argparse.Namespace) -> int:
                 f"no branch {args.branch!r} in {store.display}: nothing to reconcile"
             )
         log(key_line(path, signer))
+        if check is not None:
+            log(check_line(check, args.branch))
         log(result.log_line())
         return 0 if result.valid else 1
     log(key_line(path, signer))
+    if check is not None:
+        log(check_line(check, args.branch))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -110,3 +137,18 @@ def signing_key(option: str | None, env: Mapping[str, str]) -> tuple[pathlib.Pat
 def key_line(path: pathlib.Path, signer: sshsig.Signer) -> str:
     """Return the log line naming the key that signs ocm/hub and ocm/status."""
     return f"signing with {path} (fingerprint {signer.fingerprint})"
+
+
+def source_check(option: str | None, mode: sourcecheck.Mode) -> sourcecheck.SourceCheck | None:
+    """The allowed signers of main (``--verify-source``), read and checked at start."""
+    if option is None:
+        return None
+    return sourcecheck.SourceCheck.open(pathlib.Path(option), mode)
+
+
+def check_line(check: sourcecheck.SourceCheck, branch: str) -> str:
+    """Return the log line naming who may sign main's commits."""
+    return (
+        f"verifying the signatures of {branch} against {check.path} "
+        f"({len(check.entries)} keys, mode {check.mode})"
+    )

@@ -19,6 +19,11 @@ clusters' keys (:mod:`gitops_ocm.render.registration`): from main, the previous
 ``allowed_signers`` and the registration requests under ``registrations/`` on
 ``ocm/status``. Accepted clusters awaiting their agent get nothing and are
 listed in ``controller.yaml`` (``status.awaitingAgent``).
+
+With a ``source_check`` (``controller --verify-source FILE``) a head of main
+whose signature (or, in mode ``all``, any commit since the last published one)
+does not verify against that allowed-signers file is refused like an invalid
+commit, before it is even read (:mod:`gitops_ocm.hub.sourcecheck`).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from typing import Any, NamedTuple
 
 from gitops_ocm import collector, errors, source, validation
 from gitops_ocm.gitstore import layout, reader, refs, remote, writer
-from gitops_ocm.hub import folding, ownbranches, report, trees
+from gitops_ocm.hub import folding, ownbranches, report, sourcecheck, trees
 from gitops_ocm.model import rendercache
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
@@ -151,15 +156,18 @@ class Controller:
         author: writer.Author | None = None,
         manage_gc: bool = False,
         signer: sshsig.Signer | None = None,
+        source_check: sourcecheck.SourceCheck | None = None,
     ) -> None:
         """``manage_gc``: run the cyclic garbage collector between passes only (see :class:`Heap`);
         for a process whose main job is this controller (the CLI). ``signer``: the
-        controller's key, which signs every commit (it replaces ``author``'s)."""
+        controller's key, which signs every commit (it replaces ``author``'s).
+        ``source_check``: the signers main's commits must be signed by (``--verify-source``)."""
         self.store = store
         self.hub_store = hub_store or store
         self.branch = branch
         self.clock = clock or (lambda: datetime.datetime.now(datetime.UTC).replace(microsecond=0))
         self.author = author or writer.Author()
+        self.source_check = source_check
         if signer is not None:
             self.author = dataclasses.replace(self.author, signer=signer)
         self.awaiting: tuple[str, ...] = ()  # of the last valid desired state
@@ -238,7 +246,8 @@ class Controller:
         if self._status_hash[0] is not blobs:
             self._status_hash = (blobs, hash(tuple(sorted(blobs.items()))))
         requests = reader.subtree_id(self.hub_store.repo, tips.status, registration.REGISTRATIONS)
-        return (tips.main, self._status_hash[1], requests, tips.hub)
+        check = self.source_check.generation if self.source_check is not None else None
+        return (tips.main, self._status_hash[1], requests, tips.hub, check)
 
     def _tips(self) -> Tips:
         repo, hub_repo = self.store.repo, self.hub_store.repo
@@ -261,13 +270,19 @@ class Controller:
         source_commit = tips.main
         if source_commit is None:
             return PassResult(None, True, skipped=True)
+        if self.source_check is not None:
+            self.source_check.refresh()
         due = self._requeue_at is not None and now >= self._requeue_at
         key = self._inputs_key(tips)
         if key == self._last_inputs and not due:
             return PassResult(source_commit, True, skipped=True)
-        snapshot = source.load_revision(self.store.path, source_commit, self.caches.parse)
-        found = [*validation.validate(snapshot, self.caches.findings), *self._restored]
+        found = self._unverified(source_commit, tips)
         rendered: engine.Rendered | None = None
+        if found:
+            found = sorted([*found, *self._restored])
+        else:
+            snapshot = source.load_revision(self.store.path, source_commit, self.caches.parse)
+            found = [*validation.validate(snapshot, self.caches.findings), *self._restored]
         if not has_errors(found):
             self._sets = _sets(snapshot)
             rendered = self._render(snapshot, tips, now)
@@ -280,6 +295,16 @@ class Controller:
             result = self._publish(source_commit, tips, rendered, found, now)
         self._last_inputs = self._inputs_key(self._tips())
         return result
+
+    def _unverified(self, source_commit: str, tips: Tips) -> list[Problem]:
+        """Why ``--verify-source`` refuses the head (empty: verified, or no check)."""
+        check = self.source_check
+        if check is None:
+            return []
+        last = None
+        if check.mode == "all":
+            last = sourcecheck.published_source(self.hub_store.repo, tips.hub)
+        return check.problems(self.store.repo, source_commit, last)
 
     def _render(self, snapshot: Any, tips: Tips, now: datetime.datetime) -> engine.Rendered:
         if tips.hub is None or tips.hub != self._engine_hub:

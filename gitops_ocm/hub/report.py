@@ -2,7 +2,9 @@
 
 Pure. The ``SourceValid`` condition follows Kubernetes' condition rules: its
 ``lastTransitionTime`` moves only when its status flips, so an unchanged
-outcome renders byte-identical bytes and makes no commit.
+outcome renders byte-identical bytes and makes no commit. Its reason is
+``ValidationFailed``, or ``SignatureInvalid`` when ``--verify-source`` refused the
+commit (T651-T656, :mod:`gitops_ocm.trust.sourcesig`).
 
 Two parts make the file: the controller's pass renders the source's
 validity (:func:`render`, keeping the report part as it found it), and the
@@ -19,6 +21,7 @@ from typing import Any
 
 from gitops_ocm.model import timefmt, yamlout
 from gitops_ocm.problems import Problem, Severity
+from gitops_ocm.trust import sourcesig
 
 PATH = "controller.yaml"
 API_VERSION = "gitops-ocm.io/v1alpha1"
@@ -41,7 +44,7 @@ def render(
     condition = {
         "type": "SourceValid",
         "status": "True" if valid else "False",
-        "reason": "Valid" if valid else "ValidationFailed",
+        "reason": "Valid" if valid else _reason(errors),
         "message": (
             f"commit {source_commit[:12]} is valid"
             if valid
@@ -118,6 +121,13 @@ def _body(data: bytes | None) -> dict[str, Any]:
     except yamlout.Unreadable:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _reason(errors: Sequence[Problem]) -> str:
+    """Why the source is not valid: its signature (``--verify-source``), else validation."""
+    if any(p.code in sourcesig.CODES for p in errors):
+        return sourcesig.CONDITION_REASON
+    return "ValidationFailed"
 
 
 def _problem(problem: Problem, commit: str) -> dict[str, Any]:
