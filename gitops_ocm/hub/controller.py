@@ -70,6 +70,7 @@ class PassInputs:
 
     tips: Tips
     now: datetime.datetime
+    warnings: tuple[Problem, ...] = ()  # about the controller's own branches (ownbranches)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,8 +183,7 @@ class Controller:
         self._requeue_at: datetime.datetime | None = None
         self._controller_yaml: bytes | None = None  # this pass's, for the fold to commit
         self._sets: Sets = ({}, {})  # of the last valid desired state, for the fold
-        self._own: dict[str, str] = {}  # branch -> the last tip known to be this controller's
-        self._restored: list[Problem] = []  # this pass's warnings about its own branches
+        self._guard = ownbranches.Guard(self.hub_store, self.author)
 
     def reconcile(self) -> PassResult:
         """Run one pass and return what it did."""
@@ -192,8 +192,10 @@ class Controller:
             self.store.fetch()
             if self.hub_store is not self.store:
                 self.hub_store.fetch()
-            self._restore_own_branches()
-            inputs = self._read_inputs()
+            warnings = self._guard.check()
+            if warnings:
+                self.forget_inputs()  # so the pass writes them to controller.yaml
+            inputs = dataclasses.replace(self._read_inputs(), warnings=tuple(warnings))
             now = inputs.now
             self._controller_yaml = None
             result = self._reconcile(inputs)
@@ -204,10 +206,8 @@ class Controller:
                 now, self._controller_yaml, result.source, replica_sets, policy_sets, reports
             )
             status_commit = self.folder.fold(given)
-        if status_commit is not None:
-            self._own[STATUS_BRANCH] = status_commit
-        if result.valid and result.hub_commit is not None:
-            self._own[HUB_BRANCH] = result.hub_commit
+        self._guard.wrote(STATUS_BRANCH, status_commit)
+        self._guard.wrote(HUB_BRANCH, result.hub_commit if result.valid else None)
         times = [t for t in (self._requeue_at, self.folder.next_check) if t is not None]
         return dataclasses.replace(
             result,
@@ -216,19 +216,6 @@ class Controller:
             status_commit=status_commit,
             requeue_at=min(times) if times else None,
         )
-
-    def _restore_own_branches(self) -> None:
-        """Answer a tip of ocm/hub or ocm/status this controller did not sign (see ownbranches)."""
-        self._restored = []
-        for branch in (HUB_BRANCH, STATUS_BRANCH):
-            problem, tip = ownbranches.restore(
-                self.hub_store, branch, self.author, self._own.get(branch)
-            )
-            if problem is not None:
-                self._restored.append(problem)
-                self.forget_inputs()
-            if tip is not None and (problem is None or problem.code == ownbranches.RESTORED):
-                self._own[branch] = tip
 
     @property
     def folder(self) -> folding.StatusFolder:
@@ -279,10 +266,10 @@ class Controller:
         found = self._unverified(source_commit, tips)
         rendered: engine.Rendered | None = None
         if found:
-            found = sorted([*found, *self._restored])
+            found = sorted([*found, *inputs.warnings])
         else:
             snapshot = source.load_revision(self.store.path, source_commit, self.caches.parse)
-            found = [*validation.validate(snapshot, self.caches.findings), *self._restored]
+            found = [*validation.validate(snapshot, self.caches.findings), *inputs.warnings]
         if not has_errors(found):
             self._sets = _sets(snapshot)
             rendered = self._render(snapshot, tips, now)

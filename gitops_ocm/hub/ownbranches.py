@@ -42,6 +42,39 @@ def signed_by(store: remote.Store, commit: str, key: keys.PublicKey) -> bool:
         return False
 
 
+BRANCHES = ("ocm/hub", "ocm/status")
+
+
+class Guard:
+    """The controller's own branches: the last tip known to be its own, per branch.
+
+    :meth:`check` runs before each pass and returns its warnings; :meth:`wrote`
+    records what the pass committed, so the next check needs no signature
+    verification when nobody else moved the branch.
+    """
+
+    def __init__(self, store: remote.Store, author: writer.Author) -> None:
+        self.store = store
+        self.author = author
+        self.own: dict[str, str] = {}
+
+    def check(self) -> list[Problem]:
+        """Restore every branch whose tip this controller did not sign; return the warnings."""
+        found: list[Problem] = []
+        for branch in BRANCHES:
+            problem, tip = restore(self.store, branch, self.author, self.own.get(branch))
+            if problem is not None:
+                found.append(problem)
+            if tip is not None and (problem is None or problem.code == RESTORED):
+                self.own[branch] = tip
+        return found
+
+    def wrote(self, branch: str, commit: str | None) -> None:
+        """Remember a commit this controller wrote (or found its own) on ``branch``."""
+        if commit is not None:
+            self.own[branch] = commit
+
+
 def restore(
     store: remote.Store,
     branch: str,
@@ -58,37 +91,26 @@ def restore(
     tip = refs.read_tip(store.repo, refs.branch_ref(branch))
     if signer is None or tip.id is None or tip.id == last_own:
         return None, tip.id
-    if signed_by(store, tip.id, signer.public_key):
+    key = signer.public_key
+    if signed_by(store, tip.id, key):
         return None, tip.id
-    own = next(
-        (
-            c
-            for c in reader.first_parents(store.repo, tip.id, MAX_WALK)[1:]
-            if signed_by(store, c, signer.public_key)
-        ),
-        last_own,
-    )
+    ancestors = reader.first_parents(store.repo, tip.id, MAX_WALK)[1:]
+    own = next((c for c in ancestors if signed_by(store, c, key)), last_own)
     if own is None:
-        return _problem(
+        return _warning(
             branch,
             UNSIGNED_HISTORY,
             "no commit of it is signed by this controller; read as it is",
             tip.id,
         ), tip.id
+    message = f"{branch}: restore {own[:12]}\n\n{tip.id} was not written by this controller."
     tree = reader.tree_id(store.repo, own)
-    done = writer.restore(
-        store.repo,
-        tip,
-        tree,
-        f"{branch}: restore {own[:12]}\n\n{tip.id} was not written by this controller.",
-        author=author,
-    )
+    done = writer.restore(store.repo, tip, tree, message, author=author)
     store.push(branch, done.previous)
-    message = f"its tip was not signed by this controller; restored the tree of {own[:12]}"
-    return _problem(branch, RESTORED, message, tip.id), done.commit
+    text = f"its tip was not signed by this controller; restored the tree of {own[:12]}"
+    return _warning(branch, RESTORED, text, tip.id), done.commit
 
 
-def _problem(branch: str, code: str, message: str, commit: str) -> Problem:
-    return Problem(
-        branch, 1, 1, code, "/", message, got=f"commit {commit}", severity=Severity.WARNING
-    )
+def _warning(branch: str, code: str, message: str, commit: str) -> Problem:
+    got = f"commit {commit}"
+    return Problem(branch, 1, 1, code, "/", message, got=got, severity=Severity.WARNING)
