@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keykit
 import pygit2
@@ -98,16 +99,9 @@ class Server:
             check=False,
         )
 
-    def send(
-        self,
-        branch: str,
-        files: dict[str, bytes],
-        signer: sshsig.Signer | None,
-        message: str = "change",
-        fresh: bool = False,
-    ) -> subprocess.CompletedProcess[str]:
-        """Commit on ``branch`` locally and push it to the same branch."""
-        commit = self.commit(branch, files, signer, message, fresh)
+    def send(self, branch: str, *args: Any, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        """:meth:`commit` on ``branch`` locally, then push it to the same branch."""
+        commit = self.commit(branch, *args, **kwargs)
         return self.push(f"+{commit}:refs/heads/{branch}")
 
     def tip(self, branch: str) -> str | None:
