@@ -211,11 +211,10 @@ def read_current(repo: repository.Repository) -> Current | None:
     except failure.TrustError:
         entries = ()
     accepted: dict[str, keys.PublicKey] = {}
-    for entry in entries:
+    for entry in entries:  # the first key listed for each cluster, as the gate takes it
         for principal in entry.principals:
-            found = signers.keys_for(entries, principal)
-            if principal != gate.HUB_PRINCIPAL and found:
-                accepted.setdefault(principal, found[0])
+            if principal != gate.HUB_PRINCIPAL and signers.keys_for([entry], principal):
+                accepted.setdefault(principal, entry.key)
     hub_keys = signers.keys_for(entries, gate.HUB_PRINCIPAL)
     clusters = {path.split("/", 1)[1] for path in published}
     trust = gate.Trust(accepted, frozenset(clusters - accepted.keys()))
