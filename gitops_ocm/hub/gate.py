@@ -40,7 +40,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from gitops_ocm import errors, problems
-from gitops_ocm.gitstore import reader, refs, remote
+from gitops_ocm.gitstore import reader, refs, remote, repository
 from gitops_ocm.model import timefmt
 from gitops_ocm.status import intake, registration, registrations
 from gitops_ocm.trust import failure, keys, signers, sshsig
@@ -225,28 +225,11 @@ class ReportGate:
     ) -> tuple[registration.Signature, Presented]:
         """Who signed a tip and which key its registration.yaml presents (read once per commit)."""
         repo = self.store.repo
-        try:
-            parts = reader.signed_parts(repo, tip.commit)
-            signature = registration.Signature(None)
-            if parts.signature is not None:
-                signature = registration.Signature(sshsig.verify(parts.signature, parts.payload))
-        except failure.TrustError as exc:
-            signature = registration.Signature(None, f"{exc.code} {exc.detail}")
-        except errors.NotFound as exc:
-            signature = registration.Signature(None, str(exc))
-        listing, _ = reader.untrusted_listing(repo, tip.tree, intake.MAX_ENTRIES, depth=1)
-        blob = next(
-            ((oid, size) for path, kind, oid, size in listing
-             if path == registration.PATH and kind == "blob"),
-            None,
-        )  # fmt: skip
+        signature = signature_of(repo, tip.commit)
+        blob = registration_blob(repo, tip.tree)
         known = self._presented.get(cluster)
         if known is None or known[0] != blob:  # registration.yaml rarely changes: parsed once
-            data = None
-            if blob is not None:
-                oid, size = blob
-                data = b"" if size > intake.MAX_FILE_BYTES else reader.read_blob(repo, oid)
-            known = self._presented[cluster] = (blob, registration.presented_key(cluster, data))
+            known = self._presented[cluster] = (blob, presented_of(repo, cluster, blob))
         return signature, known[1]
 
     def _trust_of(self, hub: str | None) -> Trust | None:
@@ -393,3 +376,37 @@ class ReportGate:
         if problems.has_errors(self._problems_of(cluster, tip, checked)):
             return None
         return tip
+
+
+def signature_of(repo: repository.Repository, commit: str) -> registration.Signature:
+    """Who signed a commit someone pushed, or why no key can be named (bounded reads)."""
+    try:
+        parts = reader.signed_parts(repo, commit)
+        if parts.signature is None:
+            return registration.Signature(None)
+        return registration.Signature(sshsig.verify(parts.signature, parts.payload))
+    except failure.TrustError as exc:
+        return registration.Signature(None, f"{exc.code} {exc.detail}")
+    except errors.NotFound as exc:
+        return registration.Signature(None, str(exc))
+
+
+def registration_blob(repo: repository.Repository, tree: str) -> tuple[str, int] | None:
+    """The id and size of a report tree's ``registration.yaml`` (None: it has none)."""
+    listing, _ = reader.untrusted_listing(repo, tree, intake.MAX_ENTRIES, depth=1)
+    return next(
+        ((oid, size) for path, kind, oid, size in listing
+         if path == registration.PATH and kind == "blob"),
+        None,
+    )  # fmt: skip
+
+
+def presented_of(
+    repo: repository.Repository, cluster: str, blob: tuple[str, int] | None
+) -> Presented:
+    """The key a ``registration.yaml`` blob presents, or T623 (an oversized file reads empty)."""
+    data = None
+    if blob is not None:
+        oid, size = blob
+        data = b"" if size > intake.MAX_FILE_BYTES else reader.read_blob(repo, oid)
+    return registration.presented_key(cluster, data)
