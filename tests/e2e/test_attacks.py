@@ -27,7 +27,7 @@ from gitops_ocm.gitstore import reader, remote, repository, servers, writer
 from gitops_ocm.hub import controller
 from gitops_ocm.localkube import memory
 from gitops_ocm.model import yamlout
-from gitops_ocm.trust import keyfile
+from gitops_ocm.trust import keyfile, sshsig
 
 pytestmark = pytest.mark.slow
 
@@ -125,45 +125,31 @@ class World:
         return " ".join(f"{p['code']}:{p.get('got', '')}" for p in found)
 
     def push_forged(
-        self, branch: str, parent: str | None, files: dict[str, bytes], key_seed: bytes | None
+        self,
+        branch: str,
+        parent: str | None,
+        files: dict[str, bytes],
+        signer: sshsig.Signer | None,
     ) -> str:
-        """Build a commit as the attacker (signed by ``key_seed`` or unsigned) and push it."""
+        """Build a commit as the attacker (signed by ``signer`` or unsigned) and push it."""
         attacker = self.tmp / "attacker.git"
         if not attacker.exists():
             _git("clone", "-q", "--mirror", self.url, str(attacker))
-        _git(
-            "--git-dir",
-            str(attacker),
-            "fetch",
-            "-q",
-            "--prune",
-            self.url,
-            "+refs/heads/*:refs/heads/*",
-        )
+        _git("--git-dir", str(attacker), "fetch", "-q", "--prune", self.url,
+             "+refs/heads/*:refs/heads/*")  # fmt: skip
         repo = repository.open(attacker)
-        author = writer.Author(
-            name="mallory", signer=None if key_seed is None else keykit.signer(key_seed)
-        )
+        author = writer.Author(name="mallory", signer=signer)
         if parent is None:
-            commit = writer.publish_tree(
-                repo, f"forged/{branch}", files, "forged", author=author
-            ).commit
+            commit = writer.publish_tree(repo, f"forged/{branch}", files, "forged", author=author)
         else:
             raw = pygit2.Repository(str(attacker))
             raw.references.create(f"refs/heads/forged/{branch}", parent, force=True)
             commit = writer.publish_changes(
                 repo, f"forged/{branch}", files, "forged", author=author
-            ).commit
-        _git(
-            "--git-dir",
-            str(attacker),
-            "push",
-            "-q",
-            "-f",
-            self.url,
-            f"{commit}:refs/heads/{branch}",
-        )
-        return commit
+            )
+        _git("--git-dir", str(attacker), "push", "-q", "-f", self.url,
+             f"{commit.commit}:refs/heads/{branch}")  # fmt: skip
+        return commit.commit
 
 
 def _accept(world: World) -> None:
@@ -253,9 +239,8 @@ def test_one_clusters_credentials_cannot_touch_another(tmp_path: Path) -> None:
         assert world.status_file("clusters/c2/cluster.yaml") == c2_cluster
 
         # 3. The same, signed by c1's key.
-        raw_signed = _signed_by(
-            world, "ocm/reports/c2", c1_key, {"cluster.yaml": unavailable + b"# by c1\n"}
-        )
+        by_c1 = {"cluster.yaml": unavailable + b"# by c1\n"}
+        raw_signed = world.push_forged("ocm/reports/c2", world.tip("ocm/reports/c2"), by_c1, c1_key)
         world.ctl.reconcile()
         assert "T622" in world.codes() and raw_signed in world.codes()
         assert world.status_file("clusters/c2/cluster.yaml") == c2_cluster
@@ -265,9 +250,8 @@ def test_one_clusters_credentials_cannot_touch_another(tmp_path: Path) -> None:
         # 4. A lease dated 2099 under a fresh key: a registration request at most, never a lease.
         lease_2099 = c2_lease.replace(b"2026", b"2099")
         fresh = keykit.signer(keykit.OTHER_SEED)
-        _signed_by(
-            world, "ocm/reports/c2", fresh, {"lease.yaml": lease_2099}, registration_for="c2"
-        )
+        request = {"lease.yaml": lease_2099, "registration.yaml": _registration("c2", fresh)}
+        world.push_forged("ocm/reports/c2", world.tip("ocm/reports/c2"), request, fresh)
         world.ctl.reconcile()
         assert world.status_file("clusters/c2/lease.yaml") == c2_lease
 
@@ -297,39 +281,9 @@ def test_one_clusters_credentials_cannot_touch_another(tmp_path: Path) -> None:
             assert judged.returncode == 0, (branch, judged.stderr)
 
 
-def _signed_by(
-    world: World,
-    branch: str,
-    signer: object,
-    files: dict[str, bytes],
-    registration_for: str | None = None,
-) -> str:
-    """Push a commit on ``branch`` signed by ``signer`` (a trust Signer)."""
-    attacker = world.tmp / "attacker.git"
-    _git(
-        "--git-dir",
-        str(attacker),
-        "fetch",
-        "-q",
-        "--prune",
-        world.url,
-        "+refs/heads/*:refs/heads/*",
-    )
-    raw = pygit2.Repository(str(attacker))
-    raw.references.create("refs/heads/forged/signed", world.tip(branch), force=True)
-    changes = dict(files)
-    if registration_for is not None:
-        changes["registration.yaml"] = _registration(registration_for, signer)
-    author = writer.Author(name="mallory", signer=signer)  # type: ignore[arg-type]
-    commit = writer.publish_changes(
-        repository.open(attacker), "forged/signed", changes, "forged", author=author
-    ).commit
-    _git("--git-dir", str(attacker), "push", "-q", "-f", world.url, f"{commit}:refs/heads/{branch}")
-    return commit
-
-
-def _registration(cluster: str, signer: object) -> bytes:
-    key = signer.public_key  # type: ignore[attr-defined]
+def _registration(cluster: str, signer: sshsig.Signer) -> bytes:
+    """The registration.yaml an agent holding ``signer`` would present for ``cluster``."""
+    key = signer.public_key
     return yamlout.dump(
         {
             "apiVersion": f"{SET}/v1",
