@@ -111,9 +111,7 @@ def strategy_from_dict(raw: Mapping[str, Any] | None) -> Strategy:
     raw = raw or {}
     kind = raw.get("type") or "All"
     if kind not in _PARAMS:
-        raise ValueError(
-            f"'type' must be one of All, Progressive, ProgressivePerGroup (got {kind!r})"
-        )
+        raise ValueError(f"'type' must be All, Progressive or ProgressivePerGroup (got {kind!r})")
     params = raw.get(_PARAMS[kind]) or {}
     mandatory = params.get("mandatoryDecisionGroups") or []
     return Strategy(
