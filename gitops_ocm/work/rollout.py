@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from gitops_ocm import errors
+
 _DURATION_PART = re.compile(r"([0-9]+)([hms])")
 _PERCENT = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _SECONDS = {"h": 3600, "m": 60, "s": 1}
@@ -107,17 +109,18 @@ class Result:
 
 
 def strategy_from_dict(raw: Mapping[str, Any] | None) -> Strategy:
-    """Parse a placementRef's ``rolloutStrategy`` (already validated); raise ValueError if bad."""
+    """Parse a placementRef's ``rolloutStrategy`` (already validated); raise InvalidInput if bad."""
     raw = raw or {}
     kind = raw.get("type") or "All"
     if kind not in _PARAMS:
-        raise ValueError(f"'type' must be All, Progressive or ProgressivePerGroup (got {kind!r})")
+        kinds = "All, Progressive or ProgressivePerGroup"
+        raise errors.InvalidInput(f"'type' must be {kinds} (got {kind!r})")
     params = raw.get(_PARAMS[kind]) or {}
     mandatory = params.get("mandatoryDecisionGroups") or []
     return Strategy(
         type=kind,
         progress_deadline=parse_deadline(params.get("progressDeadline")),
-        min_success_time=parse_duration(params.get("minSuccessTime") or "0"),
+        min_success_time=parse_duration(params.get("minSuccessTime") or "0", "minSuccessTime"),
         max_failures=_count_or_percent(params.get("maxFailures", 0), "maxFailures"),
         max_concurrency=_count_or_percent(params.get("maxConcurrency", 0), "maxConcurrency"),
         mandatory=tuple(
@@ -131,22 +134,22 @@ def parse_deadline(raw: Any) -> datetime.timedelta | None:
     """Return a progressDeadline: None for 'None', empty or absent, else the duration."""
     if raw is None or raw in ("", "None"):
         return None
-    return parse_duration(raw)
+    return parse_duration(raw, "progressDeadline")
 
 
-def parse_duration(raw: Any) -> datetime.timedelta:
-    """Return a duration such as 90s, 10m, 2h or 1h30m; '0' is zero; raise ValueError if bad."""
+def parse_duration(raw: Any, name: str = "duration") -> datetime.timedelta:
+    """Return a duration such as 90s, 10m, 2h or 1h30m; '0' is zero; raise InvalidInput if bad."""
     text = str(raw)
     if text == "0":
         return datetime.timedelta(0)
     if not text or _DURATION_PART.sub("", text):
-        raise ValueError(f"must be a duration like 90s, 10m, 2h (got {text!r})")
+        raise errors.InvalidInput(f"{name!r} must be a duration like 90s, 10m, 2h (got {text!r})")
     seconds = sum(int(n) * _SECONDS[u] for n, u in _DURATION_PART.findall(text))
     return datetime.timedelta(seconds=seconds)
 
 
 def _count_or_percent(raw: Any, name: str) -> int | str:
-    """Return a count as an int or a percentage as 'NN%'; raise ValueError for anything else."""
+    """Return a count as an int or a percentage as 'NN%'; raise InvalidInput otherwise."""
     text = str(raw)
     if isinstance(raw, int) and not isinstance(raw, bool):
         return raw
@@ -154,7 +157,7 @@ def _count_or_percent(raw: Any, name: str) -> int | str:
         return int(text)
     if text.endswith("%") and _PERCENT.match(text[:-1]):
         return text
-    raise ValueError(f"{name!r} must be a count or a percentage like 25% (got {text!r})")
+    raise errors.InvalidInput(f"{name!r} must be a count or a percentage like 25% (got {text!r})")
 
 
 def resolve(threshold: int | str, total: int, default: int) -> int:

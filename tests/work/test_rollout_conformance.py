@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gitops_ocm import errors
 from gitops_ocm.work import rollout
 
 NOW = datetime.datetime(2022, 1, 1, tzinfo=datetime.UTC)
@@ -664,13 +665,14 @@ def test_strategy_defaults_to_all():
         ({"type": "Canary"}, "'type' must be All, Progressive or ProgressivePerGroup"),
         ({"type": "Progressive", "progressive": {"maxConcurrency": "many"}}, "'maxConcurrency'"),
         ({"type": "Progressive", "progressive": {"maxFailures": "x%"}}, "'maxFailures'"),
-        ({"type": "All", "all": {"progressDeadline": "soon"}}, "must be a duration"),
+        ({"type": "All", "all": {"progressDeadline": "soon"}}, "'progressDeadline' must be"),
+        ({"type": "Progressive", "progressive": {"minSuccessTime": "1d"}}, "'minSuccessTime'"),
     ],
-    ids=["type", "maxConcurrency", "maxFailures", "progressDeadline"],
+    ids=["type", "maxConcurrency", "maxFailures", "progressDeadline", "minSuccessTime"],
 )
 def test_strategy_refuses_bad_values(raw, message):
-    """A value validation would have refused raises ValueError naming the field."""
-    with pytest.raises(ValueError, match=message):
+    """A value validation would have refused raises InvalidInput naming the field."""
+    with pytest.raises(errors.InvalidInput, match=message):
         rollout.strategy_from_dict(raw)
 
 
