@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from gitops_ocm import errors
+from gitops_ocm.model import timefmt
 
 _DURATION_PART = re.compile(r"([0-9]+)([hms])")
 _PERCENT = re.compile(r"^[0-9]+(\.[0-9]+)?$")
@@ -106,6 +107,29 @@ class Result:
     removed: tuple[str, ...] = ()
     max_failure_breach: bool = False
     recheck_at: datetime.datetime | None = None
+
+
+def work_status(
+    cluster: str, conditions: Sequence[Mapping[str, Any]], generation: int
+) -> ClusterStatus:
+    """Return a cluster's status from its up-to-date work's conditions, as OCM's MWRS does."""
+    found = {c.get("type"): c for c in conditions}
+    current = {k: c for k, c in found.items() if c.get("observedGeneration") == generation}
+    applied, progressing = current.get("Applied"), current.get("Progressing")
+    degraded = found.get("Degraded")
+    if not applied or applied.get("status") != "True" or not progressing:
+        return ClusterStatus(cluster, Status.TO_APPLY)
+    if degraded and "Degraded" not in current:
+        return ClusterStatus(cluster, Status.TO_APPLY)
+    if progressing.get("status") == "True" and degraded and degraded.get("status") == "True":
+        return ClusterStatus(cluster, Status.FAILED, _since(degraded))
+    status = Status.SUCCEEDED if progressing.get("status") == "False" else Status.PROGRESSING
+    return ClusterStatus(cluster, status, _since(progressing))
+
+
+def _since(condition: Mapping[str, Any]) -> datetime.datetime | None:
+    """Return a condition's lastTransitionTime, or None when it has none."""
+    return timefmt.parse(condition.get("lastTransitionTime"))
 
 
 def strategy_from_dict(raw: Mapping[str, Any] | None) -> Strategy:

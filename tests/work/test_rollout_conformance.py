@@ -783,3 +783,84 @@ def test_simulated_rollout_completes_one_window_at_a_time(size, window, data):
             break
     assert sorted(state) == sorted(f"cluster{n}" for n in range(size))
     assert all(s.status is S.SUCCEEDED for s in state.values())
+
+
+def _condition(kind, status, generation=3, at="2022-01-01T00:00:10Z"):
+    return {
+        "type": kind,
+        "status": status,
+        "observedGeneration": generation,
+        "lastTransitionTime": at,
+    }
+
+
+_TEN, _TWENTY = NOW + datetime.timedelta(seconds=10), NOW + datetime.timedelta(seconds=20)
+_LATER = "2022-01-01T00:00:20Z"
+
+
+@pytest.mark.parametrize(
+    ("conditions", "status", "since"),
+    [
+        pytest.param([], "TO_APPLY", None, id="no conditions"),
+        pytest.param([_condition("Applied", "False")], "TO_APPLY", None, id="not applied"),
+        pytest.param(
+            [_condition("Applied", "True", 2), _condition("Progressing", "False")],
+            "TO_APPLY",
+            None,
+            id="Applied of an older generation",
+        ),
+        pytest.param([_condition("Applied", "True")], "TO_APPLY", None, id="no Progressing"),
+        pytest.param(
+            [_condition("Applied", "True"), _condition("Progressing", "True", 2)],
+            "TO_APPLY",
+            None,
+            id="Progressing of an older generation",
+        ),
+        pytest.param(
+            [
+                _condition("Applied", "True"),
+                _condition("Progressing", "False"),
+                _condition("Degraded", "False", 2),
+            ],
+            "TO_APPLY",
+            None,
+            id="Degraded of an older generation",
+        ),
+        pytest.param(
+            [
+                _condition("Applied", "True"),
+                _condition("Progressing", "True"),
+                _condition("Degraded", "True", at=_LATER),
+            ],
+            "FAILED",
+            _TWENTY,
+            id="progressing and degraded is Failed since Degraded changed",
+        ),
+        pytest.param(
+            [_condition("Applied", "True"), _condition("Progressing", "True")],
+            "PROGRESSING",
+            _TEN,
+            id="progressing",
+        ),
+        pytest.param(
+            [
+                _condition("Applied", "True"),
+                _condition("Progressing", "False"),
+                _condition("Degraded", "True", at=_LATER),
+            ],
+            "SUCCEEDED",
+            _TEN,
+            id="done progressing is Succeeded even if degraded",
+        ),
+        pytest.param(
+            [_condition("Applied", "True"), _condition("Progressing", "Unknown")],
+            "PROGRESSING",
+            _TEN,
+            id="Progressing Unknown counts as progressing",
+        ),
+    ],
+)
+def test_work_status(conditions, status, since):
+    """A work's Applied, Progressing and Degraded conditions give OCM's rollout status."""
+    found = rollout.work_status("c1", conditions, 3)
+    assert found == rollout.ClusterStatus("c1", S[status], since)
