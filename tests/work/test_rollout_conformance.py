@@ -864,3 +864,19 @@ def test_work_status(conditions, status, since):
     """A work's Applied, Progressing and Degraded conditions give OCM's rollout status."""
     found = rollout.work_status("c1", conditions, 3)
     assert found == rollout.ClusterStatus("c1", S[status], since)
+
+
+@given(_fleets(), _FAILURES, _DEADLINE, st.integers(0, 120))
+def test_next_group_waits_for_the_fleet_to_settle(fleet, failures, deadline, soak):
+    """ProgressivePerGroup starts a later group only when nothing is in flight or soaking."""
+    groups, statuses = fleet
+    span = datetime.timedelta(seconds=soak)
+    strategy = rollout.Strategy("ProgressivePerGroup", deadline, span, max_failures=failures)
+    result = rollout.evaluate(strategy, groups, statuses, NOW)
+    started = {s.cluster for s in statuses if s.status is not S.TO_APPLY}
+    later = [e for e in result.to_rollout if e.status is S.TO_APPLY and e.group.index > 0]
+    for entry in later:
+        earlier = [g for g in groups if g.key.index < entry.group.index]
+        assert all(g.clusters <= started for g in earlier)
+        busy = [e for e in result.to_rollout if e.status in (S.PROGRESSING, S.SUCCEEDED)]
+        assert busy == []
