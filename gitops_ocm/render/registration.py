@@ -25,6 +25,7 @@ bytes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Mapping
 
@@ -121,31 +122,34 @@ def hub_key_of(data: bytes | None) -> keys.PublicKey | None:
 def _find(
     fingerprint: str, known: tuple[keys.PublicKey, ...], request: bytes | None
 ) -> keys.PublicKey | None:
-    """Return the key with ``fingerprint``: already listed, else offered in the request."""
-    for key in known:
+    """Return the key with ``fingerprint``: already listed, else offered in a request."""
+    for key in (*known, *_requested_keys(request)):
         if key.fingerprint == fingerprint:
             return key
-    offered = _requested_key(request)
-    if offered is not None and offered.fingerprint == fingerprint:
-        return offered
     return None
 
 
-def _requested_key(data: bytes | None) -> keys.PublicKey | None:
-    """Return the ``publicKey`` of a ``registrations/<c>.yaml`` (unreadable or absent: None)."""
+def _requested_keys(data: bytes | None) -> list[keys.PublicKey]:
+    """The keys a ``registrations/<c>.yaml`` offers: its ``publicKey``, then its
+    ``earlierRequests`` (a person may accept an earlier request with ``accept
+    --fingerprint``). Unreadable entries offer nothing."""
     if data is None:
-        return None
+        return []
     try:
         body = yamlout.load(data)
     except yamlout.Unreadable:
-        return None
-    line = body.get("publicKey") if isinstance(body, dict) else None
-    if not isinstance(line, str):
-        return None
-    try:
-        return keys.parse_line(line)
-    except failure.TrustError:
-        return None
+        return []
+    if not isinstance(body, dict):
+        return []
+    earlier = body.get("earlierRequests")
+    items = [body, *(earlier if isinstance(earlier, list) else [])]
+    found: list[keys.PublicKey] = []
+    for item in items:
+        line = item.get("publicKey") if isinstance(item, dict) else None
+        if isinstance(line, str):
+            with contextlib.suppress(failure.TrustError):
+                found.append(keys.parse_line(line))
+    return found
 
 
 def _request_path(cluster: str) -> str:

@@ -260,3 +260,13 @@ def test_engine_replaces_allowed_signers_in_an_incremental_render(tmp_path: Path
     assert listed(second.tree)["a"] == NEW_A.fingerprint
     _, fresh = render(snap, dict(first.tree.files), rotated)
     assert second.tree.files == fresh.files
+
+
+def test_an_earlier_request_can_be_the_one_accepted(tmp_path: Path) -> None:
+    """Main may name the key of an earlier request (accept --fingerprint): it is admitted."""
+    record = yamlout.load_mapping(request("a", NEW_A))
+    record["earlierRequests"] = [yamlout.load_mapping(request("a", KEY_A))]
+    requests = {**REQUESTS, "registrations/a.yaml": yamlout.dump(record)}
+    admission, tree = render(load(tmp_path, FLEET), {}, requests)
+    assert "a" not in admission.awaiting
+    assert listed(tree)["a"] == KEY_A.fingerprint
