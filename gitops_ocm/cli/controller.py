@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         manage_gc=True,
         signer=signer,
         source_check=check,
+        state_dir=path.parent,
     )
     if args.once:
         result = controller.reconcile_with_retry(ctl)

@@ -75,6 +75,14 @@ def signed_parts(repo: repository.Repository, commit_id: str) -> commits.Parts:
     return commits.split(raw)
 
 
+def has_commit(repo: repository.Repository, commit_id: str) -> bool:
+    """Whether the repository holds the commit ``commit_id``."""
+    try:
+        return isinstance(repo._pygit2[commit_id], pygit2.Commit)
+    except (KeyError, ValueError):
+        return False
+
+
 def descends_from(repo: repository.Repository, commit_id: str, ancestor: str) -> bool:
     """Whether ``commit_id`` is ``ancestor`` or one of its descendants."""
     if commit_id == ancestor:

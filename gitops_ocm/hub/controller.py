@@ -33,6 +33,7 @@ import dataclasses
 import datetime
 import functools
 import gc
+import pathlib
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -158,11 +159,13 @@ class Controller:
         manage_gc: bool = False,
         signer: sshsig.Signer | None = None,
         source_check: sourcecheck.SourceCheck | None = None,
+        state_dir: pathlib.Path | None = None,
     ) -> None:
         """``manage_gc``: run the cyclic garbage collector between passes only (see :class:`Heap`);
         for a process whose main job is this controller (the CLI). ``signer``: the
         controller's key, which signs every commit (it replaces ``author``'s).
-        ``source_check``: the signers main's commits must be signed by (``--verify-source``)."""
+        ``source_check``: the signers main's commits must be signed by (``--verify-source``).
+        ``state_dir``: where the controller remembers its last own commits (ownbranches)."""
         self.store = store
         self.hub_store = hub_store or store
         self.branch = branch
@@ -183,7 +186,8 @@ class Controller:
         self._requeue_at: datetime.datetime | None = None
         self._controller_yaml: bytes | None = None  # this pass's, for the fold to commit
         self._sets: Sets = ({}, {})  # of the last valid desired state, for the fold
-        self._guard = ownbranches.Guard(self.hub_store, self.author)
+        memory = None if state_dir is None else state_dir / ownbranches.MEMORY
+        self._guard = ownbranches.Guard(self.hub_store, self.author, memory)
 
     def reconcile(self) -> PassResult:
         """Run one pass and return what it did."""

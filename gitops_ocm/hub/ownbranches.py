@@ -9,17 +9,25 @@ must not take either as its input. So before each pass :func:`restore` checks
 each tip's signature against the controller's own key. A tip it did not sign is
 answered with a commit of the controller's on top of it (a branch is never
 force-updated) holding the tree of the newest commit it did sign, found by
-walking first parents (at most :data:`MAX_WALK`), or of the last commit this
-process wrote to the branch; the warning T627 names the commit it replaced.
+walking first parents (at most :data:`MAX_WALK`), or of the last commit the
+controller wrote to the branch (remembered in :data:`MEMORY` beside its key, so
+across restarts too); the warning T627 names the commit it replaced.
 
-A branch with no commit the controller signed within reach is read as it is,
-with the warning T628: that is the branch of a fleet moving from an unsigned
-controller to a signed one (the first signed commit ends it), and also what a
-wholesale replacement of the branch looks like to a restarted controller, which
-has no memory of its last commit (docs/security.md, "What remains open").
+A branch with no commit the controller signed within reach, and none
+remembered, is read as it is, with the warning T628: that is the branch of a
+fleet moving from an unsigned controller to a signed one (the first signed
+commit ends it), or a wholesale replacement seen by a controller that lost its
+state folder (docs/security.md, "What remains open").
 """
 
 from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
 
 from gitops_ocm import errors
 from gitops_ocm.gitstore import reader, refs, remote, writer
@@ -43,6 +51,8 @@ def signed_by(store: remote.Store, commit: str, key: keys.PublicKey) -> bool:
 
 
 BRANCHES = ("ocm/hub", "ocm/status")
+MEMORY = "own-branches.json"  # beside the controller's key
+_HEX = re.compile(r"[0-9a-f]{40}")
 
 
 class Guard:
@@ -50,29 +60,70 @@ class Guard:
 
     :meth:`check` runs before each pass and returns its warnings; :meth:`wrote`
     records what the pass committed, so the next check needs no signature
-    verification when nobody else moved the branch.
+    verification when nobody else moved the branch. With a ``memory`` file
+    (``own-branches.json`` beside the controller's key) the record outlives the
+    process: a restarted controller restores a branch replaced wholesale from
+    the commit it last wrote instead of reading the replacement (T628).
     """
 
-    def __init__(self, store: remote.Store, author: writer.Author) -> None:
+    def __init__(
+        self, store: remote.Store, author: writer.Author, memory: Path | None = None
+    ) -> None:
         self.store = store
         self.author = author
-        self.own: dict[str, str] = {}
+        self.memory = memory
+        self.own: dict[str, str] = _load(memory)
 
     def check(self) -> list[Problem]:
         """Restore every branch whose tip this controller did not sign; return the warnings."""
         found: list[Problem] = []
         for branch in BRANCHES:
-            problem, tip = restore(self.store, branch, self.author, self.own.get(branch))
+            problem, tip = restore(self.store, branch, self.author, self._known(branch))
             if problem is not None:
                 found.append(problem)
-            if tip is not None and (problem is None or problem.code == RESTORED):
-                self.own[branch] = tip
+            if problem is None or problem.code == RESTORED:
+                self.wrote(branch, tip)
         return found
 
     def wrote(self, branch: str, commit: str | None) -> None:
         """Remember a commit this controller wrote (or found its own) on ``branch``."""
-        if commit is not None:
-            self.own[branch] = commit
+        if commit is None or self.own.get(branch) == commit:
+            return
+        self.own[branch] = commit
+        if self.memory is not None:
+            _save(self.memory, self.own)
+
+    def _known(self, branch: str) -> str | None:
+        """The remembered commit, if the repository still has it."""
+        commit = self.own.get(branch)
+        if commit is None or not reader.has_commit(self.store.repo, commit):
+            return None
+        return commit
+
+
+def _load(memory: Path | None) -> dict[str, str]:
+    """The remembered tips (a missing or damaged file remembers nothing)."""
+    if memory is None:
+        return {}
+    try:
+        data = json.loads(memory.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        b: c for b, c in data.items() if b in BRANCHES and isinstance(c, str) and _HEX.fullmatch(c)
+    }
+
+
+def _save(memory: Path, own: dict[str, str]) -> None:
+    """Write the remembered tips atomically; a failure to write only loses the memory."""
+    with contextlib.suppress(OSError):
+        memory.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=memory.parent, prefix=".own-branches-")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(dict(sorted(own.items())), handle)
+        os.replace(tmp, memory)
 
 
 def restore(

@@ -103,3 +103,32 @@ def test_unsigned_history_is_read_once_with_a_warning(tmp_path: Path) -> None:
     assert status_tip is not None
     assert ownbranches.signed_by(ctl.hub_store, status_tip, keykit.signer().public_key)
     assert unsigned is not None
+
+
+def test_a_restarted_controller_remembers_its_last_commits(tmp_path: Path) -> None:
+    """With a state folder, a branch replaced wholesale by unsigned history is restored (T627)
+    by a new controller process from the commit the last one wrote, not read (T628)."""
+    repo = new_fleet(tmp_path)
+    state = tmp_path / "state"
+
+    def make() -> controller.Controller:
+        store = remote.open_store(str(repo))
+        return controller.Controller(
+            store, clock=lambda: NOW, signer=keykit.signer(), state_dir=state
+        )
+
+    make().reconcile()
+    ours = _tip(repo, "ocm/status")
+    assert (state / ownbranches.MEMORY).is_file()
+    raw = repository.open(repo)
+    replaced = writer.publish_tree(
+        raw, "elsewhere", {"clusters/cluster1/cluster.yaml": b"kind: forged\n"}, "forged",
+        author=writer.Author(name="mallory"),
+    )  # fmt: skip
+    refs.swap(raw, _tip(repo, "ocm/status"), replaced.commit, "replaced wholesale")
+    result = make().reconcile()
+    codes = {p.code for p in result.problems}
+    assert ownbranches.RESTORED in codes and ownbranches.UNSIGNED_HISTORY not in codes
+    restored = _tip(repo, "ocm/status").id
+    assert restored is not None and restored != ours.id
+    assert _files(repo, restored).get("clusters/cluster1/cluster.yaml") != b"kind: forged\n"
