@@ -18,7 +18,7 @@ from gitops_ocm.cli import main
 from gitops_ocm.gitstore import reader, remote, repository, writer
 from gitops_ocm.hub import controller
 from gitops_ocm.model import yamlout
-from gitops_ocm.render import registration
+from gitops_ocm.render import admissions
 from gitops_ocm.trust import keys, signers
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
@@ -29,7 +29,7 @@ SIG = pygit2.Signature("t", "t@example.com", 1_700_000_000, 0)
 
 def cluster(name: str, key: keys.PublicKey) -> str:
     """An accepted ManagedCluster naming its agent's key."""
-    annotation = f"{{{registration.AGENT_KEY}: '{key.fingerprint}'}}"
+    annotation = f"{{{admissions.AGENT_KEY}: '{key.fingerprint}'}}"
     return (
         "apiVersion: cluster.open-cluster-management.io/v1\nkind: ManagedCluster\n"
         f"metadata:\n  name: {name}\n  annotations: {annotation}\n"
@@ -130,7 +130,7 @@ def test_hub_and_status_tips_verify_with_stock_git(fleet: Path) -> None:
     """git verify-commit accepts ocm/hub's and ocm/status's tips with ocm/hub:allowed_signers."""
     result = make(fleet).reconcile()
     assert result.valid, result.log_line()
-    allowed = files_at(fleet, "ocm/hub")[registration.PATH].decode()
+    allowed = files_at(fleet, "ocm/hub")[admissions.PATH].decode()
     for branch in ("ocm/hub", "ocm/status"):
         done = keykit.verify_commit(fleet, tip(fleet, branch), allowed)
         assert done.returncode == 0, done.stderr
@@ -152,7 +152,7 @@ def test_awaiting_cluster_gets_nothing_until_its_key_is_known(fleet: Path) -> No
     assert not ctl.reconcile().skipped
     hub_files = files_at(fleet, "ocm/hub")
     assert "clusters/b/manifestworks/hello.yaml" in hub_files
-    entries = signers.parse(hub_files[registration.PATH].decode())
+    entries = signers.parse(hub_files[admissions.PATH].decode())
     assert [e.principals for e in entries] == [("a",), ("b",), ("hub",)]
     status = yamlout.load(files_at(fleet, "ocm/status")["controller.yaml"])["status"]
     assert "awaitingAgent" not in status
@@ -185,7 +185,7 @@ def test_render_without_any_hub_key_has_no_hub_line(fleet: Path, tmp_path: Path)
     """Without --hub-key or a previous tree, allowed_signers lists only the clusters."""
     status_dir = written(tmp_path, "s", files_at(fleet, "ocm/status"))
     tree = render_cli(tmp_path, fleet, "out", "--status", status_dir)
-    assert [e.principals for e in signers.parse(tree[registration.PATH].decode())] == [("a",)]
+    assert [e.principals for e in signers.parse(tree[admissions.PATH].decode())] == [("a",)]
 
 
 def test_render_bad_hub_key_is_refused(fleet: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -208,7 +208,7 @@ def test_cli_signing_key_is_created_0600_and_logged(
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     signer = controller_cli.signing_key(str(key), {})[1]
     assert signer.fingerprint in capsys.readouterr().err
-    allowed = files_at(fleet, "ocm/hub")[registration.PATH].decode()
+    allowed = files_at(fleet, "ocm/hub")[admissions.PATH].decode()
     assert f'hub namespaces="git" {signer.public_key.to_line()}' in allowed
     assert keykit.verify_commit(fleet, tip(fleet, "ocm/hub"), allowed).returncode == 0
 

@@ -10,7 +10,7 @@ output is meant to change, record it again with ``GITOPS_OCM_RECORD_GOLDEN=1
 ./dev test tests/test_golden.py`` and say why in the commit.
 
 Both renders are the controller's: with the admission of
-:mod:`gitops_ocm.render.registration` and a fixed controller key, so the
+:mod:`gitops_ocm.render.admissions` and a fixed controller key, so the
 tree has ``allowed_signers``. Neither fleet names agent keys, so both are
 rendered with ``registration: open`` (the synthetic one says so itself; the
 example fleet, which ships in ``keys`` mode and would publish no cluster, is
@@ -32,7 +32,7 @@ from repokit import fleetgen
 
 from gitops_ocm import problems, source
 from gitops_ocm.placement import inventory
-from gitops_ocm.render import hub, registration
+from gitops_ocm.render import admissions, hub
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -58,7 +58,7 @@ def digests(root: Path) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     previous: dict[str, bytes] = {}
     for name in ("first", "second"):
-        admission = registration.admit(snapshot, previous, status, keykit.public())
+        admission = admissions.admit(snapshot, previous, status, keykit.public())
         infos = inventory.build(snapshot, status, NOW, previous, admission.awaiting)
         tree = hub.render(snapshot, infos, previous, NOW, admission=admission)
         assert not problems.has_errors(tree.problems)

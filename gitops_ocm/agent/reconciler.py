@@ -16,7 +16,7 @@ hub branch is gone, or the AppliedManifestWork belongs to another hub are
 
 The agent signs every report commit with its own key (``agent.key`` in the
 state folder, :mod:`.identity`), and every report carries its registration
-request (:mod:`.registration`). While ``ocm/hub`` is not published yet a new
+request (:mod:`.joinrequest`). While ``ocm/hub`` is not published yet a new
 agent waits and pushes nothing; when it is published without our
 ``clusters/<cluster>/cluster.yaml`` and we never reported the cluster, the
 report is the registration request alone and nothing touches the cluster. A
@@ -47,7 +47,7 @@ from gitops_ocm.agent import (
     crds,
     hubtrust,
     identity,
-    registration,
+    joinrequest,
     reporter,
     results,
 )
@@ -409,7 +409,7 @@ class Agent:
         result: _Tally,
         summary: str = "",
     ) -> None:
-        files = files | registration.files(self.settings.cluster, self.signer.public_key)
+        files = files | joinrequest.files(self.settings.cluster, self.signer.public_key)
         trailers = {}
         if found is not None and found.source_commit:
             trailers["Source-Commit"] = found.source_commit

@@ -23,7 +23,7 @@ from typing import Any
 from gitops_ocm import errors, treeio, validation
 from gitops_ocm.cli import inputs, output
 from gitops_ocm.problems import Severity, has_errors
-from gitops_ocm.render import hub, registration
+from gitops_ocm.render import admissions, hub
 from gitops_ocm.trust import failure, keys
 
 MAX_KEY_FILE = 16 * 1024
@@ -55,7 +55,7 @@ def handle(args: argparse.Namespace) -> int:
     if any(p.severity is Severity.ERROR and p not in shown for p in found):
         return int(inputs.refuse_if_invalid(loaded.snapshot))
     hub_key = _hub_key(args.hub_key, loaded.previous)
-    admission = registration.admit(loaded.snapshot, loaded.previous, loaded.status, hub_key)
+    admission = admissions.admit(loaded.snapshot, loaded.previous, loaded.status, hub_key)
     clusters = loaded.clusters(admission.awaiting)
     rendered = hub.render(
         loaded.snapshot, clusters, loaded.previous, loaded.now, admission=admission
@@ -77,7 +77,7 @@ def handle(args: argparse.Namespace) -> int:
 def _hub_key(path: str | None, previous: dict[str, bytes]) -> keys.PublicKey | None:
     """Return the key of ``--hub-key``, else the ``hub`` key ``--previous`` lists."""
     if path is None:
-        return registration.hub_key_of(previous.get(registration.PATH))
+        return admissions.hub_key_of(previous.get(admissions.PATH))
     try:
         with pathlib.Path(path).open("rb") as handle:
             data = handle.read(MAX_KEY_FILE + 1)

@@ -15,7 +15,7 @@ byte-identical.
 With a ``signer`` (the controller's key, ``controller --signing-key``) every
 ``ocm/hub`` and ``ocm/status`` commit is signed, and the hub tree's
 ``allowed_signers`` lists its public key as ``hub`` beside the admitted
-clusters' keys (:mod:`gitops_ocm.render.registration`): from main, the previous
+clusters' keys (:mod:`gitops_ocm.render.admissions`): from main, the previous
 ``allowed_signers`` and the registration requests under ``registrations/`` on
 ``ocm/status``. Accepted clusters awaiting their agent get nothing and are
 listed in ``controller.yaml`` (``status.awaitingAgent``).
@@ -44,7 +44,7 @@ from gitops_ocm.hub import folding, ownbranches, report, sourcecheck, trees
 from gitops_ocm.model import rendercache
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
-from gitops_ocm.render import engine, hub, registration
+from gitops_ocm.render import admissions, engine, hub
 from gitops_ocm.trust import sshsig
 
 HUB_BRANCH = "ocm/hub"
@@ -175,9 +175,7 @@ class Controller:
         if signer is not None:
             self.author = dataclasses.replace(self.author, signer=signer)
         self.awaiting: tuple[str, ...] = ()  # of the last valid desired state
-        self._admission_memo: tuple[tuple[Any, ...], list[Any], registration.Admission] | None = (
-            None
-        )
+        self._admission_memo: tuple[tuple[Any, ...], list[Any], admissions.Admission] | None = None
         self.caches = Caches.empty(self.hub_store, self.author)
         self._heap = Heap(manage_gc)
         self._engine_hub: str | None = None  # the ocm/hub commit of the engine's last render
@@ -236,7 +234,7 @@ class Controller:
         blobs = self.caches.status_reader.read(tips.status, "clusters")
         if self._status_hash[0] is not blobs:
             self._status_hash = (blobs, hash(tuple(sorted(blobs.items()))))
-        requests = reader.subtree_id(self.hub_store.repo, tips.status, registration.REGISTRATIONS)
+        requests = reader.subtree_id(self.hub_store.repo, tips.status, admissions.REGISTRATIONS)
         check = self.source_check.generation if self.source_check is not None else None
         return (tips.main, self._status_hash[1], requests, tips.hub, check)
 
@@ -318,7 +316,7 @@ class Controller:
         self._requeue_at = min(times) if times else None
         return rendered
 
-    def _admission(self, snapshot: Any, tips: Tips) -> registration.Admission:
+    def _admission(self, snapshot: Any, tips: Tips) -> admissions.Admission:
         """Who is admitted: main, ocm/hub's ``allowed_signers``, ocm/status's requests.
 
         Kept from the last pass while its inputs are the same objects and blobs:
@@ -326,24 +324,24 @@ class Controller:
         """
         repo = self.hub_store.repo
         objects = snapshot.of_kind("ManagedCluster")
-        signers_blob = reader.blob_at(repo, tips.hub, registration.PATH) if tips.hub else None
-        requests_id = reader.subtree_id(repo, tips.status, registration.REGISTRATIONS)
+        signers_blob = reader.blob_at(repo, tips.hub, admissions.PATH) if tips.hub else None
+        requests_id = reader.subtree_id(repo, tips.status, admissions.REGISTRATIONS)
         key = (snapshot.config, signers_blob, requests_id)
         memo = self._admission_memo
         if memo is not None and memo[0] == key and _same_objects(memo[1], objects):
             return memo[2]
         previous: dict[str, bytes] = {}
         if signers_blob is not None:
-            previous[registration.PATH] = reader.read_blob(repo, signers_blob)
+            previous[admissions.PATH] = reader.read_blob(repo, signers_blob)
         requests: Mapping[str, bytes] = {}
         if requests_id is not None and tips.status is not None:
-            blobs = reader.lazy_tree(repo, tips.status, registration.REGISTRATIONS).blobs
+            blobs = reader.lazy_tree(repo, tips.status, admissions.REGISTRATIONS).blobs
             requests = self._lazy(
-                {f"{registration.REGISTRATIONS}/{path}": blob for path, blob in blobs.items()}
+                {f"{admissions.REGISTRATIONS}/{path}": blob for path, blob in blobs.items()}
             )
         signer = self.author.signer
         hub_key = signer.public_key if signer is not None else None
-        admission = registration.admit(snapshot, previous, requests, hub_key)
+        admission = admissions.admit(snapshot, previous, requests, hub_key)
         self._admission_memo = (key, list(objects), admission)
         return admission
 

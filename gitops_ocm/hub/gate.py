@@ -17,7 +17,7 @@ a restart it starts again, one more lease period at most.
 
 Signatures (docs/status.md, "Signed reports and registrations"): when the
 pass's ``ocm/hub`` tip carries ``allowed_signers``, each tip is classified by
-the key that file accepts for its cluster (:mod:`gitops_ocm.status.registration`):
+the key that file accepts for its cluster (:mod:`gitops_ocm.status.signedtips`):
 a report signed by that key is checked as above, a registration request is
 recorded (:mod:`gitops_ocm.status.registrations`) and folds nothing, anything
 else is refused (T621-T624) and quarantined like a damaged report. A deleted
@@ -42,7 +42,7 @@ from typing import Any
 from gitops_ocm import errors, problems
 from gitops_ocm.gitstore import reader, refs, remote, repository
 from gitops_ocm.model import timefmt
-from gitops_ocm.status import intake, registration, registrations
+from gitops_ocm.status import intake, registrations, signedtips
 from gitops_ocm.trust import failure, keys, signers, sshsig
 
 REPORTS = "ocm/reports"
@@ -77,7 +77,7 @@ class ReportGate:
         self._files: dict[str, Files] = {}  # cluster -> its last checked tree's file checks
         self._last: tuple[Any, ...] | None = None
         self._trust: tuple[str | None, Trust | None] = ("", None)  # hub tip -> its Trust
-        self._signatures: dict[str, tuple[registration.Signature, Presented]] = {}  # by commit
+        self._signatures: dict[str, tuple[signedtips.Signature, Presented]] = {}  # by commit
         self._stored: dict[str, tuple[str, registrations.Record | None]] = {}  # path -> blob, rec
         self.records: dict[str, registrations.Record] = {}  # cluster -> its record, this pass
         self._presented: dict[str, tuple[tuple[str, int] | None, Presented]] = {}  # by cluster
@@ -156,7 +156,7 @@ class ReportGate:
                 found.append(tip)
                 continue
             verdict = self._verdict(cluster, tip, trust, signatures)
-            refused = verdict is not None and verdict.kind is not registration.Kind.REPORT
+            refused = verdict is not None and verdict.kind is not signedtips.Kind.REPORT
             if refused and verdict is not None and verdict.problem is not None:
                 found.append(verdict.problem)
             seen = [] if refused else self._problems_of(cluster, tip, checked)
@@ -188,8 +188,8 @@ class ReportGate:
         cluster: str,
         tip: reader.BranchTip,
         trust: Trust | None,
-        known: Mapping[str, tuple[registration.Signature, Presented]],
-    ) -> registration.Verdict | None:
+        known: Mapping[str, tuple[signedtips.Signature, Presented]],
+    ) -> signedtips.Verdict | None:
         """What a tip is by its signature (None: checked as before signatures).
 
         A verified request is recorded here, whether or not the tip is folded
@@ -206,10 +206,10 @@ class ReportGate:
             last = record.last_report_commit if same else None
         descends = last is None or reader.descends_from(self.store.repo, tip.commit, last)
         retired = registrations.retired(record, accepted.fingerprint if accepted else None)
-        verdict = registration.classify(
+        verdict = signedtips.classify(
             cluster, tip.commit, signature, presented, accepted, descends, retired
         )
-        if verdict.kind is registration.Kind.REQUEST and verdict.key is not None:
+        if verdict.kind is signedtips.Kind.REQUEST and verdict.key is not None:
             seen = timefmt.format_seconds(
                 datetime.datetime.fromtimestamp(self._seen[tip.commit], datetime.UTC)
             )
@@ -222,7 +222,7 @@ class ReportGate:
 
     def _signature_facts(
         self, cluster: str, tip: reader.BranchTip
-    ) -> tuple[registration.Signature, Presented]:
+    ) -> tuple[signedtips.Signature, Presented]:
         """Who signed a tip and which key its registration.yaml presents (read once per commit)."""
         repo = self.store.repo
         signature = signature_of(repo, tip.commit)
@@ -258,15 +258,7 @@ class ReportGate:
 
     def _signed_by_us(self, hub: str) -> bool:
         """Whether the ``ocm/hub`` commit is signed by this controller's key (True: no key)."""
-        if self.hub_key is None:
-            return True
-        try:
-            parts = reader.signed_parts(self.store.repo, hub)
-            if parts.signature is None:
-                return False
-            return sshsig.verify(parts.signature, parts.payload) == self.hub_key
-        except (failure.TrustError, errors.NotFound):
-            return False
+        return self.hub_key is None or signed_by(self.store.repo, hub, self.hub_key)
 
     def _stored_records(self, status: refs.Tip) -> dict[str, registrations.Record]:
         """The registration records of the ``ocm/status`` tip (read where their blob changed)."""
@@ -308,7 +300,7 @@ class ReportGate:
             good = self._last_folded(cluster, status, checked, now)
             if good is not None:
                 out[cluster] = good
-                found.append(registration.deleted(cluster, trust.accepted[cluster].fingerprint))
+                found.append(signedtips.deleted(cluster, trust.accepted[cluster].fingerprint))
         return found
 
     def _settle(self, trust: Trust) -> None:
@@ -378,17 +370,22 @@ class ReportGate:
         return tip
 
 
-def signature_of(repo: repository.Repository, commit: str) -> registration.Signature:
+def signature_of(repo: repository.Repository, commit: str) -> signedtips.Signature:
     """Who signed a commit someone pushed, or why no key can be named (bounded reads)."""
     try:
         parts = reader.signed_parts(repo, commit)
         if parts.signature is None:
-            return registration.Signature(None)
-        return registration.Signature(sshsig.verify(parts.signature, parts.payload))
+            return signedtips.Signature(None)
+        return signedtips.Signature(sshsig.verify(parts.signature, parts.payload))
     except failure.TrustError as exc:
-        return registration.Signature(None, f"{exc.code} {exc.detail}")
+        return signedtips.Signature(None, f"{exc.code} {exc.detail}")
     except errors.NotFound as exc:
-        return registration.Signature(None, str(exc))
+        return signedtips.Signature(None, str(exc))
+
+
+def signed_by(repo: repository.Repository, commit: str, key: keys.PublicKey) -> bool:
+    """Whether ``commit`` carries a signature by ``key`` that verifies."""
+    return signature_of(repo, commit).signer == key
 
 
 def registration_blob(repo: repository.Repository, tree: str) -> tuple[str, int] | None:
@@ -396,7 +393,7 @@ def registration_blob(repo: repository.Repository, tree: str) -> tuple[str, int]
     listing, _ = reader.untrusted_listing(repo, tree, intake.MAX_ENTRIES, depth=1)
     return next(
         ((oid, size) for path, kind, oid, size in listing
-         if path == registration.PATH and kind == "blob"),
+         if path == signedtips.PATH and kind == "blob"),
         None,
     )  # fmt: skip
 
@@ -409,4 +406,4 @@ def presented_of(
     if blob is not None:
         oid, size = blob
         data = b"" if size > intake.MAX_FILE_BYTES else reader.read_blob(repo, oid)
-    return registration.presented_key(cluster, data)
+    return signedtips.presented_key(cluster, data)

@@ -29,10 +29,10 @@ import re
 import tempfile
 from pathlib import Path
 
-from gitops_ocm import errors
 from gitops_ocm.gitstore import reader, refs, remote, writer
+from gitops_ocm.hub import gate
 from gitops_ocm.problems import Problem, Severity
-from gitops_ocm.trust import failure, keys, sshsig
+from gitops_ocm.trust import keys
 
 MAX_WALK = 1000
 RESTORED = "T627"
@@ -41,13 +41,7 @@ UNSIGNED_HISTORY = "T628"
 
 def signed_by(store: remote.Store, commit: str, key: keys.PublicKey) -> bool:
     """Whether ``commit`` carries a signature by ``key`` that verifies."""
-    try:
-        parts = reader.signed_parts(store.repo, commit)
-        if parts.signature is None:
-            return False
-        return sshsig.verify(parts.signature, parts.payload) == key
-    except (failure.TrustError, errors.NotFound):
-        return False
+    return gate.signed_by(store.repo, commit, key)
 
 
 BRANCHES = ("ocm/hub", "ocm/status")
@@ -78,7 +72,7 @@ class Guard:
         """Restore every branch whose tip this controller did not sign; return the warnings."""
         found: list[Problem] = []
         for branch in BRANCHES:
-            problem, tip = restore(self.store, branch, self.author, self._known(branch))
+            problem, tip = restore(self.store, branch, self.author, self.own.get(branch))
             if problem is not None:
                 found.append(problem)
             if problem is None or problem.code == RESTORED:
@@ -92,13 +86,6 @@ class Guard:
         self.own[branch] = commit
         if self.memory is not None:
             _save(self.memory, self.own)
-
-    def _known(self, branch: str) -> str | None:
-        """The remembered commit, if the repository still has it."""
-        commit = self.own.get(branch)
-        if commit is None or not reader.has_commit(self.store.repo, commit):
-            return None
-        return commit
 
 
 def _load(memory: Path | None) -> dict[str, str]:
@@ -146,7 +133,8 @@ def restore(
     if signed_by(store, tip.id, key):
         return None, tip.id
     ancestors = reader.first_parents(store.repo, tip.id, MAX_WALK)[1:]
-    own = next((c for c in ancestors if signed_by(store, c, key)), last_own)
+    remembered = last_own if last_own and reader.has_commit(store.repo, last_own) else None
+    own = next((c for c in ancestors if signed_by(store, c, key)), remembered)
     if own is None:
         return _warning(
             branch,

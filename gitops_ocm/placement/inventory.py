@@ -17,7 +17,7 @@ the previous hub tree's ``clusters/<c>/cluster.yaml``, else ``now`` (what OCM's
 webhook stamps when the taint first reaches the hub).
 
 A cluster *awaiting its agent* (accepted on main, but the hub does not know its
-agent's key yet: :mod:`gitops_ocm.render.registration`) is joined with no report
+agent's key yet: :mod:`gitops_ocm.render.admissions`) is joined with no report
 at all, as a cluster that never registered: whatever ``ocm/status`` still holds
 for it (a revoked key's last report) does not make it schedulable.
 """

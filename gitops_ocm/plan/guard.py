@@ -18,7 +18,7 @@ T646  a push to ``main`` removing works from more than the allowed share of
       the fleet's clusters, without the trailer ``Fleet-Removal: approved``
 ====  ===================================================================
 
-Report tips are judged by :func:`gitops_ocm.status.registration.classify`, the
+Report tips are judged by :func:`gitops_ocm.status.signedtips.classify`, the
 controller's own rule, so what the hook lets through is what the controller
 folds or records as a request (it alone still checks that a report descends
 from the last one folded, T624, and refuses keys retired since).
@@ -32,7 +32,7 @@ from collections.abc import Iterable
 
 from gitops_ocm.plan import compare
 from gitops_ocm.problems import Problem
-from gitops_ocm.status import intake, registration
+from gitops_ocm.status import intake, signedtips
 from gitops_ocm.trust import keys
 
 ZERO = "0" * 40
@@ -115,13 +115,13 @@ def outside(ref: str) -> str:
 def report(
     update: Update,
     cluster: str,
-    signature: registration.Signature,
+    signature: signedtips.Signature,
     presented: keys.PublicKey | Problem,
     accepted: keys.PublicKey | None,
 ) -> str | None:
     """T642 when the new report tip is neither a report nor a registration request."""
-    verdict = registration.classify(cluster, update.new, signature, presented, accepted, True)
-    if verdict.kind is not registration.Kind.REFUSED or verdict.problem is None:
+    verdict = signedtips.classify(cluster, update.new, signature, presented, accepted, True)
+    if verdict.kind is not signedtips.Kind.REFUSED or verdict.problem is None:
         return None
     problem = verdict.problem
     got = f" (got {problem.got})" if problem.got else ""
@@ -138,9 +138,7 @@ def report_deleted(update: Update, accepted: keys.PublicKey) -> str:
     )
 
 
-def controller(
-    update: Update, signature: registration.Signature, hub: keys.PublicKey
-) -> str | None:
+def controller(update: Update, signature: signedtips.Signature, hub: keys.PublicKey) -> str | None:
     """T644 when a new ``ocm/hub`` or ``ocm/status`` tip is not signed by the ``hub`` key."""
     if signature.signer == hub:
         return None

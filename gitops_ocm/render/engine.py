@@ -38,8 +38,8 @@ from gitops_ocm.model import rendercache
 from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.placement import history, inventory, publication, queue, settle, spec
 from gitops_ocm.problems import Problem
+from gitops_ocm.render import admissions, fleetchecks, hub, placements, policies, works
 from gitops_ocm.render import clusters as clusters_mod
-from gitops_ocm.render import fleetchecks, hub, placements, policies, registration, works
 
 Key = tuple[str, str]
 Source = tuple[str, str, str]  # (kind, namespace, name) of a work's source object
@@ -109,7 +109,7 @@ class Engine:
         cluster_infos: Sequence[inventory.ClusterInfo],
         previous: Mapping[str, bytes],
         now: datetime.datetime,
-        admission: registration.Admission | None = None,
+        admission: admissions.Admission | None = None,
     ) -> Rendered:
         """Render ``snapshot`` (assumed valid); ``previous`` is read only by a full render.
 
@@ -131,7 +131,7 @@ class Engine:
         cluster_infos: Sequence[inventory.ClusterInfo],
         previous: Mapping[str, bytes],
         now: datetime.datetime,
-        admission: registration.Admission | None,
+        admission: admissions.Admission | None,
     ) -> Rendered:
         cache = self.cache
         inputs = publication.prepare(snapshot, cluster_infos, previous, now, cache)
@@ -175,7 +175,7 @@ class Engine:
         state: _State,
         snapshot: Snapshot,
         infos: Mapping[str, inventory.ClusterInfo],
-        admission: registration.Admission | None,
+        admission: admissions.Admission | None,
     ) -> bool:
         """Return whether ``snapshot`` can be rendered from ``state`` by parts."""
         old = state.snapshot
@@ -202,7 +202,7 @@ class Engine:
         snapshot: Snapshot,
         infos: dict[str, inventory.ClusterInfo],
         now: datetime.datetime,
-        admission: registration.Admission | None,
+        admission: admissions.Admission | None,
     ) -> Rendered:
         cache = self.cache
         old = state.snapshot
@@ -384,24 +384,24 @@ def _source(obj: Obj) -> Source:
     return (obj.kind, obj.namespace, obj.name)
 
 
-def _awaiting(admission: registration.Admission | None) -> frozenset[str]:
+def _awaiting(admission: admissions.Admission | None) -> frozenset[str]:
     return admission.awaiting if admission is not None else frozenset()
 
 
 def _replace_signers(
     state: _State,
-    admission: registration.Admission | None,
+    admission: admissions.Admission | None,
     top_changes: dict[str, bytes | None],
 ) -> None:
     """Put this render's ``allowed_signers`` in the top files when its bytes changed."""
     data = admission.signers_file() if admission is not None else None
-    if state.top.get(registration.PATH) == data:
+    if state.top.get(admissions.PATH) == data:
         return
-    top_changes[registration.PATH] = data
+    top_changes[admissions.PATH] = data
     if data is None:
-        state.top.pop(registration.PATH, None)
+        state.top.pop(admissions.PATH, None)
     else:
-        state.top[registration.PATH] = data
+        state.top[admissions.PATH] = data
 
 
 def _swap_policies(

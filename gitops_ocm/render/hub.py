@@ -20,8 +20,8 @@ from gitops_ocm.model import rendercache, timefmt, yamlout
 from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.placement import inventory, publication, settle
 from gitops_ocm.problems import Problem
+from gitops_ocm.render import admissions, fleetchecks, placements, policies, works
 from gitops_ocm.render import clusters as clusters_mod
-from gitops_ocm.render import fleetchecks, placements, policies, registration, works
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +88,7 @@ def render(
     previous: Mapping[str, bytes],
     now: datetime.datetime,
     cache: rendercache.RenderCache | None = None,
-    admission: registration.Admission | None = None,
+    admission: admissions.Admission | None = None,
 ) -> HubTree:
     """Render the hub tree of ``snapshot`` (assumed valid).
 
@@ -106,7 +106,7 @@ def assemble(
     cluster_infos: Sequence[inventory.ClusterInfo],
     results: Mapping[tuple[str, str], publication.PlacementResult],
     cache: rendercache.RenderCache | None = None,
-    admission: registration.Admission | None = None,
+    admission: admissions.Admission | None = None,
 ) -> HubTree:
     """Render the hub tree of ``snapshot`` for given scheduling ``results``."""
     decisions = {key: result.clusters for key, result in results.items()}
@@ -127,7 +127,7 @@ def assemble(
     top = placements.files(results, bodies, cache)
     signers_file = admission.signers_file() if admission is not None else None
     if signers_file is not None:
-        top = {**top, registration.PATH: signers_file}
+        top = {**top, admissions.PATH: signers_file}
     found = [
         *(admission.problems if admission is not None else ()),
         *fleetchecks.claims(snapshot, all_works),

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from gitops_ocm.model import yamlout
-from gitops_ocm.status import registration
+from gitops_ocm.status import signedtips
 
 _SEPARATOR = re.compile(r"^---(\s|$)")
 _ACCEPTS = "hubAcceptsClient"
@@ -47,13 +47,13 @@ def new_file(cluster: str, fingerprint: str) -> str:
 def accepted_body(body: dict[str, Any], cluster: str, fingerprint: str) -> dict[str, Any]:
     """``body`` (a ManagedCluster) with the acceptance set."""
     out = copy.deepcopy(body)
-    out["apiVersion"] = registration.API_VERSION
-    out["kind"] = registration.KIND
+    out["apiVersion"] = signedtips.API_VERSION
+    out["kind"] = signedtips.KIND
     meta = out.setdefault("metadata", {})
     meta["name"] = cluster
     notes = meta.get("annotations")
     meta["annotations"] = {**(notes if isinstance(notes, dict) else {})}
-    meta["annotations"][registration.KEY_ANNOTATION] = fingerprint
+    meta["annotations"][signedtips.KEY_ANNOTATION] = fingerprint
     spec = out.get("spec")
     out["spec"] = {**(spec if isinstance(spec, dict) else {}), _ACCEPTS: True}
     return out
@@ -104,7 +104,7 @@ def _load(chunk: str) -> Any:
 
 
 def _is_cluster(body: Any, cluster: str) -> bool:
-    if not isinstance(body, dict) or body.get("kind") != registration.KIND:
+    if not isinstance(body, dict) or body.get("kind") != signedtips.KIND:
         return False
     meta = body.get("metadata")
     return isinstance(meta, dict) and meta.get("name") == cluster
@@ -118,9 +118,9 @@ def _changes(body: dict[str, Any], fingerprint: str) -> tuple[str, ...]:
     if spec.get(_ACCEPTS) is not True:
         out.append(f"spec.{_ACCEPTS}: {spec.get(_ACCEPTS, '(unset)')} -> true")
     notes = (body.get("metadata") or {}).get("annotations")
-    old = notes.get(registration.KEY_ANNOTATION) if isinstance(notes, dict) else None
+    old = notes.get(signedtips.KEY_ANNOTATION) if isinstance(notes, dict) else None
     if old != fingerprint:
-        out.append(f"annotation {registration.KEY_ANNOTATION}: {old or '(unset)'} -> {fingerprint}")
+        out.append(f"annotation {signedtips.KEY_ANNOTATION}: {old or '(unset)'} -> {fingerprint}")
     return tuple(out)
 
 
@@ -129,7 +129,7 @@ def _edit_lines(chunk: str, fingerprint: str) -> str:
     lines = chunk.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    lines = _annotate(lines, f'{registration.KEY_ANNOTATION}: "{fingerprint}"\n')
+    lines = _annotate(lines, f'{signedtips.KEY_ANNOTATION}: "{fingerprint}"\n')
     spec = _key_line(lines, 0, len(lines), "", "spec")
     if spec is None:
         at = _content_end(lines)
@@ -148,7 +148,7 @@ def _annotate(lines: list[str], value: str) -> list[str]:
     if notes is None:
         block = [f"{indent}annotations:\n", f"{indent * 2}{value}"]
         return [*lines[: meta + 1], *block, *lines[meta + 1 :]]
-    return _set_in_block(lines, notes, indent * 2, registration.KEY_ANNOTATION, value)
+    return _set_in_block(lines, notes, indent * 2, signedtips.KEY_ANNOTATION, value)
 
 
 def _set_in_block(lines: list[str], head: int, default: str, name: str, value: str) -> list[str]:

@@ -42,7 +42,7 @@ _NAME = r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?"
 # path pattern -> (apiVersion, kind) the file must hold
 LAYOUT: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = (
     (re.compile(r"cluster\.yaml"), ("cluster.open-cluster-management.io/v1", "ManagedCluster")),
-    # the agent's registration: its ManagedCluster and public key (status.registration)
+    # the agent's registration: its ManagedCluster and public key (status.signedtips)
     (
         re.compile(r"registration\.yaml"),
         ("cluster.open-cluster-management.io/v1", "ManagedCluster"),

@@ -26,7 +26,7 @@ from kubekit import (
 )
 
 from gitops_ocm import errors
-from gitops_ocm.agent import hubtrust, identity, registration, results
+from gitops_ocm.agent import hubtrust, identity, joinrequest, results
 from gitops_ocm.cli import main
 from gitops_ocm.gitstore import writer
 from gitops_ocm.localkube import memory
@@ -119,8 +119,8 @@ def test_registration_yaml_names_the_cluster_and_its_key(tmp_path: Path) -> None
         "metadata": {
             "name": "c1",
             "annotations": {
-                registration.KEY_ANNOTATION: one.signer.fingerprint,
-                registration.PUBLIC_KEY_ANNOTATION: one.signer.public_key.to_line(),
+                joinrequest.KEY_ANNOTATION: one.signer.fingerprint,
+                joinrequest.PUBLIC_KEY_ANNOTATION: one.signer.public_key.to_line(),
             },
         },
         "spec": {"hubAcceptsClient": False},

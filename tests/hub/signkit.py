@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "status"))
 from statuskit import cluster_yaml, lease_yaml
 
 from gitops_ocm.model import yamlout
-from gitops_ocm.status import registration
+from gitops_ocm.status import signedtips
 from gitops_ocm.trust import keys, signers, sshsig
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
@@ -34,13 +34,13 @@ def registration_yaml(cluster: str, public: keys.PublicKey, accepts: bool = Fals
     """A ManagedCluster as the agent presents it, with its key and fingerprint."""
     return yamlout.dump(
         {
-            "apiVersion": registration.API_VERSION,
-            "kind": registration.KIND,
+            "apiVersion": signedtips.API_VERSION,
+            "kind": signedtips.KIND,
             "metadata": {
                 "name": cluster,
                 "annotations": {
-                    registration.KEY_ANNOTATION: public.fingerprint,
-                    registration.PUBLIC_KEY_ANNOTATION: public.to_line(),
+                    signedtips.KEY_ANNOTATION: public.fingerprint,
+                    signedtips.PUBLIC_KEY_ANNOTATION: public.to_line(),
                 },
             },
             "spec": {"hubAcceptsClient": accepts},
@@ -54,7 +54,7 @@ def report_files(
     """A healthy report renewed at ``when``, presenting ``public`` (None: no registration)."""
     files = {"cluster.yaml": cluster_yaml(cluster), "lease.yaml": lease_yaml(when)}
     if public is not None:
-        files[registration.PATH] = registration_yaml(cluster, public)
+        files[signedtips.PATH] = registration_yaml(cluster, public)
     return files
 
 

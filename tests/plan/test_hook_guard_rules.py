@@ -6,7 +6,7 @@ import keykit
 import pytest
 
 from gitops_ocm.plan import compare, guard
-from gitops_ocm.status import registration
+from gitops_ocm.status import signedtips
 
 MAIN = "refs/heads/main"
 OLD, NEW = "a" * 40, "b" * 40
@@ -111,8 +111,8 @@ def test_controller_tip_signed_by_the_hub_key_passes() -> None:
     """The hub key's signature passes; another key's is T644 naming it."""
     update = guard.Update(OLD, NEW, "refs/heads/ocm/hub")
     hub, other = keykit.public(), keykit.public(keykit.OTHER_SEED)
-    assert guard.controller(update, registration.Signature(hub), hub) is None
-    found = guard.controller(update, registration.Signature(other), hub)
+    assert guard.controller(update, signedtips.Signature(hub), hub) is None
+    found = guard.controller(update, signedtips.Signature(other), hub)
     assert found is not None and f"(signed by {other.fingerprint})" in found
 
 
@@ -120,8 +120,8 @@ def test_report_uses_the_controllers_rule() -> None:
     """A report by the accepted key and a request by the presented key pass; unsigned is T642."""
     update = guard.Update(OLD, NEW, "refs/heads/ocm/reports/c1")
     accepted, fresh = keykit.public(keykit.seed("c1")), keykit.public(keykit.seed("new"))
-    signed = registration.Signature(accepted)
+    signed = signedtips.Signature(accepted)
     assert guard.report(update, "c1", signed, accepted, accepted) is None
-    assert guard.report(update, "c1", registration.Signature(fresh), fresh, accepted) is None
-    found = guard.report(update, "c1", registration.Signature(None), accepted, accepted)
+    assert guard.report(update, "c1", signedtips.Signature(fresh), fresh, accepted) is None
+    found = guard.report(update, "c1", signedtips.Signature(None), accepted, accepted)
     assert found is not None and found.startswith("refs/heads/ocm/reports/c1: T642 T621")

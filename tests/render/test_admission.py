@@ -11,7 +11,7 @@ import pytest
 from gitops_ocm import source
 from gitops_ocm.model import repoconfig, snapshot, yamlout
 from gitops_ocm.placement import inventory
-from gitops_ocm.render import engine, hub, registration
+from gitops_ocm.render import admissions, engine, hub
 from gitops_ocm.trust import keys, signers
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
@@ -34,9 +34,7 @@ spec:
 
 def cluster(name: str, key: keys.PublicKey | None = None, accepted: bool = True) -> str:
     """A ManagedCluster, with the agent-key annotation when ``key`` is given."""
-    annotations = (
-        f"  annotations: {{{registration.AGENT_KEY}: '{key.fingerprint}'}}\n" if key else ""
-    )
+    annotations = f"  annotations: {{{admissions.AGENT_KEY}: '{key.fingerprint}'}}\n" if key else ""
     accepts = "true" if accepted else "false"
     return (
         "apiVersion: cluster.open-cluster-management.io/v1\nkind: ManagedCluster\n"
@@ -63,16 +61,16 @@ def render(
     snap: snapshot.Snapshot,
     previous: dict[str, bytes],
     status: dict[str, bytes],
-) -> tuple[registration.Admission, hub.HubTree]:
+) -> tuple[admissions.Admission, hub.HubTree]:
     """One controller render: admission, inventory, tree."""
-    admission = registration.admit(snap, previous, status, HUB_KEY)
+    admission = admissions.admit(snap, previous, status, HUB_KEY)
     infos = inventory.build(snap, status, NOW, previous, admission.awaiting)
     return admission, hub.render(snap, infos, previous, NOW, admission=admission)
 
 
 def listed(tree: hub.HubTree) -> dict[str, str]:
     """The allowed_signers of a tree as {principal: fingerprint}."""
-    entries = signers.parse(tree.files[registration.PATH].decode())
+    entries = signers.parse(tree.files[admissions.PATH].decode())
     return {e.principals[0]: e.key.fingerprint for e in entries}
 
 
@@ -91,7 +89,7 @@ REQUESTS = {
 def test_allowed_signers_lists_hub_and_accepted_keys_sorted(tmp_path: Path) -> None:
     """The file lists hub and each accepted cluster's requested key, sorted, byte-stable."""
     _, tree = render(load(tmp_path, FLEET), {}, REQUESTS)
-    data = tree.files[registration.PATH]
+    data = tree.files[admissions.PATH]
     expected = "".join(
         f'{name} namespaces="git" {key.to_line()}\n'
         for name, key in (("a", KEY_A), ("b", KEY_B), ("hub", HUB_KEY))
@@ -99,7 +97,7 @@ def test_allowed_signers_lists_hub_and_accepted_keys_sorted(tmp_path: Path) -> N
     assert data.decode() == expected
     assert (
         render(load(tmp_path / "again", FLEET), {}, dict(reversed(REQUESTS.items())))[1].files[
-            registration.PATH
+            admissions.PATH
         ]
         == data
     )
@@ -156,14 +154,14 @@ def test_awaiting_clusters_get_nothing_and_are_listed(tmp_path: Path) -> None:
     assert admission.awaiting == {"b", "c"}
     assert {p.split("/")[1] for p in tree.files if p.startswith("clusters/")} == {"a"}
     assert set(listed(tree)) == {"a", "hub"}
-    assert not [p for p in tree.problems if p.code == registration.OPEN_MODE]
+    assert not [p for p in tree.problems if p.code == admissions.OPEN_MODE]
 
 
 def test_awaiting_clusters_are_not_schedulable(tmp_path: Path) -> None:
     """An awaiting cluster's old report is ignored: the inventory sees it as unreported."""
     snap = load(tmp_path, {"clusters/c.yaml": cluster("c")})
     status = hub.assume_available(snap, NOW)
-    admission = registration.admit(snap, {}, status, HUB_KEY)
+    admission = admissions.admit(snap, {}, status, HUB_KEY)
     (info,) = inventory.build(snap, status, NOW, {}, admission.awaiting)
     assert (info.reported, info.available) == (False, "")
     assert [t.key for t in info.taints] == [inventory.UNREACHABLE]
@@ -184,7 +182,7 @@ def test_open_mode_publishes_unannotated_clusters_and_warns(tmp_path: Path) -> N
     assert admission.awaiting == {"d"}
     assert "clusters/c/manifestworks/hello.yaml" in tree.files
     assert not any(p.startswith("clusters/d/") for p in tree.files)
-    (warning,) = [p for p in tree.problems if p.code == registration.OPEN_MODE]
+    (warning,) = [p for p in tree.problems if p.code == admissions.OPEN_MODE]
     assert (warning.file, warning.severity.value) == (".gitops-ocm.yaml", "warning")
     assert set(listed(tree)) == {"hub"}
 
@@ -194,19 +192,19 @@ def test_no_key_at_all_leaves_the_file_out(tmp_path: Path) -> None:
     snap = load(
         tmp_path, {".gitops-ocm.yaml": "registration: open\n", "clusters/c.yaml": cluster("c")}
     )
-    admission = registration.admit(snap, {}, {}, None)
+    admission = admissions.admit(snap, {}, {}, None)
     tree = hub.render(snap, inventory.build(snap, {}, NOW), {}, NOW, admission=admission)
-    assert registration.PATH not in tree.files
+    assert admissions.PATH not in tree.files
     assert "clusters/c/cluster.yaml" in tree.files
 
 
 def test_damaged_inputs_admit_nothing(tmp_path: Path) -> None:
     """An unreadable previous file or request is no key (the cluster waits), never an error."""
     snap = load(tmp_path, FLEET)
-    damaged = {registration.PATH: b"a bogus line\n", "registrations/a.yaml": b"publicKey: [1"}
-    admission = registration.admit(snap, damaged, {"registrations/a.yaml": b"{publicKey: 3}"}, None)
+    damaged = {admissions.PATH: b"a bogus line\n", "registrations/a.yaml": b"publicKey: [1"}
+    admission = admissions.admit(snap, damaged, {"registrations/a.yaml": b"{publicKey: 3}"}, None)
     assert admission.awaiting == {"a", "b"}
-    assert registration.admit(snap, damaged, damaged, None).awaiting == {"a", "b"}
+    assert admissions.admit(snap, damaged, damaged, None).awaiting == {"a", "b"}
 
 
 @pytest.mark.parametrize(
@@ -230,12 +228,12 @@ def test_engine_follows_an_acceptance_incrementally(tmp_path: Path) -> None:
     snap = load(tmp_path, FLEET)
     kept = engine.Engine()
     early = {"registrations/a.yaml": REQUESTS["registrations/a.yaml"]}
-    admission = registration.admit(snap, {}, early, HUB_KEY)
+    admission = admissions.admit(snap, {}, early, HUB_KEY)
     first = kept.render(
         snap, inventory.build(snap, early, NOW, {}, admission.awaiting), {}, NOW, admission
     )
     assert admission.awaiting == {"b"}
-    admission = registration.admit(snap, dict(first.tree.files), REQUESTS, HUB_KEY)
+    admission = admissions.admit(snap, dict(first.tree.files), REQUESTS, HUB_KEY)
     infos = inventory.build(snap, REQUESTS, NOW, {}, admission.awaiting)
     second = kept.render(snap, infos, dict(first.tree.files), NOW, admission)
     _, fresh = render(snap, dict(first.tree.files), REQUESTS)
@@ -247,16 +245,16 @@ def test_engine_replaces_allowed_signers_in_an_incremental_render(tmp_path: Path
     """An accepted rotation renders by parts, with the new file among the top changes."""
     snap = load(tmp_path, FLEET)
     kept = engine.Engine()
-    admission = registration.admit(snap, {}, REQUESTS, HUB_KEY)
+    admission = admissions.admit(snap, {}, REQUESTS, HUB_KEY)
     first = kept.render(snap, inventory.build(snap, REQUESTS, NOW), {}, NOW, admission)
     rotated = {**REQUESTS, "registrations/a.yaml": request("a", NEW_A)}
     snap = load(tmp_path / "next", {**FLEET, "clusters/a.yaml": cluster("a", NEW_A)})
-    admission = registration.admit(snap, dict(first.tree.files), rotated, HUB_KEY)
+    admission = admissions.admit(snap, dict(first.tree.files), rotated, HUB_KEY)
     infos = inventory.build(snap, rotated, NOW, {}, admission.awaiting)
     second = kept.render(snap, infos, dict(first.tree.files), NOW, admission)
     assert not second.full
     assert second.top_changes is not None
-    assert second.top_changes[registration.PATH] == second.tree.files[registration.PATH]
+    assert second.top_changes[admissions.PATH] == second.tree.files[admissions.PATH]
     assert listed(second.tree)["a"] == NEW_A.fingerprint
     _, fresh = render(snap, dict(first.tree.files), rotated)
     assert second.tree.files == fresh.files

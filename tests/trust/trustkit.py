@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
+import keykit
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from gitops_ocm.trust import keyfile, keys, sshsig
+from gitops_ocm.trust import keyfile, keys
 
 # Fixed keys, so failures are reproducible (Ed25519 signatures are deterministic).
-SEED_A = bytes(range(32))
-SEED_B = bytes(range(32, 64))
+SEED_A = keykit.HUB_SEED
+SEED_B = keykit.OTHER_SEED
+tool = keykit.tool  # the judges' commands: fails (never skips) when one is missing
 
 
 def private(seed: bytes = SEED_A) -> ed25519.Ed25519PrivateKey:
@@ -22,16 +23,7 @@ def private(seed: bytes = SEED_A) -> ed25519.Ed25519PrivateKey:
 
 def public(seed: bytes = SEED_A) -> keys.PublicKey:
     """The public key of a seed."""
-    return sshsig.Signer(private(seed)).public_key
-
-
-def tool(name: str) -> str:
-    """The path of a command the judge tests need; fails (never skips) when it is missing."""
-    path = shutil.which(name)
-    assert path is not None, (
-        f"{name} is needed by the trust tests (apt-get install openssh-client git)"
-    )
-    return path
+    return keykit.public(seed)
 
 
 def write_key(path: Path, seed: bytes = SEED_A) -> Path:

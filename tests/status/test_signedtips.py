@@ -7,23 +7,23 @@ import pytest
 
 from gitops_ocm.model import yamlout
 from gitops_ocm.problems import Problem
-from gitops_ocm.status import registration, registrations
+from gitops_ocm.status import registrations, signedtips
 from gitops_ocm.trust import keys
 
 A, B = keykit.public(keykit.seed("a")), keykit.public(keykit.seed("b"))
 COMMIT = "0" * 40
-Sig = registration.Signature
+Sig = signedtips.Signature
 
 
 def presented(cluster: str, key: keys.PublicKey, **changes: object) -> bytes:
     """A registration.yaml presenting ``key`` (with ``changes`` to its annotations/name)."""
     notes = {
-        registration.KEY_ANNOTATION: key.fingerprint,
-        registration.PUBLIC_KEY_ANNOTATION: key.to_line(),
+        signedtips.KEY_ANNOTATION: key.fingerprint,
+        signedtips.PUBLIC_KEY_ANNOTATION: key.to_line(),
     }
     notes.update({k.replace("_", "/"): v for k, v in changes.items() if k != "name"})
     meta = {"name": changes.get("name", cluster), "annotations": notes}
-    body = {"apiVersion": registration.API_VERSION, "kind": "ManagedCluster", "metadata": meta}
+    body = {"apiVersion": signedtips.API_VERSION, "kind": "ManagedCluster", "metadata": meta}
     return yamlout.dump(body)
 
 
@@ -41,14 +41,14 @@ def presented(cluster: str, key: keys.PublicKey, **changes: object) -> bytes:
 )
 def test_damaged_registration_is_t623(data: bytes | None, fragment: str) -> None:
     """Every way registration.yaml can be wrong is T623, saying how."""
-    found = registration.presented_key("c1", data)
+    found = signedtips.presented_key("c1", data)
     assert isinstance(found, Problem) and found.code == "T623"
     assert fragment in found.message + (found.got or "")
 
 
 def test_registration_presents_its_key() -> None:
     """A well-formed registration.yaml gives its key."""
-    assert registration.presented_key("c1", presented("c1", A)) == A
+    assert signedtips.presented_key("c1", presented("c1", A)) == A
 
 
 CASES = {
@@ -69,7 +69,7 @@ CASES = {
 def test_classify(name: str) -> None:
     """Each tip is a report, a request or refused with its code, commit and fingerprint."""
     signature, shown, accepted, descends, retired, kind, code = CASES[name]
-    verdict = registration.classify(
+    verdict = signedtips.classify(
         "c1", COMMIT, signature, shown, accepted, descends, frozenset(retired)
     )
     assert verdict.kind.value == kind
