@@ -69,6 +69,14 @@ class Obj:
         return {str(k): v for k, v in value.items() if isinstance(v, str)}
 
     @property
+    def annotations(self) -> dict[str, str]:
+        """Return ``metadata.annotations`` with string values only."""
+        value = self.metadata.get("annotations")
+        if not isinstance(value, dict):
+            return {}
+        return {str(k): v for k, v in value.items() if isinstance(v, str)}
+
+    @property
     def identity(self) -> Identity:
         """Return the (group, kind, namespace, name) identity."""
         return Identity(kinds.group_of(self.api_version), self.kind, self.namespace, self.name)

@@ -20,8 +20,9 @@ from gitops_ocm.model import rendercache, timefmt, yamlout
 from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.placement import inventory, publication, settle
 from gitops_ocm.problems import Problem
-from gitops_ocm.render import admissions, fleetchecks, placements, policies, works
+from gitops_ocm.render import admissions, fleetchecks, placements, policies, rollouts, works
 from gitops_ocm.render import clusters as clusters_mod
+from gitops_ocm.work import rolloutstate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +43,17 @@ class HubTree:
     works: tuple[works.Work, ...]
     problems: tuple[Problem, ...]
     policy_folders: Mapping[str, Mapping[str, bytes]] = dataclasses.field(default_factory=dict)
+    rollouts: Mapping[tuple[str, str], rollouts.Step] = dataclasses.field(default_factory=dict)
+
+    @property
+    def recheck_at(self) -> datetime.datetime | None:
+        """When a rollout's soak or deadline ends next: a pass is due then, push or not."""
+        times = [s.recheck_at for s in self.rollouts.values() if s.recheck_at is not None]
+        return min(times) if times else None
+
+    def watching(self) -> tuple[str, ...]:
+        """The status paths (work reports) whose change can move a rollout in progress."""
+        return tuple(p for s in self.rollouts.values() for p in s.watching)
 
     @functools.cached_property
     def files(self) -> dict[str, bytes]:
@@ -89,6 +101,7 @@ def render(
     now: datetime.datetime,
     cache: rendercache.RenderCache | None = None,
     admission: admissions.Admission | None = None,
+    status: Mapping[str, bytes] | None = None,
 ) -> HubTree:
     """Render the hub tree of ``snapshot`` (assumed valid).
 
@@ -96,9 +109,14 @@ def render(
     previous tree's files and re-serializing unchanged objects; the output is
     the same with or without it. Without ``admission`` every accepted cluster
     is published and there is no ``allowed_signers`` (what ``plan`` compares).
+    With a ``status`` tree, sets that roll out in steps take this pass's step
+    from ``previous``, ``status`` and ``now`` (:mod:`render.rollouts`); without
+    one, every set gives its template to every selected cluster (the end state
+    of every rollout, what ``plan`` and ``validate`` judge).
     """
     results = settle.schedule_all(snapshot, cluster_infos, previous, now, cache)
-    return assemble(snapshot, cluster_infos, results, cache, admission)
+    ctx = None if status is None else rollouts.Context(previous, status, now)
+    return assemble(snapshot, cluster_infos, results, cache, admission, ctx)
 
 
 def assemble(
@@ -107,6 +125,7 @@ def assemble(
     results: Mapping[tuple[str, str], publication.PlacementResult],
     cache: rendercache.RenderCache | None = None,
     admission: admissions.Admission | None = None,
+    rollout: rollouts.Context | None = None,
 ) -> HubTree:
     """Render the hub tree of ``snapshot`` for given scheduling ``results``."""
     decisions = {key: result.clusters for key, result in results.items()}
@@ -116,10 +135,17 @@ def assemble(
     prefix = len("clusters/")
     for path, data in clusters_mod.render(snapshot, cluster_infos, cache, awaiting).items():
         folders[path[prefix:].partition("/")[0]]["cluster.yaml"] = data
-    all_works = (
-        *works.direct(snapshot, accepted),
-        *works.replicated(snapshot, decisions, accepted),
-    )
+    steps: dict[tuple[str, str], rollouts.Step] = {}
+    replicated: list[works.Work] = []
+    for obj in snapshot.of_kind("ManifestWorkReplicaSet"):
+        if rollout is not None and rolloutstate.is_rollout(obj.spec, obj.annotations):
+            done = steps[(obj.namespace, obj.name)] = rollouts.step(
+                obj, results, accepted, rollout, cache=cache
+            )
+            replicated.extend(done.works)
+        else:
+            replicated.extend(works.replicated_one(obj, decisions, accepted))
+    all_works = (*works.direct(snapshot, accepted), *replicated)
     for cluster, content in works.by_cluster(list(all_works), cache).items():
         folders[cluster].update(content)
     shared = policies.folders(snapshot, decisions, accepted, cache)
@@ -128,13 +154,15 @@ def assemble(
     signers_file = admission.signers_file() if admission is not None else None
     if signers_file is not None:
         top = {**top, admissions.PATH: signers_file}
+    if steps:
+        top = {**top, **{done.path: done.data for done in steps.values()}}
     found = [
         *(admission.problems if admission is not None else ()),
         *fleetchecks.claims(snapshot, all_works),
         *fleetchecks.empty_placements(snapshot, decisions),
         *fleetchecks.sizes(snapshot, all_works, folders),
     ]
-    return HubTree(top, folders, results, tuple(all_works), tuple(sorted(found)), shared)
+    return HubTree(top, folders, results, all_works, tuple(sorted(found)), shared, steps)
 
 
 def assume_available(snapshot: Snapshot, now: datetime.datetime) -> dict[str, bytes]:

@@ -12,8 +12,9 @@ commits and two sets of one name in different namespaces never collide. Labels
 are OCM's: ``work.open-cluster-management.io/manifestworkreplicaset=<ns>.<name>``
 and ``work.open-cluster-management.io/placementname=<placement>``. When two
 placementRefs select the same cluster, the first one in the list owns the work.
-Rollout type All (every selected cluster at once) is what this module does;
-progressive rollouts gate which clusters receive an updated template.
+This module gives every selected cluster the template at once (rollout type
+All); a set that rolls out in steps is rendered by :mod:`render.rollouts`,
+which decides per cluster which revision of the template it holds.
 """
 
 from __future__ import annotations
@@ -97,12 +98,13 @@ def replicated_one(
             if cluster in accepted:
                 owner.setdefault(cluster, placement)
     for placement in sorted(set(owner.values())):
-        body = _mwrs_body(obj, name, template, placement)
+        body = mwrs_body(obj, name, template, placement)
         for cluster in sorted(c for c, p in owner.items() if p == placement):
             yield Work(cluster, name, body, obj)
 
 
-def _mwrs_body(obj: Obj, name: str, template: dict[str, Any], placement: str) -> dict[str, Any]:
+def mwrs_body(obj: Obj, name: str, template: dict[str, Any], placement: str) -> dict[str, Any]:
+    """Return the work a ManifestWorkReplicaSet gives the clusters of one placement."""
     labels = dict(obj.labels)
     labels[MWRS_LABEL] = f"{obj.namespace}.{obj.name}"
     labels[PLACEMENT_LABEL] = placement
