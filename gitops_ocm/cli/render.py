@@ -9,7 +9,9 @@ PUBFILE`` (an ``ssh-ed25519`` line, the controller's public key) as ``hub``,
 or without it the ``hub`` key of ``--previous``'s ``allowed_signers``, or no
 ``hub`` line when neither has one; clusters awaiting their agent get no folder.
 With the ``--previous`` and ``--status`` trees of a pass and the controller's
-public key, the output equals what the controller published byte for byte.
+public key, the output equals what the controller published byte for byte,
+rollouts included: a ManifestWorkReplicaSet that rolls out in steps takes the
+step the controller takes at ``--now`` (docs/rollout.md).
 """
 
 from __future__ import annotations
@@ -58,7 +60,12 @@ def handle(args: argparse.Namespace) -> int:
     admission = admissions.admit(loaded.snapshot, loaded.previous, loaded.status, hub_key)
     clusters = loaded.clusters(admission.awaiting)
     rendered = hub.render(
-        loaded.snapshot, clusters, loaded.previous, loaded.now, admission=admission
+        loaded.snapshot,
+        clusters,
+        loaded.previous,
+        loaded.now,
+        admission=admission,
+        status=loaded.status,
     )
     reported = [*(found if has_errors(found) else ()), *rendered.problems]
     if reported:

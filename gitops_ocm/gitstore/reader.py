@@ -166,6 +166,45 @@ def blob_at(repo: repository.Repository, rev: str, path: str) -> str | None:
     return str(item.id) if item.type_str == "blob" else None
 
 
+class PathFiles(Mapping[str, bytes]):
+    """A commit's files, each read when asked for by its path: for a few files of a big tree.
+
+    The tree is resolved once; a lookup costs one path walk and, when found,
+    one blob read. Iterating lists the whole tree (only tests and tools do).
+    """
+
+    def __init__(self, repo: repository.Repository, rev: str | None) -> None:
+        self.repo = repo
+        self._tree = None if rev is None else _tree_of(repo._pygit2, rev)
+
+    def blob(self, path: str) -> str | None:
+        """Return the blob id at ``path``, None when there is no file there."""
+        if self._tree is None:
+            return None
+        try:
+            item = self._tree[path]
+        except KeyError:
+            return None
+        return str(item.id) if item.type_str == "blob" else None
+
+    def __getitem__(self, path: str) -> bytes:
+        blob = self.blob(path)
+        if blob is None:
+            raise KeyError(path)
+        return read_blob(self.repo, blob)
+
+    def __iter__(self) -> Iterator[str]:
+        if self._tree is None:
+            return iter(())
+        return (entry.path for entry in _walk(self.repo._pygit2, self._tree))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self.blob(path) is not None
+
+
 @dataclasses.dataclass(frozen=True)
 class LazyTree:
     """The files of a tree as ``{path: blob id}``; contents are read only when asked for."""

@@ -44,7 +44,7 @@ from gitops_ocm.hub import folding, ownbranches, report, sourcecheck, trees
 from gitops_ocm.model import rendercache
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
-from gitops_ocm.render import admissions, engine, hub
+from gitops_ocm.render import admissions, engine, hub, rollouts
 from gitops_ocm.trust import sshsig
 
 HUB_BRANCH = "ocm/hub"
@@ -182,6 +182,7 @@ class Controller:
         self._last_inputs: tuple[Any, ...] | None = None  # see _inputs_key
         self._status_hash: tuple[object, int] = (None, 0)
         self._requeue_at: datetime.datetime | None = None
+        self._watching: tuple[str, ...] = ()  # work reports that can move a rollout in progress
         self._controller_yaml: bytes | None = None  # this pass's, for the fold to commit
         self._sets: Sets = ({}, {})  # of the last valid desired state, for the fold
         memory = None if state_dir is None else state_dir / ownbranches.MEMORY
@@ -229,14 +230,19 @@ class Controller:
 
         Lease renewals and work reports change ocm/status without changing what
         scheduling reads, so they do not make the controller render again; a new
-        registration request does (it may complete an acceptance).
+        registration request does (it may complete an acceptance), and so does a
+        new report of a work whose rollout is in progress (it may move it).
         """
         blobs = self.caches.status_reader.read(tips.status, "clusters")
         if self._status_hash[0] is not blobs:
             self._status_hash = (blobs, hash(tuple(sorted(blobs.items()))))
         requests = reader.subtree_id(self.hub_store.repo, tips.status, admissions.REGISTRATIONS)
         check = self.source_check.generation if self.source_check is not None else None
-        return (tips.main, self._status_hash[1], requests, tips.hub, check)
+        reports: tuple[str | None, ...] = ()
+        if self._watching:
+            status = reader.PathFiles(self.hub_store.repo, tips.status)
+            reports = tuple(status.blob(path) for path in self._watching)
+        return (tips.main, self._status_hash[1], requests, tips.hub, check, reports)
 
     def _tips(self) -> Tips:
         repo, hub_repo = self.store.repo, self.hub_store.repo
@@ -279,6 +285,7 @@ class Controller:
         if rendered is None or has_errors(found):
             self.caches.engine.reset()  # its last render is not what ocm/hub holds
             self._engine_hub = None
+            self._watching = ()
             result = self._refuse(source_commit, tips, found, now)
         else:
             result = self._publish(source_commit, tips, rendered, found, now)
@@ -307,13 +314,20 @@ class Controller:
                 snapshot, status, now, self._hub_inputs(tips.hub), admission.awaiting
             )
         previous = self._hub_tree(tips.hub)
-        rendered = self.caches.engine.render(snapshot, infos, previous, now, admission)
+        repo = self.hub_store.repo
+        rollout = rollouts.Context(
+            reader.PathFiles(repo, tips.hub), reader.PathFiles(repo, tips.status), now
+        )
+        rendered = self.caches.engine.render(snapshot, infos, previous, now, admission, rollout)
         times = [
             r.outcome.requeue_at
             for r in rendered.tree.results.values()
             if r.outcome is not None and r.outcome.requeue_at is not None
         ]
+        if rendered.tree.recheck_at is not None:
+            times.append(rendered.tree.recheck_at)  # a soak or a deadline ends: a pass is due
         self._requeue_at = min(times) if times else None
+        self._watching = rendered.tree.watching()
         return rendered
 
     def _admission(self, snapshot: Any, tips: Tips) -> admissions.Admission:

@@ -38,8 +38,9 @@ from gitops_ocm.model import rendercache
 from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.placement import history, inventory, publication, queue, settle, spec
 from gitops_ocm.problems import Problem
-from gitops_ocm.render import admissions, fleetchecks, hub, placements, policies, works
+from gitops_ocm.render import admissions, fleetchecks, hub, placements, policies, rollouts, works
 from gitops_ocm.render import clusters as clusters_mod
+from gitops_ocm.work import rolloutstate
 
 Key = tuple[str, str]
 Source = tuple[str, str, str]  # (kind, namespace, name) of a work's source object
@@ -90,6 +91,7 @@ class _State:
     sizes_of: dict[Source, tuple[Problem, ...]]
     claims: tuple[Problem, ...]
     awaiting: frozenset[str] = frozenset()
+    steps: dict[Source, rollouts.Step] = dataclasses.field(default_factory=dict)
 
 
 class Engine:
@@ -110,18 +112,23 @@ class Engine:
         previous: Mapping[str, bytes],
         now: datetime.datetime,
         admission: admissions.Admission | None = None,
+        rollout: rollouts.Context | None = None,
     ) -> Rendered:
         """Render ``snapshot`` (assumed valid); ``previous`` is read only by a full render.
 
         ``previous`` must be the tree this engine rendered last when it was
         published, or what ``ocm/hub`` holds otherwise (after :meth:`reset`).
-        ``admission`` is as for :func:`hub.render`.
+        ``admission`` is as for :func:`hub.render`. With ``rollout`` (its
+        ``previous`` is the whole ``ocm/hub`` tree, read only by a full render)
+        sets that roll out in steps take this pass's step; a set whose rollout
+        is in progress is stepped on every render, a settled one only when it
+        or its placements change.
         """
         state = self._state
         infos = {c.name: c for c in cluster_infos}
         if state is not None and self._incremental_ok(state, snapshot, infos, admission):
-            return self._update(state, snapshot, infos, now, admission)
-        return self._full(snapshot, cluster_infos, previous, now, admission)
+            return self._update(state, snapshot, infos, now, admission, rollout)
+        return self._full(snapshot, cluster_infos, previous, now, admission, rollout)
 
     # -- full ---------------------------------------------------------------
 
@@ -132,11 +139,12 @@ class Engine:
         previous: Mapping[str, bytes],
         now: datetime.datetime,
         admission: admissions.Admission | None,
+        rollout: rollouts.Context | None,
     ) -> Rendered:
         cache = self.cache
         inputs = publication.prepare(snapshot, cluster_infos, previous, now, cache)
         scheduler = queue.Scheduler(settle.placements(snapshot), inputs, settled=True)
-        tree = hub.assemble(snapshot, cluster_infos, scheduler.results, cache, admission)
+        tree = hub.assemble(snapshot, cluster_infos, scheduler.results, cache, admission, rollout)
         scheduler.refresh(history.from_tree(tree.top, cache), now)
         works_of: dict[Source, list[works.Work]] = {}
         on_cluster: dict[str, dict[Source, works.Work]] = {}
@@ -165,6 +173,7 @@ class Engine:
             sizes_of=sizes_of,
             claims=tuple(p for p in tree.problems if p.code in _CONFLICTS),
             awaiting=_awaiting(admission),
+            steps={("ManifestWorkReplicaSet", *key): done for key, done in tree.rollouts.items()},
         )
         return Rendered(tree, None, None, tuple(sorted(scheduler.results)))
 
@@ -203,6 +212,7 @@ class Engine:
         infos: dict[str, inventory.ClusterInfo],
         now: datetime.datetime,
         admission: admissions.Admission | None,
+        rollout: rollouts.Context | None,
     ) -> Rendered:
         cache = self.cache
         old = state.snapshot
@@ -250,12 +260,25 @@ class Engine:
         for obj in _changed(old, snapshot, "ManifestWork"):
             fresh[_source(obj)] = list(works.direct_one(obj, state.accepted))
         known = {id(o) for o in old.of_kind("ManifestWorkReplicaSet")}
+        stepped: dict[Source, rollouts.Step | None] = {}
         for obj in snapshot.of_kind("ManifestWorkReplicaSet"):
             refs = {(obj.namespace, name) for name in works.placement_names(obj)}
-            if id(obj) not in known or refs & changed:
-                fresh[_source(obj)] = list(works.replicated_one(obj, decisions, state.accepted))
+            touched = id(obj) not in known or bool(refs & changed)
+            source = _source(obj)
+            if rollout is not None and rolloutstate.is_rollout(obj.spec, obj.annotations):
+                last = state.steps.get(source)
+                if touched or last is None or not last.settled:
+                    done = self._step(state, obj, results, rollout)
+                    stepped[source] = done
+                    fresh[source] = list(done.works)
+            else:
+                if source in state.steps:
+                    stepped[source] = None
+                if touched:
+                    fresh[source] = list(works.replicated_one(obj, decisions, state.accepted))
         gone = {_source(o) for o in _removed(old, snapshot, "ManifestWork")}
         gone |= {_source(o) for o in _removed(old, snapshot, "ManifestWorkReplicaSet")}
+        stepped.update((source, None) for source in gone if source in state.steps)
         dirty |= self._replace_works(state, snapshot, fresh, gone)
 
         # Policy folders: all again when a policy object changed, else per cluster.
@@ -289,6 +312,7 @@ class Engine:
             past = history.replaced(scheduler.inputs.history, dict(new_files), cache)
             scheduler.refresh(past, now)
         _replace_signers(state, admission, top_changes)
+        _replace_steps(state, stepped, top_changes)
 
         # Fleet checks.
         state.snapshot = snapshot
@@ -300,6 +324,22 @@ class Engine:
         ]
         tree = self._tree(state, results, tuple(sorted(found)))
         return Rendered(tree, frozenset(dirty), top_changes, tuple(sorted(changed)))
+
+    def _step(
+        self,
+        state: _State,
+        obj: Obj,
+        results: Mapping[Key, publication.PlacementResult],
+        rollout: rollouts.Context,
+    ) -> rollouts.Step:
+        """This pass's step of one rolling set, from the engine's own last tree."""
+        path = f"manifestworks/{works.mwrs_work_name(obj.namespace, obj.name)}.yaml"
+
+        def held(cluster: str) -> bytes | None:
+            return state.clusters.get(cluster, {}).get(path)
+
+        local = rollouts.Context(state.top, rollout.status, rollout.now)
+        return rollouts.step(obj, results, state.accepted, local, held, self.cache)
 
     def _replace_works(
         self,
@@ -377,6 +417,7 @@ class Engine:
             _all_works(state, state.snapshot),
             found,
             dict(state.policy_folders),
+            {(source[1], source[2]): done for source, done in state.steps.items()},
         )
 
 
@@ -402,6 +443,29 @@ def _replace_signers(
         state.top.pop(admissions.PATH, None)
     else:
         state.top[admissions.PATH] = data
+
+
+def _replace_steps(
+    state: _State,
+    stepped: Mapping[Source, rollouts.Step | None],
+    top_changes: dict[str, bytes | None],
+) -> None:
+    """Keep the new steps, and put their state files (None: removed) in the top files."""
+    for source, done in stepped.items():
+        last = state.steps.pop(source, None)
+        path = done.path if done is not None else last.path if last is not None else None
+        if path is None:
+            continue
+        data = done.data if done is not None else None
+        if done is not None:
+            state.steps[source] = done
+        if state.top.get(path) == data:
+            continue
+        top_changes[path] = data
+        if data is None:
+            state.top.pop(path, None)
+        else:
+            state.top[path] = data
 
 
 def _swap_policies(
