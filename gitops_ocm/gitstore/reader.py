@@ -16,6 +16,7 @@ from gitops_ocm.gitstore import objects, repository
 from gitops_ocm.trust import commits, failure
 
 _TREE = pygit2.enums.FileMode.TREE
+_FILES = (0o100644, 0o100755)  # modes of a regular file (links and submodules are not read)
 _LINK = pygit2.enums.FileMode.LINK
 
 
@@ -178,14 +179,24 @@ class PathFiles(Mapping[str, bytes]):
         self._tree = None if rev is None else _tree_of(repo._pygit2, rev)
 
     def blob(self, path: str) -> str | None:
-        """Return the blob id at ``path``, None when there is no file there."""
+        """Return the blob id at ``path``, None when there is no file there.
+
+        Walks one name at a time through :func:`_entries_of`, which keeps the
+        few big trees (``clusters/`` with 10,000 entries) parsed: a lookup by
+        path through pygit2 would parse that folder again each time.
+        """
         if self._tree is None:
             return None
-        try:
-            item = self._tree[path]
-        except KeyError:
-            return None
-        return str(item.id) if item.type_str == "blob" else None
+        git = self.repo._pygit2
+        oid = self._tree.id.raw
+        names = path.strip("/").split("/")
+        for name in names[:-1]:
+            leaf = _entries_of(git, oid).get(name)
+            if leaf is None or not leaf.is_tree:
+                return None
+            oid = leaf.oid
+        leaf = _entries_of(git, oid).get(names[-1])
+        return None if leaf is None or leaf.mode not in _FILES else leaf.oid.hex()
 
     def __getitem__(self, path: str) -> bytes:
         blob = self.blob(path)

@@ -120,9 +120,9 @@ class Engine:
         published, or what ``ocm/hub`` holds otherwise (after :meth:`reset`).
         ``admission`` is as for :func:`hub.render`. With ``rollout`` (its
         ``previous`` is the whole ``ocm/hub`` tree, read only by a full render)
-        sets that roll out in steps take this pass's step; a set whose rollout
-        is in progress is stepped on every render, a settled one only when it
-        or its placements change.
+        sets that roll out in steps take this pass's step; a set is stepped
+        again when it or its placements change, when a soak or deadline of its
+        ends, or when a work report its rollout watches changes.
         """
         state = self._state
         infos = {c.name: c for c in cluster_infos}
@@ -267,7 +267,7 @@ class Engine:
             source = _source(obj)
             if rollout is not None and rolloutstate.is_rollout(obj.spec, obj.annotations):
                 last = state.steps.get(source)
-                if touched or last is None or not last.settled:
+                if touched or last is None or not (last.settled or last.still(rollout)):
                     done = self._step(state, obj, results, rollout)
                     stepped[source] = done
                     fresh[source] = list(done.works)

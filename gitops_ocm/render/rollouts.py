@@ -58,6 +58,7 @@ class Step:
     data: bytes
     recheck_at: datetime.datetime | None
     watching: tuple[str, ...]  # status paths whose change can move this rollout
+    observed: tuple[object, ...] = ()  # what those paths held when this step was taken
 
     @property
     def path(self) -> str:
@@ -68,6 +69,25 @@ class Step:
     def settled(self) -> bool:
         """Whether only a change on main can move this rollout again."""
         return not self.watching and self.recheck_at is None
+
+    def still(self, ctx: Context) -> bool:
+        """Whether stepping again at ``ctx`` would give this very step (nothing it reads moved).
+
+        True when no soak or deadline has ended and every work report it watches
+        is what it was; the caller also checks that the set and its placements
+        did not change.
+        """
+        if self.recheck_at is not None and ctx.now >= self.recheck_at:
+            return False
+        return report_key(ctx.status, self.watching) == self.observed
+
+
+def report_key(status: Mapping[str, bytes], paths: Sequence[str]) -> tuple[object, ...]:
+    """Name what ``paths`` hold in a status tree: blob ids when it has them, else the bytes."""
+    blob = getattr(status, "blob", None)
+    if callable(blob):
+        return tuple(blob(path) for path in paths)
+    return tuple(status.get(path) for path in paths)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -229,6 +249,7 @@ def step(
         rendercache.dump_with(cache, state.to_body()),
         None if settled or not times else min(times),
         watching,
+        report_key(ctx.status, watching),
     )
 
 

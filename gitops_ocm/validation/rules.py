@@ -12,7 +12,10 @@ Pure. These fields pass a schema yet make OCM's controllers fail at run time
 * M326 an unknown built-in prioritizer, or an AddOn score without ``addOn``, when its
   weight is not 0 (OCM ignores a prioritizer of weight 0);
 * M331 a ``prioritizerPolicy.mode`` other than Additive or Exact;
-* M334 a CEL expression of a placement predicate that does not compile.
+* M334 a CEL expression of a placement predicate that does not compile;
+* M337 an unknown value of our rollout annotations on a ManifestWorkReplicaSet
+  (``gitops-ocm.io/on-failure``: halt or rollback; ``gitops-ocm.io/rollout``:
+  paused or active; docs/rollout.md).
 
 The findings on a Placement (:func:`placement`) are all values OCM's API server
 accepts and its scheduler reports as ``PlacementMisconfigured``; ``render``
@@ -54,10 +57,36 @@ def check(obj: Obj) -> list[Finding]:
                 found.extend(
                     rollout(ref.get("rolloutStrategy"), f"/spec/placementRefs/{i}/rolloutStrategy")
                 )
+        found.extend(rollout_annotations(obj.metadata.get("annotations")))
         return found
     if obj.kind == "Policy":
         return _policy(obj.spec)
     return []
+
+
+ROLLOUT_ANNOTATIONS = {
+    "gitops-ocm.io/on-failure": ("halt", "rollback"),
+    "gitops-ocm.io/rollout": ("paused", "active"),
+}
+
+
+def rollout_annotations(annotations: Any) -> list[Finding]:
+    """Return M337 for a rollout annotation whose value we do not know."""
+    if not isinstance(annotations, dict):
+        return []
+    found: list[Finding] = []
+    for key, allowed in ROLLOUT_ANNOTATIONS.items():
+        value = annotations.get(key)
+        if value is not None and value not in allowed:
+            found.append(
+                Finding(
+                    "M337",
+                    "/metadata/annotations/" + key.replace("~", "~0").replace("/", "~1"),
+                    f"must be {' or '.join(allowed)}",
+                    problems.describe(value),
+                )
+            )
+    return found
 
 
 def placement(obj: Obj) -> list[Finding]:
