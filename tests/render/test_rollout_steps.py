@@ -14,93 +14,17 @@ import datetime
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import repokit
+import rolloutkit
 import yaml
+from rolloutkit import CLUSTERS, PROGRESSIVE
 
 from gitops_ocm import source
-from gitops_ocm.model import timefmt, yamlfile, yamlout
+from gitops_ocm.model import timefmt, yamlfile
 from gitops_ocm.placement import inventory
 from gitops_ocm.render import hub
 from gitops_ocm.work import rolloutstate
 
 T0 = datetime.datetime(2026, 12, 8, 2, 0, tzinfo=datetime.UTC)
-CLUSTERS = ("c1", "c2", "c3", "c4")
-WORK = "web"
-SET_LABEL = "cluster.open-cluster-management.io/clusterset"
-
-
-def _fleet(
-    root: Path,
-    image: str,
-    strategy: Mapping[str, object],
-    annotations: Mapping[str, str] | None = None,
-) -> None:
-    """Write four clusters, a placement of all of them and one set deploying ``image``."""
-    files: dict[str, str] = {}
-    for name in CLUSTERS:
-        files[f"clusters/{name}.yaml"] = yaml.safe_dump(
-            {
-                "apiVersion": "cluster.open-cluster-management.io/v1",
-                "kind": "ManagedCluster",
-                "metadata": {"name": name, "labels": {"env": "prod", SET_LABEL: "default"}},
-                "spec": {"hubAcceptsClient": True},
-            }
-        )
-    files["sets.yaml"] = yaml.safe_dump_all(
-        [
-            {
-                "apiVersion": "cluster.open-cluster-management.io/v1beta2",
-                "kind": "ManagedClusterSet",
-                "metadata": {"name": "default"},
-                "spec": {"clusterSelector": {"selectorType": "ExclusiveClusterSetLabel"}},
-            },
-            {
-                "apiVersion": "cluster.open-cluster-management.io/v1beta2",
-                "kind": "ManagedClusterSetBinding",
-                "metadata": {"name": "default", "namespace": "apps"},
-                "spec": {"clusterSet": "default"},
-            },
-        ]
-    )
-    meta: dict[str, object] = {"name": WORK, "namespace": "apps"}
-    if annotations:
-        meta["annotations"] = dict(annotations)
-    files["apps/web.yaml"] = yaml.safe_dump_all(
-        [
-            {
-                "apiVersion": "cluster.open-cluster-management.io/v1beta1",
-                "kind": "Placement",
-                "metadata": {"name": "all", "namespace": "apps"},
-                "spec": {
-                    "tolerations": [{"key": "cluster.open-cluster-management.io/unreachable"}]
-                },
-            },
-            {
-                "apiVersion": "work.open-cluster-management.io/v1alpha1",
-                "kind": "ManifestWorkReplicaSet",
-                "metadata": meta,
-                "spec": {
-                    "placementRefs": [{"name": "all", "rolloutStrategy": dict(strategy)}],
-                    "manifestWorkTemplate": {
-                        "workload": {
-                            "manifests": [
-                                {
-                                    "apiVersion": "v1",
-                                    "kind": "ConfigMap",
-                                    "metadata": {"name": "web", "namespace": "default"},
-                                    "data": {"image": image},
-                                }
-                            ]
-                        }
-                    },
-                },
-            },
-        ]
-    )
-    repokit.write_files(root, files)
-
-
-PROGRESSIVE = {"type": "Progressive", "progressive": {"maxConcurrency": 1}}
 
 
 class Fleet:
@@ -117,7 +41,9 @@ class Fleet:
     def write(self, image: str, strategy: Mapping[str, object] = PROGRESSIVE, **notes: str) -> None:
         """Put ``image`` (and annotations) on main."""
         names = {k.replace("_", "-"): v for k, v in notes.items()}
-        _fleet(self.root, image, strategy, {f"gitops-ocm.io/{k}": v for k, v in names.items()})
+        rolloutkit.write_fleet(
+            self.root, image, strategy, {f"gitops-ocm.io/{k}": v for k, v in names.items()}
+        )
 
     def reports(self) -> dict[str, bytes]:
         """The status tree: every cluster Available, each work reported as its agent would."""
@@ -131,7 +57,7 @@ class Fleet:
             degraded = parts[1] in self.bad.get(image, set())
             last = self.reported.get(path)
             if last is None or yamlfile.blob_id(data).encode() not in last:
-                last = _report(parts[1], parts[3][:-5], data, degraded, self.now)
+                last = rolloutkit.work_report(parts[1], parts[3][:-5], data, degraded, self.now)
             tree[path] = self.reported[path] = last  # conditions keep their transition time
         return tree
 
@@ -173,30 +99,6 @@ class Fleet:
             if until(self.step()):
                 return count
         raise AssertionError(f"not reached in {limit} passes: {self.state()}")
-
-
-def _report(cluster: str, work: str, held: bytes, degraded: bool, now: datetime.datetime) -> bytes:
-    stamp = timefmt.format_seconds(now)
-    conditions = [
-        {"type": "Applied", "status": "True", "reason": "AppliedManifestWorkComplete"},
-        {"type": "Available", "status": "True", "reason": "ResourcesAvailable"},
-        {"type": "Degraded", "status": "True" if degraded else "False", "reason": "Rule"},
-    ]
-    for condition in conditions:
-        condition |= {"observedGeneration": 1, "lastTransitionTime": stamp, "message": ""}
-    return yamlout.dump(
-        {
-            "apiVersion": "work.open-cluster-management.io/v1",
-            "kind": "ManifestWork",
-            "metadata": {
-                "name": work,
-                "namespace": cluster,
-                "generation": 1,
-                "annotations": {"gitops-ocm.io/prescription": yamlfile.blob_id(held)},
-            },
-            "status": {"conditions": conditions},
-        }
-    )
 
 
 def test_progressive_gives_one_cluster_at_a_time(tmp_path: Path) -> None:
