@@ -174,9 +174,16 @@ class PathFiles(Mapping[str, bytes]):
     one blob read. Iterating lists the whole tree (only tests and tools do).
     """
 
-    def __init__(self, repo: repository.Repository, rev: str | None) -> None:
+    def __init__(
+        self,
+        repo: repository.Repository,
+        rev: str | None,
+        trees: dict[bytes, dict[str, objects.Leaf]] | None = None,
+    ) -> None:
+        """``trees``: parsed trees by id, kept by the caller across commits (trees never change)."""
         self.repo = repo
         self._tree = None if rev is None else _tree_of(repo._pygit2, rev)
+        self._trees = {} if trees is None else trees
 
     def blob(self, path: str) -> str | None:
         """Return the blob id at ``path``, None when there is no file there.
@@ -187,16 +194,23 @@ class PathFiles(Mapping[str, bytes]):
         """
         if self._tree is None:
             return None
-        git = self.repo._pygit2
         oid = self._tree.id.raw
         names = path.strip("/").split("/")
         for name in names[:-1]:
-            leaf = _entries_of(git, oid).get(name)
+            leaf = self._entries(oid).get(name)
             if leaf is None or not leaf.is_tree:
                 return None
             oid = leaf.oid
-        leaf = _entries_of(git, oid).get(names[-1])
+        leaf = self._entries(oid).get(names[-1])
         return None if leaf is None or leaf.mode not in _FILES else leaf.oid.hex()
+
+    def _entries(self, oid: bytes) -> dict[str, objects.Leaf]:
+        found = self._trees.get(oid)
+        if found is None:
+            if len(self._trees) >= _KEEP_SMALL:
+                self._trees.clear()
+            found = self._trees[oid] = _entries_of(self.repo._pygit2, oid)
+        return found
 
     def __getitem__(self, path: str) -> bytes:
         blob = self.blob(path)
@@ -412,6 +426,7 @@ class PerFolder:
 _BIG_TREES: dict[bytes, dict[str, objects.Leaf]] = {}
 _BIG = 1000  # entries; smaller trees are parsed again, bigger ones kept (a few, by id)
 _KEEP = 8
+_KEEP_SMALL = 200_000  # parsed trees a PathFiles caller keeps before starting afresh
 
 
 def _entries_of(git: pygit2.Repository, oid: bytes) -> dict[str, objects.Leaf]:

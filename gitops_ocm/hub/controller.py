@@ -183,6 +183,7 @@ class Controller:
         self._status_hash: tuple[object, int] = (None, 0)
         self._requeue_at: datetime.datetime | None = None
         self._watching: tuple[str, ...] = ()  # work reports that can move a rollout in progress
+        self._trees: dict[bytes, Any] = {}  # parsed trees by id, for lookups by path
         self._controller_yaml: bytes | None = None  # this pass's, for the fold to commit
         self._sets: Sets = ({}, {})  # of the last valid desired state, for the fold
         memory = None if state_dir is None else state_dir / ownbranches.MEMORY
@@ -240,7 +241,7 @@ class Controller:
         check = self.source_check.generation if self.source_check is not None else None
         reports: tuple[str | None, ...] = ()
         if self._watching:
-            status = reader.PathFiles(self.hub_store.repo, tips.status)
+            status = reader.PathFiles(self.hub_store.repo, tips.status, self._trees)
             reports = tuple(status.blob(path) for path in self._watching)
         return (tips.main, self._status_hash[1], requests, tips.hub, check, reports)
 
@@ -316,7 +317,9 @@ class Controller:
         previous = self._hub_tree(tips.hub)
         repo = self.hub_store.repo
         rollout = rollouts.Context(
-            reader.PathFiles(repo, tips.hub), reader.PathFiles(repo, tips.status), now
+            reader.PathFiles(repo, tips.hub, self._trees),
+            reader.PathFiles(repo, tips.status, self._trees),
+            now,
         )
         rendered = self.caches.engine.render(snapshot, infos, previous, now, admission, rollout)
         times = [

@@ -13,7 +13,7 @@ Pure. These fields pass a schema yet make OCM's controllers fail at run time
   weight is not 0 (OCM ignores a prioritizer of weight 0);
 * M331 a ``prioritizerPolicy.mode`` other than Additive or Exact;
 * M334 a CEL expression of a placement predicate that does not compile;
-* M337 an unknown value of our rollout annotations on a ManifestWorkReplicaSet
+* M338 an unknown value of our rollout annotations on a ManifestWorkReplicaSet
   (``gitops-ocm.io/on-failure``: halt or rollback; ``gitops-ocm.io/rollout``:
   paused or active; docs/rollout.md).
 
@@ -71,7 +71,7 @@ ROLLOUT_ANNOTATIONS = {
 
 
 def rollout_annotations(annotations: Any) -> list[Finding]:
-    """Return M337 for a rollout annotation whose value we do not know."""
+    """Return M338 for a rollout annotation whose value we do not know."""
     if not isinstance(annotations, dict):
         return []
     found: list[Finding] = []
@@ -80,7 +80,7 @@ def rollout_annotations(annotations: Any) -> list[Finding]:
         if value is not None and value not in allowed:
             found.append(
                 Finding(
-                    "M337",
+                    "M338",
                     "/metadata/annotations/" + key.replace("~", "~0").replace("/", "~1"),
                     f"must be {' or '.join(allowed)}",
                     problems.describe(value),

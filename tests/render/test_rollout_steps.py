@@ -225,16 +225,16 @@ def test_deadline_times_out_a_silent_cluster(tmp_path: Path) -> None:
 
 
 def test_unknown_annotation_value_is_refused(tmp_path: Path) -> None:
-    """validate refuses a rollout annotation it does not know (M337, with file and line)."""
+    """validate refuses a rollout annotation it does not know (M338, with file and line)."""
     from gitops_ocm import validation
     from gitops_ocm.validation import rules
 
     fleet = Fleet(tmp_path)
     fleet.write("v1", on_failure="undo")
     found = validation.validate(source.load_directory(tmp_path))
-    codes = [(p.code, p.file, p.pointer) for p in found if p.code == "M337"]
-    assert codes == [("M337", "apps/web.yaml", "/metadata/annotations/gitops-ocm.io~1on-failure")]
-    assert [p.line for p in found if p.code == "M337"] != [0]
+    codes = [(p.code, p.file, p.pointer) for p in found if p.code == "M338"]
+    assert codes == [("M338", "apps/web.yaml", "/metadata/annotations/gitops-ocm.io~1on-failure")]
+    assert [p.line for p in found if p.code == "M338"] != [0]
     assert rules.ROLLOUT_ANNOTATIONS == {
         rolloutstate.ON_FAILURE: rolloutstate.ON_FAILURE_VALUES,
         rolloutstate.ROLLOUT: rolloutstate.ROLLOUT_VALUES,
