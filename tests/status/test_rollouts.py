@@ -2,57 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pytest
-from statuskit import NOW, Fleet
+from statuskit import NOW, Fleet, rollout_file, rollout_state
 
 from gitops_ocm.model import yamlout
 from gitops_ocm.status import cache, hubindex, incremental, readme, rollouts
-from gitops_ocm.work import rolloutstate
 
 WEB = "manifestworkreplicasets/apps/web.yaml"
 STATE = "rollouts/apps/web.yaml"
-
-
-def state(
-    name: str = "web", namespace: str = "apps", phase: str = "Progressing", **changes: Any
-) -> rolloutstate.RolloutState:
-    """A rollout state of set ``namespace/name``: 1 of 3 clusters updated."""
-    base = rolloutstate.RolloutState(
-        namespace=namespace,
-        name=name,
-        work_name=f"{name}-abcde",
-        revision="1a2b3c4d5e6f",
-        target="1a2b3c4d5e6f",
-        phase=phase,
-        reason="" if phase == "Progressing" else f"Why{phase}",
-        message=f"{phase} message",
-        since="2024-05-01T11:00:00Z",
-        started_at="2024-05-01T10:00:00Z",
-        stable=rolloutstate.Stable("0a0b0c0d0e0f", {"workload": {"manifests": []}}),
-        placements=(
-            rolloutstate.PlacementState(
-                "all",
-                "Progressive",
-                total=3,
-                updated=1,
-                succeeded=1,
-                failed=0,
-                recheck_at="2024-05-01T12:05:00Z",
-            ),
-        ),
-        steps=(
-            rolloutstate.Step("2024-05-01T10:00:00Z", "Progressing", "1a2b3c4d5e6f", 1, ("c1",)),
-        ),
-    )
-    return dataclasses.replace(base, **changes)
-
-
-def data(found: rolloutstate.RolloutState) -> bytes:
-    """The state file's bytes, as render writes it."""
-    return yamlout.dump(found.to_body())
 
 
 def _status(fleet: Fleet, **kwargs: Any) -> dict[str, Any]:
@@ -73,9 +32,9 @@ def test_no_state_file_no_rollout() -> None:
 def test_state_file_gives_status_rollout_without_template() -> None:
     """status.rollout is the state's status without the stable template."""
     fleet = Fleet()
-    fleet.hub[STATE] = data(state())
+    fleet.hub[STATE] = rollout_file(rollout_state())
     status = _status(fleet)
-    assert status["rollout"] == state().status_dict(with_template=False)
+    assert status["rollout"] == rollout_state().status_dict(with_template=False)
     assert status["rollout"]["stable"] == {"revision": "0a0b0c0d0e0f"}
     assert status["summary"]["total"] == 3  # the summary stays OCM's
 
@@ -95,7 +54,7 @@ def test_state_file_gives_status_rollout_without_template() -> None:
 def test_placement_rolled_out_follows_the_phase(phase: str, expected: tuple[str, str]) -> None:
     """PlacementRolledOut is True Complete only when Succeeded, else False with the phase."""
     fleet = Fleet()  # every cluster rolled out: without a state it would be True Complete
-    fleet.hub[STATE] = data(state(phase=phase))
+    fleet.hub[STATE] = rollout_file(rollout_state(phase=phase))
     status = _status(fleet)
     cond = _rolled_out(status)
     assert (cond["status"], cond["reason"]) == expected
@@ -110,8 +69,8 @@ def test_placement_rolled_out_follows_the_phase(phase: str, expected: tuple[str,
         b"{{{ not yaml",
         b"- a list\n",
         b"apiVersion: gitops-ocm.io/v1alpha1\nkind: Other\n",
-        data(state(name="other")),  # names another set than its path
-        data(state(phase="Exploded")),
+        rollout_file(rollout_state(name="other")),  # names another set than its path
+        rollout_file(rollout_state(phase="Exploded")),
         b"apiVersion: gitops-ocm.io/v1alpha1\nkind: Rollout\nmetadata: 7\nstatus: [1]\n",
         b"a: &a [*a, *a]\n" * 3,
         b"\xff\xfe",
@@ -130,7 +89,7 @@ def test_hostile_state_file_is_ignored(content: bytes) -> None:
 
 def test_odd_fields_take_defaults() -> None:
     """Fields of the wrong type in an otherwise valid state file read as their defaults."""
-    body = state().to_body()
+    body = rollout_state().to_body()
     body["status"]["placements"] = [{"name": "all", "total": "many", "failedClusters": "x"}, 3]
     found = rollouts.read(yamlout.dump(body), ("apps", "web"))
     assert found is not None and found.placements[0].total == 0
@@ -140,7 +99,7 @@ def test_odd_fields_take_defaults() -> None:
 def test_set_with_only_a_state_file_is_shown() -> None:
     """A state file of a set without works or declaration still gives its status file."""
     fleet = Fleet()
-    fleet.hub["rollouts/apps/lonely.yaml"] = data(state(name="lonely"))
+    fleet.hub["rollouts/apps/lonely.yaml"] = rollout_file(rollout_state(name="lonely"))
     out = fleet.fold()
     status = yamlout.load(out.files["manifestworkreplicasets/apps/lonely.yaml"])["status"]
     assert status["rollout"]["phase"] == "Progressing"
@@ -169,9 +128,11 @@ def _inputs(fleet: Fleet, read: CountingReader, previous: dict[str, bytes]) -> i
 def test_incremental_fold_reads_only_changed_state_files() -> None:
     """An unchanged state file is not read again; a changed one rewrites only its set's file."""
     fleet = Fleet()
-    fleet.hub[STATE] = data(state())
-    fleet.hub["rollouts/apps/api.yaml"] = data(state(name="api"))
-    fleet.hub["rollouts/ops/agent.yaml"] = data(state(name="agent", namespace="ops"))
+    fleet.hub[STATE] = rollout_file(rollout_state())
+    fleet.hub["rollouts/apps/api.yaml"] = rollout_file(rollout_state(name="api"))
+    fleet.hub["rollouts/ops/agent.yaml"] = rollout_file(
+        rollout_state(name="agent", namespace="ops")
+    )
     folder = incremental.Folder(cache.FoldCache())
     read = CountingReader(fleet.hub)
     first = folder.fold(_inputs(fleet, read, {}), NOW)
@@ -183,7 +144,7 @@ def test_incremental_fold_reads_only_changed_state_files() -> None:
     assert not [b for b in read.reads if b in {hubindex.blob_id(d) for d in _states(fleet)}]
     assert again.files == first.files
 
-    fleet.hub["rollouts/apps/api.yaml"] = data(state(name="api", phase="Halted"))
+    fleet.hub["rollouts/apps/api.yaml"] = rollout_file(rollout_state(name="api", phase="Halted"))
     read = CountingReader(fleet.hub)
     moved = folder.fold(_inputs(fleet, read, dict(again.files)), NOW)
     state_reads = [b for b in read.reads if b in {hubindex.blob_id(d) for d in _states(fleet)}]
@@ -217,7 +178,9 @@ def test_readme_lists_rollouts_in_progress_first_urgent_on_top() -> None:
         "e": "Halted",
     }
     for name, phase in phases.items():
-        fleet.hub[f"rollouts/apps/{name}.yaml"] = data(state(name=name, phase=phase))
+        fleet.hub[f"rollouts/apps/{name}.yaml"] = rollout_file(
+            rollout_state(name=name, phase=phase)
+        )
     text = _readme(fleet)
     assert text.index("## Rollouts in progress") < text.index("## Problems")
     assert text.index("# Fleet status") < text.index("## Rollouts in progress")
@@ -235,14 +198,14 @@ def test_readme_without_rollouts_in_progress_has_no_section() -> None:
     """Only Succeeded rollouts (or none): no section."""
     fleet = Fleet()
     assert "Rollouts in progress" not in _readme(fleet)
-    fleet.hub[STATE] = data(state(phase="Succeeded"))
+    fleet.hub[STATE] = rollout_file(rollout_state(phase="Succeeded"))
     assert "Rollouts in progress" not in _readme(fleet)
 
 
 def test_readme_rollout_row_is_escaped() -> None:
     """Untrusted text of a state file is flattened, escaped and shortened; revisions quoted."""
     fleet = Fleet()
-    hostile = state(
+    hostile = rollout_state(
         phase="Halted",
         reason="Bad|Reason",
         message="two\nlines | <script>alert(1)</script> [x](http://evil) " + "y" * 500,
@@ -250,7 +213,7 @@ def test_readme_rollout_row_is_escaped() -> None:
         target="0a0b0c0d0e0f",
         since="<b>",
     )
-    fleet.hub[STATE] = data(hostile)
+    fleet.hub[STATE] = rollout_file(hostile)
     row = next(line for line in _readme(fleet).splitlines() if line.startswith("| [apps/web]"))
     assert "<script>" not in row and "[x](http" not in row
     assert "\\[x\\](http://evil)" in row
@@ -265,7 +228,7 @@ def test_readme_rollout_rows_are_bounded() -> None:
     """Past MAX_ROLLOUT_ROWS rows the section says how many are shown."""
     fleet = Fleet()
     for i in range(readme.MAX_ROLLOUT_ROWS + 3):
-        fleet.hub[f"rollouts/apps/s{i:03d}.yaml"] = data(state(name=f"s{i:03d}"))
+        fleet.hub[f"rollouts/apps/s{i:03d}.yaml"] = rollout_file(rollout_state(name=f"s{i:03d}"))
     section = _readme(fleet).split("## Problems")[0]
     assert section.count("| [apps/s") == readme.MAX_ROLLOUT_ROWS
     shown = f"Showing {readme.MAX_ROLLOUT_ROWS} of {readme.MAX_ROLLOUT_ROWS + 3} rollouts"
