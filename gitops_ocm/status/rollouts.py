@@ -15,6 +15,7 @@ another set than its path, or has a phase that is not one of
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from gitops_ocm.model import yamlout
@@ -49,7 +50,11 @@ def names(folder: hubindex.Listing) -> dict[str, str]:
 
 
 def read(data: bytes, key: SetKey) -> rolloutstate.RolloutState | None:
-    """The state in ``data``, the file of set ``key``; None when it is not a valid one."""
+    """The state in ``data``, the file of set ``key``; None when it is not a valid one.
+
+    The stable revision's template is dropped (``ocm/status`` never shows it),
+    so the fold keeps and compares no template.
+    """
     body = yamlout.load_mapping(data)
     try:
         state = rolloutstate.RolloutState.from_body(body)
@@ -57,7 +62,11 @@ def read(data: bytes, key: SetKey) -> rolloutstate.RolloutState | None:
         return None
     if state is None or (state.namespace, state.name) != key:
         return None
-    return state if state.phase in rolloutstate.PHASES else None
+    if state.phase not in rolloutstate.PHASES:
+        return None
+    if state.stable is not None and state.stable.template:
+        state = dataclasses.replace(state, stable=rolloutstate.Stable(state.stable.revision, {}))
+    return state
 
 
 def total(state: rolloutstate.RolloutState, field: str) -> int:

@@ -114,8 +114,9 @@ def _describe_rollout(rollout: Mapping[str, Any]) -> list[str]:
     lines += ["", fleetview.table([_placement_row(p) for p in rollout["placements"]])]
     for placement in rollout["placements"]:
         for key, label in (("failedClusters", "failed"), ("timedOutClusters", "timed out")):
-            if placement.get(key):
-                names = ", ".join(_line(c) for c in placement[key])
+            found = placement.get(key)
+            if found and isinstance(found, list):
+                names = ", ".join(_line(c) for c in found)
                 lines.append(f"{_line(placement.get('name'))} {label}: {names}")
     lines += ["", "steps:", fleetview.table([_step_row(s) for s in rollout["steps"]])]
     return lines

@@ -96,6 +96,13 @@ def test_odd_fields_take_defaults() -> None:
     assert found.placements[0].failed_clusters == ()
 
 
+def test_read_drops_the_stable_template() -> None:
+    """The fold keeps the stable revision, not its template (ocm/status never shows it)."""
+    found = rollouts.read(rollout_file(rollout_state()), ("apps", "web"))
+    assert found is not None and found.stable is not None
+    assert (found.stable.revision, found.stable.template) == ("0a0b0c0d0e0f", {})
+
+
 def test_set_with_only_a_state_file_is_shown() -> None:
     """A state file of a set without works or declaration still gives its status file."""
     fleet = Fleet()

@@ -186,14 +186,16 @@ def test_work_naming_nothing_or_two_exits_one(
 
 def test_rollout_text_is_one_line_per_value() -> None:
     """Control characters and newlines of untrusted values do not reach the terminal."""
-    tree = {
-        "manifestworkreplicasets/apps/x.yaml": yamlout.dump(
-            {
-                "status": {
-                    "rollout": rollout_state(message="a\nb\x1b[2J").status_dict(with_template=False)
-                }
-            }
-        )
-    }
+    rollout = rollout_state(message="a\nb\x1b[2J").status_dict(with_template=False)
+    tree = {"manifestworkreplicasets/apps/x.yaml": yamlout.dump({"status": {"rollout": rollout}})}
     text = rolloutview.describe(rolloutview.detail(tree, "apps", "x", []))
     assert "message: a b [2J" in text and "\x1b" not in text
+
+
+def test_damaged_rollout_in_the_status_file_is_shown_without_error() -> None:
+    """Odd shapes in status.rollout (a hand-edited status branch) print, never raise."""
+    odd = {"phase": ["x"], "placements": [{"failedClusters": 5, "total": {}}, 3], "steps": "s"}
+    tree = {"manifestworkreplicasets/apps/x.yaml": yamlout.dump({"status": {"rollout": odd}})}
+    found = rolloutview.detail(tree, "apps", "x", [])
+    assert found["rollout"]["steps"] == [] and len(found["rollout"]["placements"]) == 1
+    assert "rollout: ['x']" in rolloutview.describe(found)
