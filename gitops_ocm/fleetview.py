@@ -163,13 +163,13 @@ def _scores(tree: Mapping[str, bytes], cluster: str) -> dict[str, Any]:
     return out
 
 
-def work_rows(tree: Mapping[str, bytes], name: str) -> list[Row]:
-    """One work (by name, or by its ManifestWorkReplicaSet's name) across clusters."""
+def work_rows(tree: Mapping[str, bytes], name: str, *, exact: bool = False) -> list[Row]:
+    """One work across clusters, by name (unless ``exact``, also by its replica set's name)."""
     rows = []
     for cluster in clusters_in(tree):
         for path in _files(tree, cluster, "manifestworks"):
             work = path.rsplit("/", 1)[1][:-5]
-            if work != name and work.rpartition("-")[0] != name:
+            if work != name and (exact or work.rpartition("-")[0] != name):
                 continue
             body = _load(tree, path)
             feedback = []

@@ -6,6 +6,9 @@ Exit 1 when ``--cluster``, ``--work``, ``--placement`` or ``--policy`` names
 nothing in the status tree (almost always a typo), 2 on usage. ``--pending``
 lists the registration requests waiting for ``gitops-ocm accept``
 (``registrations/`` on ``ocm/status``) and the clusters awaiting their agent.
+``--work NAME`` (or ``NAMESPACE/NAME``) naming a ManifestWorkReplicaSet shows
+its rollout (:mod:`gitops_ocm.status.rolloutview`) and its works; naming a
+direct ManifestWork, its rows across clusters.
 The branch is the local ``ocm/status``, else ``origin/ocm/status``: an ordinary
 clone has only the latter.
 """
@@ -20,7 +23,8 @@ from typing import Any
 from gitops_ocm import errors, fleetview
 from gitops_ocm.gitstore import reader, refs, remote
 from gitops_ocm.hub import report, trees
-from gitops_ocm.status import registrations
+from gitops_ocm.render import works
+from gitops_ocm.status import registrations, rolloutview
 
 STATUS_BRANCH = "ocm/status"
 
@@ -31,7 +35,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--repo", default=".", help="repository path or URL (default .)")
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--cluster", metavar="NAME", help="one cluster in detail")
-    what.add_argument("--work", metavar="NAME", help="one work (or MWRS) across clusters")
+    what.add_argument(
+        "--work",
+        metavar="NAME",
+        help="one ManifestWorkReplicaSet (NAME or NS/NAME: its rollout) or work across clusters",
+    )
     what.add_argument("--placement", metavar="NS/NAME", help="one placement's decisions")
     what.add_argument("--policy", metavar="NS/NAME", help="one policy's compliance")
     what.add_argument(
@@ -77,9 +85,7 @@ def run(args: argparse.Namespace) -> int:
             raise errors.InvalidInput(f"no report from cluster {args.cluster!r}")
         data = fleetview.cluster_detail(tree, args.cluster)
     elif args.work:
-        data = fleetview.work_rows(tree, args.work)
-        if not data:
-            raise errors.InvalidInput(f"no work or ManifestWorkReplicaSet {args.work!r} reported")
+        data = _work(tree, args.work)
     elif args.placement:
         data = fleetview.placement_detail(tree, *placement)
         if not data:
@@ -98,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
     print()
     if isinstance(data, list):
         print(fleetview.table(data))
+    elif "manifestWorkReplicaSet" in data:
+        print(rolloutview.describe(data))
     else:
         print(_describe(data))
     return 0
@@ -120,6 +128,25 @@ def _pending(tree: trees.LazyFiles, output: str) -> int:
         print()
         print("accept one with: gitops-ocm accept NAME [PATH] and a commit on main")
     return 0
+
+
+def _work(tree: trees.LazyFiles, value: str) -> Any:
+    """A ManifestWorkReplicaSet's rollout and works, else a direct work's rows across clusters."""
+    found = rolloutview.find(tree, value)
+    if len(found) > 1:
+        where = ", ".join(f"{ns}/{name}" for ns, name in found)
+        raise errors.InvalidInput(
+            f"ManifestWorkReplicaSet {value!r} is in several namespaces ({where}): "
+            "name one as NAMESPACE/NAME"
+        )
+    if found:
+        namespace, name = found[0]
+        rows = fleetview.work_rows(tree, works.mwrs_work_name(namespace, name), exact=True)
+        return rolloutview.detail(tree, namespace, name, rows)
+    rows = [] if "/" in value else fleetview.work_rows(tree, value)
+    if not rows:
+        raise errors.InvalidInput(f"no work or ManifestWorkReplicaSet {value!r} reported")
+    return rows
 
 
 def _has_rollup(tree: trees.LazyFiles, namespace: str, name: str) -> bool:

@@ -137,7 +137,12 @@ class StatusFolder:
         """The whole status tree: reports, rollups, compliance, README."""
         if self._hub is None or self._hub[0] != hub_tip:
             works, placed = self._hub_clusters_view(hub_tip)
-            hub = incremental.Hub(works, self._hub_placements_view(hub_tip), self._read)
+            hub = incremental.Hub(
+                works,
+                self._hub_placements_view(hub_tip),
+                self._read,
+                self._hub_rollouts_view(hub_tip),
+            )
             self._hub = (hub_tip, hub, placed, frozenset(self._hub_clusters))
         _, hub, placed, accepted = self._hub
         reports = self._reports_view(tips)
@@ -399,6 +404,15 @@ class StatusFolder:
             self._hub_placements[namespace] = found
             out.update(found[1])
         return out
+
+    def _hub_rollouts_view(self, hub_tip: str | None) -> dict[str, hubindex.Listing]:
+        """Each ``rollouts/<ns>/`` folder's listing, keyed by its tree id (read once per tree)."""
+        return {
+            folder.split("/", 1)[1]: self.memo.get(
+                "listing", tree, functools.partial(self._listing, tree)
+            )
+            for folder, tree in reader.folder_ids(self.store.repo, hub_tip, "rollouts").items()
+        }
 
     def _namespace(self, namespace: str, tree: str) -> dict[tuple[str, str], hubindex.Listing]:
         return {

@@ -29,7 +29,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 
 from gitops_ocm.status import availability as availability_mod
-from gitops_ocm.status import hubindex, incremental, views
+from gitops_ocm.status import hubindex, incremental, rollouts, views
 from gitops_ocm.status.cache import FoldCache
 
 Report = views.Report
@@ -66,7 +66,7 @@ def fold(
     inputs = incremental.Inputs(
         reports,
         frozenset(accepted_clusters),
-        incremental.Hub(works, placements, read),
+        incremental.Hub(works, placements, read, rollouts.listings(hub, hub_blobs)),
         controller_yaml,
         repo_url,
         replica_sets or {},

@@ -20,7 +20,10 @@ handful of changes. A :class:`Folder` therefore keeps, between passes:
   sum of per-cluster contributions (a changed cluster subtracts its old ones
   and adds its new ones), and its status and file, redone only when its counts,
   placements or declared placementRefs changed, or when the previous status
-  file is not the one this folder wrote.
+  file is not the one this folder wrote;
+* per ``rollouts/<namespace>/`` folder of the hub tree: the blob id and parsed
+  state of each set's rollout state file, read again only for a changed blob
+  (a changed state marks only its set's status to be redone).
 
 Every loop over all clusters does constant work per cluster; nothing loops
 over all works on the way. The output is the same as a fresh folder's for the
@@ -36,8 +39,18 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from gitops_ocm.model import timefmt, yamlout
-from gitops_ocm.status import availability, hubindex, mwrs, placements, readme, scan, views
+from gitops_ocm.status import (
+    availability,
+    hubindex,
+    mwrs,
+    placements,
+    readme,
+    rollouts,
+    scan,
+    views,
+)
 from gitops_ocm.status.cache import FoldCache
+from gitops_ocm.work import rolloutstate
 
 PlacementKey = tuple[str, str]
 SetKey = tuple[str, str]
@@ -55,6 +68,8 @@ class Hub:
     """Each ``placements/<ns>/<name>/`` folder."""
     read: hubindex.Reader
     """A hub blob's content by id (only blobs not seen before are read)."""
+    rollouts: Mapping[str, hubindex.Listing] = dataclasses.field(default_factory=dict)
+    """Each ``rollouts/<namespace>/`` folder (the sets rolled out in steps)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,12 +133,16 @@ class Folder:
         self._works_from: Mapping[str, hubindex.Listing] | None = None
         self._works_out: dict[str, tuple[hubindex.HubWork, ...]] = {}
         self._placements_from: Mapping[PlacementKey, hubindex.Listing] | None = None
+        self._rollout_folders: dict[str, tuple[Hashable, dict[str, str]]] = {}
+        self._rollouts: dict[SetKey, rolloutstate.RolloutState] = {}
+        self._rollouts_from: Mapping[str, hubindex.Listing] | None = None
 
     def fold(self, inputs: Inputs, now: datetime.datetime) -> views.Folded:
         """Fold one pass's inputs at ``now``."""
         self.cache.begin()
         works = self._index_works(inputs.hub)
         moved = self._index_placements(inputs.hub)
+        self._dirty.update(self._index_rollouts(inputs.hub))
         states, shown, changed = self._fold_clusters(inputs, works, now)
         out = views.Folded({}, {}, _next_check(states.values(), now))
         self._place_reports(inputs.reports, states, changed, out)
@@ -203,6 +222,37 @@ class Folder:
             self._decide(key, found[1].clusters if found else (), placement.clusters)
             moved.add(key)
         return moved
+
+    def _index_rollouts(self, hub: Hub) -> set[SetKey]:
+        """Read the changed state files of changed rollout folders; return their sets."""
+        moved: set[SetKey] = set()
+        if hub.rollouts is self._rollouts_from:
+            return moved
+        self._rollouts_from = hub.rollouts
+        empty: tuple[Hashable, dict[str, str]] = ((), {})
+        for namespace in self._rollout_folders.keys() | hub.rollouts.keys():
+            old = self._rollout_folders.get(namespace, empty)
+            folder = hub.rollouts.get(namespace)
+            if folder is not None and folder.key == old[0]:
+                continue
+            new = rollouts.names(folder) if folder is not None else {}
+            for name in old[1].keys() | new.keys():
+                if old[1].get(name) != new.get(name):
+                    moved.add((namespace, name))
+                    self._read_rollout((namespace, name), new.get(name), hub.read)
+            if folder is None:
+                del self._rollout_folders[namespace]
+            else:
+                self._rollout_folders[namespace] = (folder.key, new)
+        return moved
+
+    def _read_rollout(self, key: SetKey, blob: str | None, read: hubindex.Reader) -> None:
+        """Keep the state of set ``key`` from its file's blob (None: no file)."""
+        state = rollouts.read(read(blob), key) if blob is not None else None
+        if state is None:
+            self._rollouts.pop(key, None)
+        else:
+            self._rollouts[key] = state
 
     def _decide(self, key: PlacementKey, old: Sequence[str], new: Sequence[str]) -> None:
         """Keep ``cluster -> placements that decided it`` up to date."""
@@ -341,14 +391,14 @@ class Folder:
         self._declared = declared
         hub = {key: found[1] for key, found in self._placements.items()}
         out = []
-        for key in sorted(self._parts.keys() | declared.keys()):
+        for key in sorted(self._parts.keys() | declared.keys() | self._rollouts.keys()):
             parts = self._parts.get(key, {})
             names = list(dict.fromkeys(declared.get(key, ())))
             names += sorted(p for p in parts if p not in names)
             known = self._sets.get(key)
             if known is None or key in dirty or any((key[0], p) in moved for p in names):
                 counts = {p: mwrs.Counts(*tally) for p, tally in parts.items()}
-                status = mwrs.of_counts(key, names, counts, hub)
+                status = mwrs.of_counts(key, names, counts, hub, self._rollouts.get(key))
             else:
                 status = known.status
             kept = known is not None and _kept(known, status.path, inputs)

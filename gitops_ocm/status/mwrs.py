@@ -1,4 +1,4 @@
-"""ManifestWorkReplicaSet status (rollout type All): summary, placementSummary, conditions.
+"""ManifestWorkReplicaSet status: summary, placementSummary, conditions, and the rollout.
 
 Pure; ``now`` is only written into a condition whose status flips (with the
 previous status file given, an unchanged status gives identical bytes).
@@ -20,6 +20,12 @@ Conditions and reasons are OCM's, with two departures:
   work is Applied, not Degraded, and Progressing is False, or, without a
   Progressing condition (no condition rules), Available. OCM requires
   Progressing False, so without rules a rollout never completes.
+
+A set rolled out in steps has a state file on ``ocm/hub``
+(:mod:`gitops_ocm.work.rolloutstate`); its status then carries ``rollout``
+(the state's status without the stable template) and its
+``PlacementRolledOut`` follows the state's phase: True ``Complete`` when
+Succeeded, else False with the phase as reason and the state's message.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from typing import Any
 
 from gitops_ocm.model import timefmt, yamlout
 from gitops_ocm.status import hubindex, scan, views
+from gitops_ocm.work import rolloutstate
 
 API_VERSION = "work.open-cluster-management.io/v1alpha1"
 
@@ -94,6 +101,8 @@ class ReplicaSetStatus:
     parts: tuple[PlacementPart, ...]
     counts: Counts
     conditions: tuple[scan.Condition, ...]
+    rollout: rolloutstate.RolloutState | None = None
+    """The rollout's state, for a set rolled out in steps (from the hub tree)."""
 
     @property
     def path(self) -> str:
@@ -160,17 +169,23 @@ def of_counts(
     placement_names: Sequence[str],
     counts: Mapping[str, Counts],
     placements: Mapping[tuple[str, str], hubindex.HubPlacement],
+    rollout: rolloutstate.RolloutState | None = None,
 ) -> ReplicaSetStatus:
-    """The status of replica set ``key`` from its works' counts per placement."""
+    """The status of replica set ``key`` from its works' counts per placement (and rollout)."""
     parts = tuple(
         PlacementPart(p, placements.get((key[0], p)), counts.get(p, Counts()))
         for p in placement_names
     )
     total = sum((part.counts for part in parts), Counts())
-    return ReplicaSetStatus(key[0], key[1], parts, total, conditions(parts, total))
+    found = conditions(parts, total, rollout)
+    return ReplicaSetStatus(key[0], key[1], parts, total, found, rollout)
 
 
-def conditions(parts: Sequence[PlacementPart], total: Counts) -> tuple[scan.Condition, ...]:
+def conditions(
+    parts: Sequence[PlacementPart],
+    total: Counts,
+    rollout: rolloutstate.RolloutState | None = None,
+) -> tuple[scan.Condition, ...]:
     """PlacementVerified, PlacementRolledOut and ManifestworkApplied."""
     missing = [p.name for p in parts if p.placement is None]
     if missing:
@@ -188,12 +203,21 @@ def conditions(parts: Sequence[PlacementPart], total: Counts) -> tuple[scan.Cond
         verified = _cond("PlacementVerified", "True", "AsExpected", "placements verified")
     selected = sum(p.placement.selected for p in parts if p.placement is not None)
     rolled = f"{total.succeeded} of {selected} selected clusters rolled out"
-    rolled_out = (
-        _cond("PlacementRolledOut", "True", "Complete", rolled)
-        if selected == total.succeeded
-        else _cond("PlacementRolledOut", "False", "Progressing", rolled)
-    )
+    if rollout is not None:
+        rolled_out = _rolled_out(rollout, rolled)
+    elif selected == total.succeeded:
+        rolled_out = _cond("PlacementRolledOut", "True", "Complete", rolled)
+    else:
+        rolled_out = _cond("PlacementRolledOut", "False", "Progressing", rolled)
     return verified, rolled_out, _applied(total, verified.reason)
+
+
+def _rolled_out(state: rolloutstate.RolloutState, counted: str) -> scan.Condition:
+    """``PlacementRolledOut`` of a set rolled out in steps: its state's phase decides."""
+    message = state.message or counted
+    if state.phase == rolloutstate.SUCCEEDED:
+        return _cond("PlacementRolledOut", "True", "Complete", message)
+    return _cond("PlacementRolledOut", "False", state.phase, message)
 
 
 def _applied(total: Counts, verified_reason: str) -> scan.Condition:
@@ -246,15 +270,18 @@ def body(
 ) -> dict[str, Any]:
     """The ManifestWorkReplicaSet object :func:`render` writes."""
     known = _previous_conditions(previous) if before is None else before
+    out: dict[str, Any] = {
+        "conditions": [_condition(c, known, now) for c in status.conditions],
+        "placementSummary": [_part(p) for p in status.parts],
+        "summary": status.counts.summary(),
+    }
+    if status.rollout is not None:
+        out["rollout"] = status.rollout.status_dict(with_template=False)
     return {
         "apiVersion": API_VERSION,
         "kind": "ManifestWorkReplicaSet",
         "metadata": {"name": status.name, "namespace": status.namespace},
-        "status": {
-            "conditions": [_condition(c, known, now) for c in status.conditions],
-            "placementSummary": [_part(p) for p in status.parts],
-            "summary": status.counts.summary(),
-        },
+        "status": out,
     }
 
 

@@ -1,6 +1,8 @@
 """``README.md`` on ``ocm/status``: the fleet at a glance, for people on a Git host.
 
-Pure. Problems come first (an invalid source commit, clusters that are stale,
+Pure. Rollouts in progress come first (every ManifestWorkReplicaSet rolled
+out in steps whose phase is not Succeeded, halted and rolling-back ones on
+top), then problems (an invalid source commit, clusters that are stale,
 unavailable or silent, works not applied, degraded or unavailable,
 ManifestWorkReplicaSets not as expected, unsatisfied placements), then tables
 of clusters, ManifestWorkReplicaSets and placements. Every row links to the
@@ -21,11 +23,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from gitops_ocm.model import timefmt
-from gitops_ocm.status import mwrs, placements, scan, views
+from gitops_ocm.status import mwrs, placements, rollouts, scan, views
+from gitops_ocm.work import rolloutstate
 
 MAX_PROBLEMS = 50
 MAX_CLUSTER_ROWS = 1000
 MAX_MESSAGE = 200
+MAX_ROLLOUT_ROWS = 50
+URGENT = (rolloutstate.HALTED, rolloutstate.ROLLING_BACK)  # listed first
 _ESCAPE = re.compile(r"([\\`*_\[\]<>|#])")
 
 
@@ -44,6 +49,7 @@ def render(page: Page) -> bytes:
     """Return the README's bytes."""
     parts = [
         _header(page),
+        _rollouts(page.replica_sets),
         _problems(page),
         _clusters(page.clusters),
         _replica_sets(page.replica_sets, page.clusters),
@@ -138,6 +144,46 @@ def _capped(items: Sequence[str]) -> str:
     if len(items) > MAX_PROBLEMS:
         shown.append(f"- ... and {len(items) - MAX_PROBLEMS} more")
     return "\n".join(shown) + "\n"
+
+
+def _rollouts(items: Sequence[mwrs.ReplicaSetStatus]) -> str:
+    """One row per rollout not Succeeded: halted and rolling back first, then by name."""
+    moving = [
+        (item, item.rollout)
+        for item in items
+        if item.rollout is not None and item.rollout.phase != rolloutstate.SUCCEEDED
+    ]
+    if not moving:
+        return ""
+    moving.sort(key=lambda found: (found[1].phase not in URGENT, found[0].path))
+    lines = [
+        "## Rollouts in progress",
+        "",
+        "| ManifestWorkReplicaSet | Phase | Revision (target) | Updated / total | Failed "
+        "| Timed out | Since | Reason: message |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [_rollout_row(item, state) for item, state in moving[:MAX_ROLLOUT_ROWS]]
+    if len(moving) > MAX_ROLLOUT_ROWS:
+        lines += ["", f"Showing {MAX_ROLLOUT_ROWS} of {len(moving)} rollouts in progress."]
+    return "\n".join([*lines, ""])
+
+
+def _rollout_row(item: mwrs.ReplicaSetStatus, state: rolloutstate.RolloutState) -> str:
+    revision = _revision(state.revision)
+    if state.target != state.revision:
+        revision += f" ({_revision(state.target)})"
+    counts = [rollouts.total(state, k) for k in ("updated", "total", "failed", "timed_out")]
+    why = f"{text(state.reason)}: {text(state.message)}" if state.message else text(state.reason)
+    return (
+        f"| [{item.namespace}/{item.name}]({item.path}) | {text(state.phase)} | {revision} | "
+        f"{counts[0]} / {counts[1]} | {counts[2]} | {counts[3]} | {text(state.since) or '-'} | "
+        f"{why or '-'} |"
+    )
+
+
+def _revision(value: str) -> str:
+    return f"`{_code(value)}`" if value else "-"
 
 
 def _source_problems(controller: Mapping[str, Any] | None) -> list[str]:

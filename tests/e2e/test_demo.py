@@ -76,10 +76,12 @@ def test_status_cluster_detail_json(
 def test_status_work_across_clusters(
     demo_repo: tuple[Path, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`status --work` follows one ManifestWorkReplicaSet's works across clusters."""
+    """`status --work` shows one ManifestWorkReplicaSet: how it rolls out, its works by cluster."""
     repo, _ = demo_repo
     assert main(["status", "--repo", str(repo), "--work", "guestbook", "-o", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    found = json.loads(capsys.readouterr().out)
+    assert found["manifestWorkReplicaSet"].endswith("/guestbook")
+    rows = found["works"]
     assert {r["CLUSTER"] for r in rows} == {"eu-prod-1", "us-prod-1", "us-dev-1"}
     assert all(r["Available"] == "True" for r in rows)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 from collections.abc import Mapping, Sequence
@@ -10,6 +11,7 @@ from typing import Any
 from gitops_ocm.model import yamlout
 from gitops_ocm.placement import inventory
 from gitops_ocm.status import fold, hubindex
+from gitops_ocm.work import rolloutstate
 
 NOW = datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.UTC)
 T0 = "2024-05-01T10:00:00Z"
@@ -217,3 +219,42 @@ class Fleet:
         args: dict[str, Any] = {"controller_yaml": controller_yaml(), **kwargs}
         controller = args.pop("controller_yaml")
         return fold.fold(self.reports, self.hub, self.clusters, controller, now, **args)
+
+
+def rollout_state(
+    name: str = "web", namespace: str = "apps", phase: str = "Progressing", **changes: Any
+) -> rolloutstate.RolloutState:
+    """A rollout state of set ``namespace/name``: 1 of 3 clusters updated."""
+    base = rolloutstate.RolloutState(
+        namespace=namespace,
+        name=name,
+        work_name=f"{name}-abcde",
+        revision="1a2b3c4d5e6f",
+        target="1a2b3c4d5e6f",
+        phase=phase,
+        reason="" if phase == "Progressing" else f"Why{phase}",
+        message=f"{phase} message",
+        since="2024-05-01T11:00:00Z",
+        started_at="2024-05-01T10:00:00Z",
+        stable=rolloutstate.Stable("0a0b0c0d0e0f", {"workload": {"manifests": []}}),
+        placements=(
+            rolloutstate.PlacementState(
+                "all",
+                "Progressive",
+                total=3,
+                updated=1,
+                succeeded=1,
+                failed=0,
+                recheck_at="2024-05-01T12:05:00Z",
+            ),
+        ),
+        steps=(
+            rolloutstate.Step("2024-05-01T10:00:00Z", "Progressing", "1a2b3c4d5e6f", 1, ("c1",)),
+        ),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def rollout_file(found: rolloutstate.RolloutState) -> bytes:
+    """The state file's bytes, as render writes it."""
+    return yamlout.dump(found.to_body())

@@ -32,6 +32,7 @@ from gitops_ocm.gitstore import remote, repository, writer
 from gitops_ocm.hub import folding
 from gitops_ocm.model import yamlout
 from gitops_ocm.status import compliance, hubindex
+from gitops_ocm.work import rolloutstate
 
 S = datetime.timedelta(seconds=1)
 AUTHOR = writer.Author(when=1_700_000_000)
@@ -40,8 +41,9 @@ SETS = (("apps", "web"), ("apps", "api"), ("ops", "agent"))
 POLICIES = ("policies.limits", "policies.quota", "security.pods")
 STEPS = (
     *("report", "report", "report", "lease", "template", "decide", "status", "policy"),
-    *("join", "leave", "declare", "clock", "direct", "controller", "nothing"),
+    *("join", "leave", "declare", "clock", "direct", "controller", "nothing", "rollout"),
 )
+PHASES = ("Progressing", "Succeeded", "Halted", "RollingBack", "Paused", "hostile", "none")
 CONDITIONS = {
     "ok": [cond("Applied", "True"), cond("Available", "True")],
     "degraded": [cond("Applied", "True"), cond("Available", "True"), cond("Degraded", "True")],
@@ -73,6 +75,7 @@ class World:
         self.reports: dict[str, dict[str, Any]] = {c: self.fresh_report() for c in self.accepted}
         self.replica_sets = {key: ["all", "some"] for key in SETS[:2]}
         self.policy_sets = {("policies", "base"): ["limits", "quota", "missing"]}
+        self.rollouts = {SETS[0]: "Progressing", SETS[2]: "hostile"}
 
     def fresh_report(self) -> dict[str, Any]:
         """A healthy report of every prescribed work."""
@@ -112,6 +115,8 @@ class World:
                 files[f"clusters/{cluster}/policies/{policy}.yaml"] = yamlout.dump(
                     {**body, "metadata": {"name": policy}}
                 )
+        for (ns, name), phase in self.rollouts.items():
+            files[rolloutstate.path(ns, name)] = _rollout_file(ns, name, phase)
         return files
 
     def report_files(self, cluster: str) -> dict[str, bytes]:
@@ -232,9 +237,29 @@ class World:
             stamp = b"# %d\n" % rng.randrange(10**9)  # a new controller.yaml: the fold runs
             changes = {path: data, "controller.yaml": controller_yaml() + stamp}
             writer.publish_changes(self.store, "ocm/status", changes, "foreign", author=AUTHOR)
+        elif kind == "rollout":
+            key = rng.choice(SETS)
+            phase = rng.choice(PHASES)
+            if phase == "none":
+                self.rollouts.pop(key, None)
+            else:
+                self.rollouts[key] = phase
+            self.publish(hub=True, clusters=set())
         elif kind == "direct" and cluster:
             self.direct[cluster] = not self.direct.get(cluster)
             self.publish(hub=True, clusters={cluster})
+
+
+def _rollout_file(namespace: str, name: str, phase: str) -> bytes:
+    """A state file of the set in ``phase`` ("hostile": one the fold must ignore)."""
+    if phase == "hostile":
+        return b"apiVersion: gitops-ocm.io/v1alpha1\nkind: Rollout\nstatus: [\n"
+    placement = rolloutstate.PlacementState("all", "Progressive", total=3, updated=1)
+    state = rolloutstate.RolloutState(
+        namespace, name, f"{name}-abcde", "1a2b3c4d5e6f", "1a2b3c4d5e6f", phase, "", phase,
+        "2024-05-01T11:00:00Z", "2024-05-01T10:00:00Z", placements=(placement,),
+    )  # fmt: skip
+    return yamlout.dump(state.to_body())
 
 
 def _fold(folder: folding.StatusFolder, world: World) -> str | None:
