@@ -69,6 +69,8 @@ PUBLISHED_KINDS: dict[str, KindInfo] = {
             "AddOnPlacementScore", CLUSTER_GROUP, "v1alpha1", True, "addonplacementscore.json"
         ),
         KindInfo("ConfigurationPolicy", POLICY_GROUP, "v1", True, "configurationpolicy.json"),
+        # Ours, found as a manifest of works (docs/security.md, "Sealed secrets").
+        KindInfo("SealedSecret", "gitops-ocm.io", "v1alpha1", True, "sealedsecret.json"),
     )
 }
 
