@@ -9,6 +9,10 @@ The same file says how clusters register (``registration``, docs/architecture.md
 ``keys`` (the default) publishes to an accepted cluster only once the hub knows
 its agent's key; ``open`` also publishes to accepted clusters that name no key,
 as before signed reports existed (labs, migration), with warning T626.
+
+``secrets`` says how ``validate`` treats a plaintext ``Secret`` on main (M337,
+docs/security.md): ``warn`` (the default) reports it as a warning,
+``sealed-only`` as an error, so only ``SealedSecret``s can be merged.
 """
 
 from __future__ import annotations
@@ -26,7 +30,10 @@ _BAD_NAME = re.compile(r"[\x00-\x1f\x7f\\]")
 KEYS = "keys"
 OPEN = "open"
 REGISTRATION_MODES = (KEYS, OPEN)
-_SETTINGS = {"exclude", "registration"}
+WARN = "warn"
+SEALED_ONLY = "sealed-only"
+SECRETS_MODES = (WARN, SEALED_ONLY)
+_SETTINGS = {"exclude", "registration", "secrets"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +42,7 @@ class RepoConfig:
 
     exclude: tuple[str, ...] = ()
     registration: str = KEYS
+    secrets: str = WARN
 
     def excluded(self, path: str) -> bool:
         """Return True when an exclude pattern matches the path or one of its folders."""
@@ -87,7 +95,21 @@ def parse_config(data: bytes | None) -> tuple[RepoConfig, list[Problem]]:
             )
         )
         registration = KEYS
-    return RepoConfig(tuple(exclude), registration), found
+    secrets = body.get("secrets", WARN)
+    if secrets not in SECRETS_MODES:
+        found.append(
+            Problem(
+                CONFIG_FILE,
+                doc.line,
+                1,
+                "S204",
+                "/secrets",
+                f"must be one of {', '.join(SECRETS_MODES)}",
+                got=repr(secrets),
+            )
+        )
+        secrets = WARN
+    return RepoConfig(tuple(exclude), registration, secrets), found
 
 
 def is_candidate(path: str) -> bool:
