@@ -60,7 +60,8 @@ KINDS: dict[str, KindInfo] = {
     )
 }
 
-# Kinds that only appear in published trees (hub store, reports), never in main.
+# Kinds with a schema that are not desired-state documents of their own: they appear in
+# published trees (hub store, reports), or inside works (SealedSecret).
 PUBLISHED_KINDS: dict[str, KindInfo] = {
     info.kind: info
     for info in (
