@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import re
+from typing import Any
 
 from gitops_ocm.model import yamlfile
 from gitops_ocm.problems import Problem
@@ -81,35 +82,30 @@ def parse_config(data: bytes | None) -> tuple[RepoConfig, list[Problem]]:
             Problem(CONFIG_FILE, doc.line, 1, "S203", "/exclude", "must be a list of strings")
         )
         exclude = []
-    registration = body.get("registration", KEYS)
-    if registration not in REGISTRATION_MODES:
-        found.append(
-            Problem(
-                CONFIG_FILE,
-                doc.line,
-                1,
-                "S204",
-                "/registration",
-                f"must be one of {', '.join(REGISTRATION_MODES)}",
-                got=repr(registration),
-            )
-        )
-        registration = KEYS
-    secrets = body.get("secrets", WARN)
-    if secrets not in SECRETS_MODES:
-        found.append(
-            Problem(
-                CONFIG_FILE,
-                doc.line,
-                1,
-                "S204",
-                "/secrets",
-                f"must be one of {', '.join(SECRETS_MODES)}",
-                got=repr(secrets),
-            )
-        )
-        secrets = WARN
+    registration = _choice(body, "registration", REGISTRATION_MODES, doc.line, found)
+    secrets = _choice(body, "secrets", SECRETS_MODES, doc.line, found)
     return RepoConfig(tuple(exclude), registration, secrets), found
+
+
+def _choice(
+    body: dict[str, Any], key: str, modes: tuple[str, ...], line: int, found: list[Problem]
+) -> str:
+    """Return the setting ``key`` (one of ``modes``, the first by default); else S204, default."""
+    value = body.get(key, modes[0])
+    if value in modes:
+        return str(value)
+    found.append(
+        Problem(
+            CONFIG_FILE,
+            line,
+            1,
+            "S204",
+            f"/{key}",
+            f"must be one of {', '.join(modes)}",
+            got=repr(value),
+        )
+    )
+    return modes[0]
 
 
 def is_candidate(path: str) -> bool:

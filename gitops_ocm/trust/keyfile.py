@@ -23,6 +23,8 @@ import os
 import pathlib
 import stat
 import tempfile
+from collections.abc import Callable
+from typing import TypeVar
 
 from cryptography import exceptions as crypto_exceptions
 from cryptography.hazmat.primitives import serialization
@@ -31,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from gitops_ocm import errors
 from gitops_ocm.trust import failure, sshsig
 
+T = TypeVar("T")
 MAX_SIZE = 16 * 1024
 HEADER = b"-----BEGIN OPENSSH PRIVATE KEY-----"
 PKCS8_HEADER = b"-----BEGIN PRIVATE KEY-----"
@@ -41,25 +44,31 @@ def load_or_create(path: pathlib.Path) -> sshsig.Signer:
 
     Missing folders on the way are created, readable by their owner only.
     """
-    try:
-        return _load(path)
-    except FileNotFoundError:
-        pass
-    with contextlib.suppress(FileExistsError):  # another process created it first: use that key
-        _create(path, encode(ed25519.Ed25519PrivateKey.generate()))
-    return load(path)
+    key = _load_or_create(path, _parse, lambda: encode(ed25519.Ed25519PrivateKey.generate()))
+    return sshsig.Signer(key)
 
 
 def sealing_key(path: pathlib.Path) -> bytes:
     """Return the 32 raw bytes of the X25519 sealing key at ``path``, created when absent."""
+    return _load_or_create(
+        path, _sealing, lambda: encode_sealing(x25519.X25519PrivateKey.generate())
+    )
+
+
+def _load_or_create(
+    path: pathlib.Path,
+    parse: Callable[[pathlib.Path, bytes], T],
+    make: Callable[[], bytes],
+) -> T:
+    """Return ``parse`` of the key file at ``path``, writing ``make()`` there first when absent."""
     try:
-        return _sealing(_read(path), path)
+        return parse(path, _read(path))
     except FileNotFoundError:
         pass
-    with contextlib.suppress(FileExistsError):
-        _create(path, encode_sealing(x25519.X25519PrivateKey.generate()))
+    with contextlib.suppress(FileExistsError):  # another process created it first: use that key
+        _create(path, make())
     try:
-        return _sealing(_read(path), path)
+        return parse(path, _read(path))
     except FileNotFoundError as exc:
         raise errors.NotFound(f"{path}: no such key file") from exc
 
@@ -73,7 +82,7 @@ def encode_sealing(private_key: x25519.X25519PrivateKey) -> bytes:
     )
 
 
-def _sealing(data: bytes, path: pathlib.Path) -> bytes:
+def _sealing(path: pathlib.Path, data: bytes) -> bytes:
     """Return the raw X25519 key of a PKCS#8 PEM file's bytes, or fail with T608."""
     if len(data) > MAX_SIZE or not data.lstrip().startswith(PKCS8_HEADER):
         raise failure.TrustError(failure.KEY_FILE, "not a PKCS#8 PEM private key file", str(path))
