@@ -41,9 +41,9 @@ MAX_SEALED = 4 * MAX_VALUE // 3 + 256
 INFO = b"gitops-ocm seal v1"
 RESEAL_INFO = b"gitops-ocm reseal v1"
 
-KEY = "T661"  # a malformed sealing key (line, base64, size) or a private key of the wrong size
-FORMAT = "T662"  # a sealed value that is not v1:SHA256:<fp>:<epk>:<nonce>:<ciphertext>
-OPEN = "T663"  # sealed to another key, moved to another Secret or key, or altered
+KEY = failure.SEAL_KEY
+FORMAT = failure.SEAL_FORMAT
+OPEN = failure.SEAL_OPEN
 
 
 @dataclasses.dataclass(frozen=True)
