@@ -19,7 +19,7 @@ from gitops_ocm.gitstore import reader, remote, repository, writer
 from gitops_ocm.hub import controller
 from gitops_ocm.model import yamlout
 from gitops_ocm.render import admissions
-from gitops_ocm.trust import keys, signers
+from gitops_ocm.trust import keyfile, keys, seal, signers
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 KEY_A = keykit.public(keykit.seed("a"))
@@ -233,3 +233,14 @@ def test_cli_default_key_lives_in_the_state_dir(fleet: Path) -> None:
 def test_default_key_path(env: dict[str, str], expected: str) -> None:
     """The default key path follows the state-dir, XDG, home order."""
     assert controller_cli.default_key_path(env) == Path(expected).expanduser()
+
+
+def test_cli_sealing_key_beside_the_signing_key_is_published(fleet: Path, tmp_path: Path) -> None:
+    """controller creates sealing.key (0600) beside its signing key; ocm/hub has sealing.pub."""
+    key = tmp_path / "keys" / "controller.key"
+    key.parent.mkdir()
+    assert main.main(["controller", "--repo", str(fleet), "--once", "--signing-key", str(key)]) == 0
+    sealing_key = key.parent / controller_cli.SEALING_KEY_FILE
+    assert stat.S_IMODE(sealing_key.stat().st_mode) == 0o600
+    public = seal.public_of(keyfile.sealing_key(sealing_key))
+    assert files_at(fleet, "ocm/hub")["sealing.pub"] == (public.to_line() + "\n").encode()

@@ -213,6 +213,17 @@ def _secret_feedback(fleet: Fleet, path: Any) -> None:
     ]
 
 
+def _plain_secret(fleet: Fleet, values: Any) -> None:
+    fleet["work.yaml"][0]["spec"]["workload"]["manifests"].append(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "web"},
+            **values,
+        }
+    )
+
+
 def _raw_templates(fleet: Fleet, value: Any) -> None:
     config = fleet["policy.yaml"][0]["spec"]["policy-templates"][0]["objectDefinition"]["spec"]
     del config["object-templates"]
@@ -550,18 +561,14 @@ def test_meaning_rule(
             ],
             "M325",
         ),
-        (_secret_feedback, ".data.password", "M333"),
-        (_secret_feedback, "{.stringData}", "M333"),
-        (_secret_feedback, "..password", "M333"),
-        (_secret_feedback, ".", "M333"),
+        (_plain_secret, {"data": {"password": "aHVudGVyMg=="}}, "M337"),
+        (_plain_secret, {"stringData": {"password": "hunter2"}}, "M337"),
     ],
     ids=[
         "unbound-clusterset",
         "unknown-dependency",
-        "secret-feedback-data",
-        "secret-feedback-stringdata",
-        "secret-feedback-recursive",
-        "secret-feedback-whole-object",
+        "plaintext-secret-data",
+        "plaintext-secret-stringdata",
     ],
 )
 def test_warnings_do_not_invalidate(
@@ -572,6 +579,78 @@ def test_warnings_do_not_invalidate(
     mutate(fleet, value)
     found = check(tmp_path, fleet)
     assert [(p.code, p.severity) for p in found] == [(code, Severity.WARNING)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [".data.password", "{.stringData}", "..password", "."],
+    ids=["data", "stringdata", "recursive", "whole-object"],
+)
+def test_secret_feedback_is_refused(path: str, tmp_path: Path) -> None:
+    """A JSONPaths feedback rule that would return a Secret's values is error M333."""
+    fleet = base()
+    _secret_feedback(fleet, path)
+    found = check(tmp_path, fleet)
+    assert [(p.code, p.severity) for p in found] == [("M333", Severity.ERROR)]
+
+
+def test_plaintext_secret_is_an_error_when_sealed_only(tmp_path: Path) -> None:
+    """With ``secrets: sealed-only`` a plaintext Secret in a work is error M337."""
+    fleet = base()
+    _plain_secret(fleet, {"stringData": {"password": "hunter2"}})
+    (tmp_path / ".gitops-ocm.yaml").write_text("secrets: sealed-only\n")
+    found = check(tmp_path, fleet)
+    assert [(p.code, p.severity, p.pointer) for p in found] == [
+        ("M337", Severity.ERROR, "/spec/workload/manifests/1")
+    ]
+
+
+def test_bare_secret_is_m337_not_unknown_kind(tmp_path: Path) -> None:
+    """A bare plaintext Secret on main is warning M337 (error when sealed-only), not M302."""
+    fleet = base()
+    fleet["secret.yaml"] = [
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "web"},
+            "stringData": {"password": "hunter2"},
+        }
+    ]
+    found = check(tmp_path, fleet)
+    assert [(p.code, p.severity, p.file) for p in found] == [
+        ("M337", Severity.WARNING, "secret.yaml")
+    ]
+    (tmp_path / ".gitops-ocm.yaml").write_text("secrets: sealed-only\n")
+    assert [p.severity for p in check(tmp_path, fleet)] == [Severity.ERROR]
+
+
+def test_sealed_secret_in_a_work_is_schema_checked(tmp_path: Path) -> None:
+    """A SealedSecret manifest is valid as sealed, and a malformed value is S205 inside the work."""
+    fleet = base()
+    value = (
+        "v1:SHA256:qqj/9wO1CyKX9PbhNQj3JCDZb9Aeu4TLB0RJyq72QEE:"
+        "pOCSkrZRwni5dyxWn1+puxPZBrRqtoyd+dwrRAn4ogk=:AgICAgICAgICAgIC:wGvd6cyC00/C5gke0+oAlJ4="
+    )
+    sealed = {
+        "apiVersion": "gitops-ocm.io/v1alpha1",
+        "kind": "SealedSecret",
+        "metadata": {"name": "db", "namespace": "web"},
+        "spec": {"encryptedData": {"password": value}},
+    }
+    fleet["work.yaml"][0]["spec"]["workload"]["manifests"].append(sealed)
+    assert check(tmp_path, fleet) == []
+    sealed["spec"]["encryptedData"]["password"] = "hunter2"
+    found = check(tmp_path, fleet)
+    assert [(p.code, p.pointer) for p in found] == [
+        ("S205", "/spec/workload/manifests/1/spec/encryptedData/password")
+    ]
+
+
+def test_invalid_secrets_setting_is_s204(tmp_path: Path) -> None:
+    """An unknown ``secrets`` mode in .gitops-ocm.yaml is S204."""
+    (tmp_path / ".gitops-ocm.yaml").write_text("secrets: never\n")
+    found = check(tmp_path, base())
+    assert [(p.code, p.pointer) for p in found] == [("S204", "/secrets")]
 
 
 def test_builtin_sets_need_no_declaration(tmp_path: Path) -> None:

@@ -412,6 +412,22 @@ spec:
       objectDefinition: {}
 """
 
+SEALED_SECRET = """
+apiVersion: gitops-ocm.io/v1alpha1
+kind: SealedSecret
+metadata:
+  name: db
+  namespace: apps
+spec:
+  encryptedData:
+    password: "v1:SHA256:qqj/9wO1CyKX9PbhNQj3JCDZb9Aeu4TLB0RJyq72QEE:\\
+      pOCSkrZRwni5dyxWn1+puxPZBrRqtoyd+dwrRAn4ogk=:AgICAgICAgICAgIC:wGvd6cyC00/C5gke0+oAlJ4="
+  template:
+    labels:
+      app: db
+    type: Opaque
+"""
+
 ACCEPTED: dict[str, tuple[str, str]] = {
     "managedcluster-with-status": ("ManagedCluster", MANAGED_CLUSTER),
     "managedclusterset-labelselector": ("ManagedClusterSet", MANAGED_CLUSTER_SET),
@@ -426,6 +442,7 @@ ACCEPTED: dict[str, tuple[str, str]] = {
     "placementbinding": ("PlacementBinding", PLACEMENT_BINDING),
     "policyset": ("PolicySet", POLICY_SET),
     "configurationpolicy-raw-templates": ("ConfigurationPolicy", CONFIGURATION_POLICY),
+    "sealedsecret": ("SealedSecret", SEALED_SECRET),
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from gitops_ocm import errors
@@ -109,13 +110,19 @@ class Applier:
         updated = {**existing, "metadata": {**meta, **body["metadata"]}, "spec": body["spec"]}
         return self.cluster.update(updated)
 
-    def apply_work(self, work: spec.Work, amw: Body) -> WorkResult:
-        """Apply every manifest in kind order, prune what left the work, record the inventory."""
+    def apply_work(
+        self, work: spec.Work, amw: Body, refused: Mapping[int, str] | None = None
+    ) -> WorkResult:
+        """Apply every manifest in kind order, prune what left the work, record the inventory.
+
+        ``refused`` maps ordinals not to write to why (a SealedSecret that did not
+        open, :mod:`.unsealing`): Applied=False, the live object read and kept.
+        """
         owner = plan.Owner(amw["metadata"]["name"], amw["metadata"]["uid"])
         outcomes: list[workstatus.Outcome] = []
         written = 0
         for ordinal in order.apply_order(work.manifests):
-            outcome, wrote = self._apply_one(work, ordinal, owner)
+            outcome, wrote = self._apply_one(work, ordinal, owner, (refused or {}).get(ordinal))
             outcomes.append(outcome)
             written += wrote
         previous = inventory(amw)
@@ -127,12 +134,16 @@ class Applier:
             tuple(outcomes), amw, generation, written, pruned.removed, pruned.failures
         )
 
-    def _apply_one(self, work: spec.Work, ordinal: int, owner: plan.Owner) -> tuple[Any, int]:
+    def _apply_one(
+        self, work: spec.Work, ordinal: int, owner: plan.Owner, refused: str | None = None
+    ) -> tuple[Any, int]:
         manifest = work.manifests[ordinal]
         meta = spec.resource_meta(ordinal, manifest, self.resolve)
         live, read, read_error = self._read(meta)
         if read == conditions.FETCH_FAILED:
             return workstatus.Outcome(meta, read_error, read, read_error), 0
+        if refused is not None:
+            return workstatus.Outcome(meta, refused, read, read_error, live), 0
         action = plan.plan_manifest(work, meta, live, owner)
         error = action.error
         wrote = 0

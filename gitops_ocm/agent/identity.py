@@ -1,4 +1,4 @@
-"""The agent's keys in its state folder: its own ``agent.key`` and the pinned ``hub.pub``.
+"""The agent's keys in its state folder: ``agent.key``, ``sealing.key`` and the pinned ``hub.pub``.
 
 I/O. ``agent.key`` is the agent's Ed25519 private key, created on first start
 by :func:`gitops_ocm.trust.keyfile.load_or_create` (mode 0600) and never
@@ -6,7 +6,10 @@ written anywhere else; only its public half leaves the spoke, in
 ``registration.yaml``. ``hub.pub`` is the controller key the agent pinned (one
 ``ssh-ed25519`` line), written atomically when a hub commit first verifies with
 a key not pinned before. ``--hub-key`` is read by :func:`pin_argument`: a
-``SHA256:...`` fingerprint, or a file holding the key's line.
+``SHA256:...`` fingerprint, or a file holding the key's line. ``sealing.key``
+is the agent's X25519 key (:func:`gitops_ocm.trust.keyfile.sealing_key`, 0600),
+which opens the Secrets the hub seals to this cluster; its public half is
+offered in ``registration.yaml`` too.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from gitops_ocm.agent import hubtrust
 from gitops_ocm.trust import failure, keyfile, keys, sshsig
 
 AGENT_KEY = "agent.key"
+SEALING_KEY = "sealing.key"
 HUB_KEY = "hub.pub"
 FINGERPRINT_PREFIX = "SHA256:"
 FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}")
@@ -30,6 +34,12 @@ def agent_signer(state: Path) -> sshsig.Signer:
     """The agent's signer, its key created in ``state`` on first use."""
     state.mkdir(parents=True, exist_ok=True)
     return keyfile.load_or_create(state / AGENT_KEY)
+
+
+def sealing_key(state: Path) -> bytes:
+    """The agent's X25519 sealing key (32 bytes), created in ``state`` on first use."""
+    state.mkdir(parents=True, exist_ok=True)
+    return keyfile.sealing_key(state / SEALING_KEY)
 
 
 def pin_argument(value: str | None) -> hubtrust.Pin:

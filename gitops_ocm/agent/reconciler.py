@@ -50,6 +50,7 @@ from gitops_ocm.agent import (
     joinrequest,
     reporter,
     results,
+    unsealing,
 )
 from gitops_ocm.agent import prescriptions as hub
 from gitops_ocm.gitstore import refs, remote, urls, writer
@@ -58,7 +59,7 @@ from gitops_ocm.governance import runner as governance
 from gitops_ocm.kube import cluster as kube
 from gitops_ocm.model import timefmt, yamlout
 from gitops_ocm.model.body import Body
-from gitops_ocm.trust import failure
+from gitops_ocm.trust import failure, seal
 from gitops_ocm.work import eviction, spec, workstatus
 
 WORK_API_VERSION = "work.open-cluster-management.io/v1"
@@ -117,6 +118,7 @@ class Agent:
         self._known = hub.load(settings.state_dir)
         self._crds = False
         self.signer = identity.agent_signer(settings.state_dir)
+        self.opener = identity.sealing_key(settings.state_dir)
         self._saved_pin = identity.load_pin(settings.state_dir)
         author = settings.author or writer.Author(name=f"gitops-ocm agent {settings.cluster}")
         self._author = dataclasses.replace(author, signer=self.signer)
@@ -326,11 +328,12 @@ class Agent:
         now: datetime.datetime,
         result: _Tally,
     ) -> bytes:
+        body, refused = unsealing.opened(body, self.opener)
         work = spec.parse_work(name, body)
         amw = apply.ensure_amw(work, blob, existing)
         if (amw.get("status") or {}).get("evictionStartTime"):
             amw = apply.set_status(amw, {"evictionStartTime": None})
-        done = apply.apply_work(work, amw)
+        done = apply.apply_work(work, amw, refused)
         result.works += 1
         result.written += done.written
         result.pruned += done.pruned
@@ -409,7 +412,8 @@ class Agent:
         result: _Tally,
         summary: str = "",
     ) -> None:
-        files = files | joinrequest.files(self.settings.cluster, self.signer.public_key)
+        sealing = seal.public_of(self.opener)
+        files = files | joinrequest.files(self.settings.cluster, self.signer.public_key, sealing)
         trailers = {}
         if found is not None and found.source_commit:
             trailers["Source-Commit"] = found.source_commit

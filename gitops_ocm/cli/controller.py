@@ -13,6 +13,9 @@ Every ``ocm/hub`` and ``ocm/status`` commit is signed with the controller's key,
 ``controller.key`` in ``$GITOPS_OCM_STATE_DIR``, else ``$XDG_STATE_HOME/gitops-ocm``,
 else ``~/.local/state/gitops-ocm``. Its path and fingerprint are logged at start
 (with ``--once``, just before the pass line, so a missing branch stays one line).
+Beside it, ``sealing.key`` is the controller's X25519 sealing key (created when
+absent, mode 0600): SealedSecrets on main are sealed to it, and the controller
+seals them again to each cluster (docs/security.md, "Sealed secrets").
 
 ``--verify-source FILE [--verify-mode head|all]`` (docs/security.md, "Verifying
 the source"): a head of main whose SSH signature does not verify against that
@@ -38,6 +41,7 @@ from gitops_ocm.hub import controller, loop, sourcecheck, watch
 from gitops_ocm.trust import keyfile, sshsig
 
 KEY_FILE = "controller.key"
+SEALING_KEY_FILE = "sealing.key"
 
 
 def register(sub: Any) -> None:
@@ -90,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         signer=signer,
         source_check=check,
         state_dir=path.parent,
+        sealing_key=keyfile.sealing_key(path.parent / SEALING_KEY_FILE),
     )
     if args.once:
         result = controller.reconcile_with_retry(ctl)

@@ -31,6 +31,7 @@ COMMANDS = (
     "agent",
     "status",
     "accept",
+    "seal",
     "hook",
     "localkube",
     "demo",

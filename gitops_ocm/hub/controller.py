@@ -44,7 +44,7 @@ from gitops_ocm.hub import folding, ownbranches, report, sourcecheck, trees
 from gitops_ocm.model import rendercache
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
-from gitops_ocm.render import admissions, engine, hub, rollouts
+from gitops_ocm.render import admissions, engine, hub, rollouts, sealing
 from gitops_ocm.trust import sshsig
 
 HUB_BRANCH = "ocm/hub"
@@ -160,12 +160,15 @@ class Controller:
         signer: sshsig.Signer | None = None,
         source_check: sourcecheck.SourceCheck | None = None,
         state_dir: pathlib.Path | None = None,
+        sealing_key: bytes | None = None,
     ) -> None:
         """``manage_gc``: run the cyclic garbage collector between passes only (see :class:`Heap`);
         for a process whose main job is this controller (the CLI). ``signer``: the
         controller's key, which signs every commit (it replaces ``author``'s).
         ``source_check``: the signers main's commits must be signed by (``--verify-source``).
-        ``state_dir``: where the controller remembers its last own commits (ownbranches)."""
+        ``state_dir``: where the controller remembers its last own commits (ownbranches).
+        ``sealing_key``: its X25519 key; SealedSecrets are sealed again per cluster
+        (:mod:`gitops_ocm.render.sealing`)."""
         self.store = store
         self.hub_store = hub_store or store
         self.branch = branch
@@ -188,6 +191,7 @@ class Controller:
         self._sets: Sets = ({}, {})  # of the last valid desired state, for the fold
         memory = None if state_dir is None else state_dir / ownbranches.MEMORY
         self._guard = ownbranches.Guard(self.hub_store, self.author, memory)
+        self._resealer = None if sealing_key is None else sealing.Resealer(sealing_key)
 
     def reconcile(self) -> PassResult:
         """Run one pass and return what it did."""
@@ -322,6 +326,8 @@ class Controller:
             now,
         )
         rendered = self.caches.engine.render(snapshot, infos, previous, now, admission, rollout)
+        if self._resealer is not None:
+            rendered = self._resealer.apply(rendered, admission)
         times = [
             r.outcome.requeue_at
             for r in rendered.tree.results.values()

@@ -214,7 +214,7 @@ class ReportGate:
                 datetime.datetime.fromtimestamp(self._seen[tip.commit], datetime.UTC)
             )
             self.records[cluster] = registrations.requested(
-                record, cluster, verdict.key, tip.commit, seen
+                record, cluster, verdict.key, tip.commit, seen, self._sealing(cluster)
             )
         if trust is None or (accepted is None and cluster in trust.unkeyed):
             return None  # no allowed_signers, or open and no key on main: checked as before
@@ -282,8 +282,21 @@ class ReportGate:
         """Remember the report folded for ``cluster`` (a later tip must descend from it)."""
         seen = datetime.datetime.fromtimestamp(self._seen[commit], datetime.UTC)
         self.records[cluster] = registrations.reported(
-            self.records.get(cluster), cluster, key, commit, timefmt.format_seconds(seen)
+            self.records.get(cluster),
+            cluster,
+            key,
+            commit,
+            timefmt.format_seconds(seen),
+            self._sealing(cluster),
         )
+
+    def _sealing(self, cluster: str) -> str:
+        """The sealing key line of the cluster's ``registration.yaml`` just judged ("": none)."""
+        known = self._presented.get(cluster)
+        blob = known[0] if known is not None else None
+        if blob is None or blob[1] > intake.MAX_FILE_BYTES:
+            return ""
+        return signedtips.sealing_line(reader.read_blob(self.store.repo, blob[0]))
 
     def _deleted(
         self,

@@ -60,7 +60,8 @@ KINDS: dict[str, KindInfo] = {
     )
 }
 
-# Kinds that only appear in published trees (hub store, reports), never in main.
+# Kinds with a schema that are not desired-state documents of their own: they appear in
+# published trees (hub store, reports), or inside works (SealedSecret).
 PUBLISHED_KINDS: dict[str, KindInfo] = {
     info.kind: info
     for info in (
@@ -69,6 +70,8 @@ PUBLISHED_KINDS: dict[str, KindInfo] = {
             "AddOnPlacementScore", CLUSTER_GROUP, "v1alpha1", True, "addonplacementscore.json"
         ),
         KindInfo("ConfigurationPolicy", POLICY_GROUP, "v1", True, "configurationpolicy.json"),
+        # Ours, found as a manifest of works (docs/security.md, "Sealed secrets").
+        KindInfo("SealedSecret", "gitops-ocm.io", "v1alpha1", True, "sealedsecret.json"),
     )
 }
 

@@ -9,6 +9,10 @@ The same file says how clusters register (``registration``, docs/architecture.md
 ``keys`` (the default) publishes to an accepted cluster only once the hub knows
 its agent's key; ``open`` also publishes to accepted clusters that name no key,
 as before signed reports existed (labs, migration), with warning T626.
+
+``secrets`` says how ``validate`` treats a plaintext ``Secret`` on main (M337,
+docs/security.md): ``warn`` (the default) reports it as a warning,
+``sealed-only`` as an error, so only ``SealedSecret``s can be merged.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import re
+from typing import Any
 
 from gitops_ocm.model import yamlfile
 from gitops_ocm.problems import Problem
@@ -26,7 +31,10 @@ _BAD_NAME = re.compile(r"[\x00-\x1f\x7f\\]")
 KEYS = "keys"
 OPEN = "open"
 REGISTRATION_MODES = (KEYS, OPEN)
-_SETTINGS = {"exclude", "registration"}
+WARN = "warn"
+SEALED_ONLY = "sealed-only"
+SECRETS_MODES = (WARN, SEALED_ONLY)
+_SETTINGS = {"exclude", "registration", "secrets"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +43,7 @@ class RepoConfig:
 
     exclude: tuple[str, ...] = ()
     registration: str = KEYS
+    secrets: str = WARN
 
     def excluded(self, path: str) -> bool:
         """Return True when an exclude pattern matches the path or one of its folders."""
@@ -73,21 +82,30 @@ def parse_config(data: bytes | None) -> tuple[RepoConfig, list[Problem]]:
             Problem(CONFIG_FILE, doc.line, 1, "S203", "/exclude", "must be a list of strings")
         )
         exclude = []
-    registration = body.get("registration", KEYS)
-    if registration not in REGISTRATION_MODES:
-        found.append(
-            Problem(
-                CONFIG_FILE,
-                doc.line,
-                1,
-                "S204",
-                "/registration",
-                f"must be one of {', '.join(REGISTRATION_MODES)}",
-                got=repr(registration),
-            )
+    registration = _choice(body, "registration", REGISTRATION_MODES, doc.line, found)
+    secrets = _choice(body, "secrets", SECRETS_MODES, doc.line, found)
+    return RepoConfig(tuple(exclude), registration, secrets), found
+
+
+def _choice(
+    body: dict[str, Any], key: str, modes: tuple[str, ...], line: int, found: list[Problem]
+) -> str:
+    """Return the setting ``key`` (one of ``modes``, the first by default); else S204, default."""
+    value = body.get(key, modes[0])
+    if value in modes:
+        return str(value)
+    found.append(
+        Problem(
+            CONFIG_FILE,
+            line,
+            1,
+            "S204",
+            f"/{key}",
+            f"must be one of {', '.join(modes)}",
+            got=repr(value),
         )
-        registration = KEYS
-    return RepoConfig(tuple(exclude), registration), found
+    )
+    return modes[0]
 
 
 def is_candidate(path: str) -> bool:

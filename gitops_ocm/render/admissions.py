@@ -15,6 +15,10 @@ default) and published as before in ``registration: open``, which every pass
 flags with warning T626. Revocation needs no state: a cluster no longer accepted,
 or whose annotation is removed or changed, has no line in the next file.
 
+An admitted cluster's *sealing key* (docs/security.md, "Sealed secrets") is the
+``sealingKey`` its registration record holds beside the admitted key: offered
+in a request signed by that key, or in a report signed by it.
+
 ``allowed_signers`` also lists the controller's key under ``hub`` (when given),
 so ``git verify-commit`` with that file checks any tip of ``ocm/hub``,
 ``ocm/status`` or a report branch. A file that would list no key at all (an
@@ -32,7 +36,7 @@ from collections.abc import Mapping
 from gitops_ocm.model import repoconfig, yamlout
 from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.problems import Problem, Severity
-from gitops_ocm.trust import failure, keys, signers
+from gitops_ocm.trust import failure, keys, seal, signers
 
 PATH = "allowed_signers"
 HUB = "hub"
@@ -53,6 +57,7 @@ class Admission:
     awaiting: frozenset[str]
     hub_key: keys.PublicKey | None
     problems: tuple[Problem, ...] = ()
+    sealing_keys: Mapping[str, seal.SealingKey] = dataclasses.field(default_factory=dict)
 
     def signers_file(self) -> bytes | None:
         """Return ``allowed_signers``: ``hub`` and every admitted cluster's key, sorted.
@@ -77,6 +82,7 @@ def admit(
     mode = snapshot.config.registration
     known = previous_keys(previous.get(PATH))
     admitted: dict[str, keys.PublicKey] = {}
+    sealing: dict[str, seal.SealingKey] = {}
     awaiting: set[str] = set()
     seen: set[str] = set()
     for obj in snapshot.of_kind("ManagedCluster"):
@@ -89,13 +95,34 @@ def admit(
             if mode != repoconfig.OPEN:
                 awaiting.add(obj.name)
             continue
-        key = _find(wanted, known.get(obj.name, ()), status.get(_request_path(obj.name)))
+        offered = _requested_keys(status.get(_request_path(obj.name)))
+        key = _find(wanted, known.get(obj.name, ()), [k for k, _ in offered])
         if key is None or not signers.PRINCIPAL.fullmatch(obj.name):
             awaiting.add(obj.name)
-        else:
-            admitted[obj.name] = key
+            continue
+        admitted[obj.name] = key
+        sealing_key = _sealing_key(offered, key)
+        if sealing_key is not None:
+            sealing[obj.name] = sealing_key
     found = (_open_warning(),) if mode == repoconfig.OPEN else ()
-    return Admission(dict(sorted(admitted.items())), frozenset(awaiting), hub_key, found)
+    return Admission(
+        dict(sorted(admitted.items())),
+        frozenset(awaiting),
+        hub_key,
+        found,
+        dict(sorted(sealing.items())),
+    )
+
+
+def _sealing_key(
+    offered: list[tuple[keys.PublicKey, str]], key: keys.PublicKey
+) -> seal.SealingKey | None:
+    """Return the sealing key offered with ``key`` (None: none, or a damaged line)."""
+    for candidate, line in offered:
+        if candidate == key and line:
+            with contextlib.suppress(failure.TrustError):
+                return seal.parse_line(line)
+    return None
 
 
 def previous_keys(data: bytes | None) -> dict[str, tuple[keys.PublicKey, ...]]:
@@ -120,19 +147,20 @@ def hub_key_of(data: bytes | None) -> keys.PublicKey | None:
 
 
 def _find(
-    fingerprint: str, known: tuple[keys.PublicKey, ...], request: bytes | None
+    fingerprint: str, known: tuple[keys.PublicKey, ...], offered: list[keys.PublicKey]
 ) -> keys.PublicKey | None:
     """Return the key with ``fingerprint``: already listed, else offered in a request."""
-    for key in (*known, *_requested_keys(request)):
+    for key in (*known, *offered):
         if key.fingerprint == fingerprint:
             return key
     return None
 
 
-def _requested_keys(data: bytes | None) -> list[keys.PublicKey]:
+def _requested_keys(data: bytes | None) -> list[tuple[keys.PublicKey, str]]:
     """The keys a ``registrations/<c>.yaml`` offers: its ``publicKey``, then its
     ``earlierRequests`` (a person may accept an earlier request with ``accept
-    --fingerprint``). Unreadable entries offer nothing."""
+    --fingerprint``), each with the sealing key line offered with it ("" none).
+    Unreadable entries offer nothing."""
     if data is None:
         return []
     try:
@@ -143,12 +171,13 @@ def _requested_keys(data: bytes | None) -> list[keys.PublicKey]:
         return []
     earlier = body.get("earlierRequests")
     items = [body, *(earlier if isinstance(earlier, list) else [])]
-    found: list[keys.PublicKey] = []
+    found: list[tuple[keys.PublicKey, str]] = []
     for item in items:
         line = item.get("publicKey") if isinstance(item, dict) else None
         if isinstance(line, str):
+            sealing = item.get("sealingKey")
             with contextlib.suppress(failure.TrustError):
-                found.append(keys.parse_line(line))
+                found.append((keys.parse_line(line), sealing if isinstance(sealing, str) else ""))
     return found
 
 

@@ -40,6 +40,7 @@ class Request:
     requested_at: str
     commit: str
     state: str = PENDING
+    sealing_key: str = ""  # the x25519 line the request offers (docs/security.md)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,12 +60,22 @@ def path(cluster: str) -> str:
 
 
 def requested(
-    old: Record | None, cluster: str, key: keys.PublicKey, commit: str, seen: str
+    old: Record | None,
+    cluster: str,
+    key: keys.PublicKey,
+    commit: str,
+    seen: str,
+    sealing: str = "",
 ) -> Record:
-    """The record after a verified request with ``key`` (unchanged for the same key)."""
+    """The record after a verified request with ``key`` (unchanged for the same keys).
+
+    ``sealing`` is the sealing key line the request offers ("" none).
+    """
     if old is not None and old.request.fingerprint == key.fingerprint:
-        return old
-    new = Request(key.fingerprint, keys.PublicKey(key.blob).to_line(), seen, commit)
+        return _sealing(old, key, sealing)
+    new = Request(
+        key.fingerprint, keys.PublicKey(key.blob).to_line(), seen, commit, sealing_key=sealing
+    )
     if old is None:
         return Record(cluster, new)
     earlier = (old.request, *old.earlier)[:MAX_EARLIER]
@@ -72,13 +83,31 @@ def requested(
 
 
 def reported(
-    old: Record | None, cluster: str, key: keys.PublicKey, commit: str, seen: str
+    old: Record | None,
+    cluster: str,
+    key: keys.PublicKey,
+    commit: str,
+    seen: str,
+    sealing: str = "",
 ) -> Record:
-    """The record after folding a report ``commit`` signed by the accepted ``key``."""
-    record = requested(old, cluster, key, commit, seen) if old is None else old
+    """The record after folding a report ``commit`` signed by the accepted ``key``.
+
+    The report's sealing key (vouched for by the accepted key) replaces the
+    request's, so an agent that makes its sealing key later is heard too.
+    """
+    record = requested(old, cluster, key, commit, seen, sealing) if old is None else old
+    record = _sealing(record, key, sealing)
     return dataclasses.replace(
         record, last_report_commit=commit, last_report_fingerprint=key.fingerprint
     )
+
+
+def _sealing(record: Record, key: keys.PublicKey, sealing: str) -> Record:
+    """The record with ``sealing`` as its latest request's sealing key, when that is ``key``'s."""
+    request = record.request
+    if not sealing or request.fingerprint != key.fingerprint or request.sealing_key == sealing:
+        return record
+    return dataclasses.replace(record, request=dataclasses.replace(request, sealing_key=sealing))
 
 
 def settled(record: Record, accepted: str | None) -> Record:
@@ -128,13 +157,16 @@ def to_yaml(record: Record) -> bytes:
 
 
 def _earlier(item: Request) -> dict[str, str]:
-    return {
+    out = {
         "fingerprint": item.fingerprint,
         "publicKey": item.public_key,
         "requestedAt": item.requested_at,
         "commit": item.commit,
         "state": item.state,
     }
+    if item.sealing_key:
+        out["sealingKey"] = item.sealing_key
+    return out
 
 
 def from_yaml(cluster: str, data: bytes) -> Record | None:
@@ -162,7 +194,9 @@ def _request(fields: Mapping[str, Any]) -> Request | None:
     values = [fields.get(name) for name in names]
     if not all(isinstance(value, str) for value in values):
         return None
-    return Request(*(str(value) for value in values))
+    sealing = fields.get("sealingKey")
+    fingerprint, public, at, commit, state = (str(value) for value in values)
+    return Request(fingerprint, public, at, commit, state, str(sealing) if sealing else "")
 
 
 def read_all(files: Mapping[str, bytes]) -> list[Record]:

@@ -33,11 +33,12 @@ from typing import Any
 
 from gitops_ocm.model import yamlout
 from gitops_ocm.problems import Problem, Severity
-from gitops_ocm.trust import failure, keys
+from gitops_ocm.trust import failure, keys, seal
 
 PATH = "registration.yaml"
 KEY_ANNOTATION = "gitops-ocm.io/agent-key"
 PUBLIC_KEY_ANNOTATION = "gitops-ocm.io/agent-public-key"
+SEALING_KEY_ANNOTATION = "gitops-ocm.io/agent-sealing-key"
 API_VERSION = "cluster.open-cluster-management.io/v1"
 KIND = "ManagedCluster"
 PREFIX = "ocm/reports/"
@@ -104,6 +105,24 @@ def presented_key(cluster: str, data: bytes | None) -> keys.PublicKey | Problem:
             got,
         )
     return key
+
+
+def sealing_line(data: bytes | None) -> str:
+    """The ``x25519`` sealing key line a ``registration.yaml`` offers ("" when none or damaged).
+
+    Read only from a tip the gate trusts (a request signed by the key it
+    presents, or a report signed by the accepted key), so the signature vouches for it.
+    """
+    try:
+        body = yamlout.load(data) if data is not None else None
+    except yamlout.Unreadable:
+        return ""
+    notes = _mapping(_mapping(body).get("metadata")).get("annotations")
+    line = _mapping(notes).get(SEALING_KEY_ANNOTATION)
+    try:
+        return seal.parse_line(line).to_line() if isinstance(line, str) else ""
+    except failure.TrustError:
+        return ""
 
 
 def classify(

@@ -21,6 +21,9 @@ KEY_FILE = "T608"  # a private key file that is not an unencrypted Ed25519 OpenS
 SIGNERS = "T609"  # a malformed allowed-signers file or line
 PRINCIPAL = "T610"  # a principal name that could break the allowed-signers format
 COMMIT = "T611"  # a commit object whose signature header is malformed or ambiguous
+SEAL_KEY = "T661"  # a malformed sealing key (line, base64, size) or an unusable X25519 key
+SEAL_FORMAT = "T662"  # a malformed sealed value or SealedSecret
+SEAL_OPEN = "T663"  # a sealed value that does not open (other key, other place, altered)
 
 
 class TrustError(errors.InvalidInput):

@@ -9,6 +9,10 @@ folder (``tempfile.mkstemp``: ``O_EXCL``, mode 0600), synced, then hard-linked t
 when two processes race, the loser reads the winner's key. A key file that group
 or others may read or write, or that is not such a key, is refused with the path
 (T607, T608), as ssh refuses one.
+
+The sealing key (docs/security.md, "Sealed secrets") is kept the same way
+beside the signing key: an X25519 key in PKCS#8 PEM (what ``openssl genpkey
+-algorithm x25519`` writes), loaded as its 32 raw bytes by :func:`sealing_key`.
 """
 
 from __future__ import annotations
@@ -19,16 +23,20 @@ import os
 import pathlib
 import stat
 import tempfile
+from collections.abc import Callable
+from typing import TypeVar
 
 from cryptography import exceptions as crypto_exceptions
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 
 from gitops_ocm import errors
 from gitops_ocm.trust import failure, sshsig
 
+T = TypeVar("T")
 MAX_SIZE = 16 * 1024
 HEADER = b"-----BEGIN OPENSSH PRIVATE KEY-----"
+PKCS8_HEADER = b"-----BEGIN PRIVATE KEY-----"
 
 
 def load_or_create(path: pathlib.Path) -> sshsig.Signer:
@@ -36,13 +44,59 @@ def load_or_create(path: pathlib.Path) -> sshsig.Signer:
 
     Missing folders on the way are created, readable by their owner only.
     """
+    key = _load_or_create(path, _parse, lambda: encode(ed25519.Ed25519PrivateKey.generate()))
+    return sshsig.Signer(key)
+
+
+def sealing_key(path: pathlib.Path) -> bytes:
+    """Return the 32 raw bytes of the X25519 sealing key at ``path``, created when absent."""
+    return _load_or_create(
+        path, _sealing, lambda: encode_sealing(x25519.X25519PrivateKey.generate())
+    )
+
+
+def _load_or_create(
+    path: pathlib.Path,
+    parse: Callable[[pathlib.Path, bytes], T],
+    make: Callable[[], bytes],
+) -> T:
+    """Return ``parse`` of the key file at ``path``, writing ``make()`` there first when absent."""
     try:
-        return _load(path)
+        return parse(path, _read(path))
     except FileNotFoundError:
         pass
     with contextlib.suppress(FileExistsError):  # another process created it first: use that key
-        _create(path)
-    return load(path)
+        _create(path, make())
+    try:
+        return parse(path, _read(path))
+    except FileNotFoundError as exc:
+        raise errors.NotFound(f"{path}: no such key file") from exc
+
+
+def encode_sealing(private_key: x25519.X25519PrivateKey) -> bytes:
+    """Return ``private_key`` as an unencrypted PKCS#8 PEM file."""
+    return private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _sealing(path: pathlib.Path, data: bytes) -> bytes:
+    """Return the raw X25519 key of a PKCS#8 PEM file's bytes, or fail with T608."""
+    if len(data) > MAX_SIZE or not data.lstrip().startswith(PKCS8_HEADER):
+        raise failure.TrustError(failure.KEY_FILE, "not a PKCS#8 PEM private key file", str(path))
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError, crypto_exceptions.UnsupportedAlgorithm) as exc:
+        raise failure.TrustError(
+            failure.KEY_FILE, f"not a readable unencrypted PKCS#8 key ({exc})", str(path)
+        ) from exc
+    if not isinstance(key, x25519.X25519PrivateKey):
+        raise failure.TrustError(
+            failure.KEY_FILE, f"an X25519 key is needed (got {type(key).__name__})", str(path)
+        )
+    return key.private_bytes_raw()
 
 
 def load(path: pathlib.Path) -> sshsig.Signer:
@@ -55,6 +109,11 @@ def load(path: pathlib.Path) -> sshsig.Signer:
 
 def _load(path: pathlib.Path) -> sshsig.Signer:
     """Return the signer of the key at ``path``; FileNotFoundError when there is none."""
+    return sshsig.Signer(_parse(path, _read(path)))
+
+
+def _read(path: pathlib.Path) -> bytes:
+    """Return a key file's bytes after checking its mode; FileNotFoundError when absent."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -70,7 +129,7 @@ def _load(path: pathlib.Path) -> sshsig.Signer:
         data = os.read(fd, MAX_SIZE + 1)
     finally:
         os.close(fd)
-    return sshsig.Signer(_parse(path, data))
+    return data
 
 
 def encode(private_key: ed25519.Ed25519PrivateKey) -> bytes:
@@ -114,9 +173,8 @@ def _parse(path: pathlib.Path, data: bytes) -> ed25519.Ed25519PrivateKey:
     return key
 
 
-def _create(path: pathlib.Path) -> None:
+def _create(path: pathlib.Path, data: bytes) -> None:
     """Write a new key to ``path`` atomically; FileExistsError when one appeared meanwhile."""
-    data = encode(ed25519.Ed25519PrivateKey.generate())
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -19,6 +19,7 @@ from gitops_ocm.validation import (
     policies,
     refs,
     rules,
+    secrets,
     structure,
     templates,
     works,
@@ -88,4 +89,4 @@ def validate(snapshot: Snapshot, cache: Cache | None = None) -> list[Problem]:
             found.extend(snapshot.locate_all(obj.doc, findings))
     found.extend(identity.duplicates(snapshot, list(snapshot.objects)))
     found.extend(refs.check(snapshot))
-    return sorted(set(found))
+    return sorted(set(secrets.enforce(found, snapshot.config)))

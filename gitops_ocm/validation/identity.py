@@ -1,6 +1,8 @@
 """Meaning checks on what a document is: known kind and apiVersion, unique identity.
 
 Pure. Codes: M301 duplicate identity, M302 unknown kind, M303 wrong apiVersion.
+A bare ``v1`` Secret is not M302 but M337 (:mod:`.secrets`): not desired state,
+and a plaintext secret in Git.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from gitops_ocm import problems
 from gitops_ocm.model import kinds
 from gitops_ocm.model.snapshot import Obj, Snapshot
 from gitops_ocm.problems import Finding, Problem
+from gitops_ocm.validation import secrets
 
 
 def check_kind(obj: Obj) -> list[Finding]:
@@ -22,6 +25,8 @@ def check_kind(obj: Obj) -> list[Finding]:
             )
         ]
     info = kinds.KINDS.get(obj.kind)
+    if info is None and secrets.is_plain_secret(obj.body):
+        return secrets.check_manifest(obj.body, "")
     if info is None:
         known = ", ".join(sorted(kinds.KINDS))
         return [

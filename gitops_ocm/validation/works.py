@@ -11,14 +11,18 @@ merge instead of at apply time. Codes:
 * M327 (warning) a ``manifestConfigs`` entry names a resource that is not in the work;
 * M328 a work has no manifests;
 * M329 an executor subject of type ServiceAccount has no ``serviceAccount``;
-* M333 (warning) a JSONPaths feedback rule on Secrets reads ``data`` or ``stringData``
-  (the value would be copied into the work's status, and so into Git).
+* M333 a JSONPaths feedback rule on Secrets reads ``data`` or ``stringData``
+  (the value would be copied into the work's status, and so into Git; the agent
+  never reports it either);
+* M337 (warning; an error with ``secrets: sealed-only``) a plaintext Secret
+  (:mod:`.secrets`); a ``SealedSecret`` manifest is checked against its schema (S2xx).
 
 The size is OCM's: the sum of each manifest's compact JSON size.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -27,6 +31,8 @@ from gitops_ocm import problems
 from gitops_ocm.model import kinds
 from gitops_ocm.model.snapshot import Obj
 from gitops_ocm.problems import Finding, Severity
+from gitops_ocm.trust import sealedsecret
+from gitops_ocm.validation import secrets, structure
 
 MANIFEST_LIMIT = kinds.MANIFEST_LIMIT
 
@@ -60,6 +66,9 @@ def check_spec(spec: dict[str, Any], at: str) -> list[Finding]:
         if not isinstance(manifest, dict):
             continue
         found.extend(_manifest(manifest, where))
+        found.extend(secrets.check_manifest(manifest, where))
+        if sealedsecret.is_sealed(manifest):
+            found.extend(_sealed(manifest, where))
         key = _key(manifest)
         if key[3] and key in seen:
             found.append(
@@ -103,7 +112,7 @@ def _executor(executor: Any, at: str) -> list[Finding]:
 
 
 def _secret_feedback(spec: dict[str, Any], at: str) -> list[Finding]:
-    """Return M333 warnings for JSONPaths feedback rules that read a Secret's data."""
+    """Return M333 for JSONPaths feedback rules that read a Secret's data."""
     found = []
     for i, config in enumerate(spec.get("manifestConfigs") or []):
         if not isinstance(config, dict) or not _is_secret(config.get("resourceIdentifier")):
@@ -117,10 +126,9 @@ def _secret_feedback(spec: dict[str, Any], at: str) -> list[Finding]:
                         Finding(
                             "M333",
                             f"{at}/manifestConfigs/{i}/feedbackRules/{j}/jsonPaths/{k}/path",
-                            "this feedback rule copies a Secret's data into the work's status, "
-                            "and so into Git",
+                            "this feedback rule would copy a Secret's data into the work's "
+                            "status, and so into Git",
                             problems.describe(text),
-                            Severity.WARNING,
                         )
                     )
     return found
@@ -149,6 +157,14 @@ def _reads_secret_data(path: str) -> bool:
     if text in ("", ".") or text.startswith(".."):
         return True
     return _SECRET_FIELD.match(text.removeprefix(".")) is not None
+
+
+def _sealed(manifest: dict[str, Any], where: str) -> list[Finding]:
+    """Return the schema findings of a SealedSecret manifest, placed inside the work."""
+    return [
+        dataclasses.replace(f, pointer=where + f.pointer)
+        for f in structure.check(sealedsecret.KIND, manifest)
+    ]
 
 
 def _key(manifest: dict[str, Any]) -> tuple[str, str, str, str]:

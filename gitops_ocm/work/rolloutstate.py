@@ -69,11 +69,24 @@ def is_rollout(spec: Mapping[str, Any], annotations: Mapping[str, Any]) -> bool:
 
     It is when a placementRef's strategy is not ``All``, or when it asks for a
     rollback on failure or to be paused. Every other one gives each selected
-    cluster the template at once, as before.
+    cluster the template at once, as before. So does a template holding a
+    SealedSecret (docs/rollout.md, "Limits"): its work files are sealed again
+    per cluster after render, so a file no longer names its revision.
     """
+    if _holds_sealed(spec):
+        return False
     if any(kind != "All" for kind in strategy_types(spec)):
         return True
     return annotations.get(ON_FAILURE) == "rollback" or annotations.get(ROLLOUT) == "paused"
+
+
+def _holds_sealed(spec: Mapping[str, Any]) -> bool:
+    template = spec.get("manifestWorkTemplate")
+    workload = template.get("workload") if isinstance(template, Mapping) else None
+    manifests = workload.get("manifests") if isinstance(workload, Mapping) else None
+    if not isinstance(manifests, list):
+        return False
+    return any(isinstance(m, Mapping) and m.get("kind") == "SealedSecret" for m in manifests)
 
 
 def rolls_back(annotations: Mapping[str, Any]) -> bool:

@@ -5,7 +5,9 @@ error, and how reading the resource afterwards went) becomes OCM's
 ``resourceStatus.manifests[]`` entry (resourceMeta, conditions, statusFeedback),
 and the manifests' conditions become the work's. Times are kept from the
 previous status unless a status flipped, so an unchanged cluster reports
-byte-identical files.
+byte-identical files. A Secret's ``data`` and ``stringData`` are removed before
+feedback and condition rules see it, so no rule can copy a secret value into
+the report (and so into Git).
 """
 
 from __future__ import annotations
@@ -33,13 +35,14 @@ def manifest_status(
 ) -> Body:
     """Return the ``resourceStatus.manifests[]`` entry of one manifest."""
     config = work.config_for(outcome.meta.id)
-    values = feedback.collect(config.feedback_rules, outcome.meta, outcome.obj)
+    obj = redacted(outcome.meta, outcome.obj)
+    values = feedback.collect(config.feedback_rules, outcome.meta, obj)
     current = [
         conditions.applied(outcome.error, generation),
         conditions.available(outcome.read, generation, outcome.read_error),
         conditions.feedback_synced(values, generation),
     ]
-    for produced in rules.evaluate(config.condition_rules, outcome.meta.kind, outcome.obj):
+    for produced in rules.evaluate(config.condition_rules, outcome.meta.kind, obj):
         current.append({**produced, "observedGeneration": generation})
     entry: Body = {
         "resourceMeta": outcome.meta.to_dict(),
@@ -47,6 +50,13 @@ def manifest_status(
         "statusFeedback": {"values": list(values.values)} if values.values else {},
     }
     return entry
+
+
+def redacted(meta: spec.ResourceMeta, obj: Body | None) -> Body | None:
+    """Return ``obj`` without its values when it is a core Secret, else ``obj`` itself."""
+    if obj is None or meta.kind != "Secret" or meta.group:
+        return obj
+    return {k: v for k, v in obj.items() if k not in ("data", "stringData")}
 
 
 def work_status(

@@ -30,7 +30,7 @@ from gitops_ocm.agent import hubtrust, identity, joinrequest, results
 from gitops_ocm.cli import main
 from gitops_ocm.gitstore import writer
 from gitops_ocm.localkube import memory
-from gitops_ocm.trust import failure, signers
+from gitops_ocm.trust import failure, seal, signers
 
 OTHER = keykit.signer(keykit.OTHER_SEED)
 UNSIGNED = writer.Author(name="attacker", email="a@example.com", when=1_700_000_000)
@@ -86,7 +86,10 @@ def test_key_created_once_with_mode_0600_and_reused(tmp_path: Path) -> None:
     again = agent(hub, tmp_path)
     assert again.signer.fingerprint == first.signer.fingerprint
     assert path.read_bytes() == content
-    assert sorted(p.name for p in path.parent.iterdir()) == [identity.AGENT_KEY]
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        identity.AGENT_KEY,
+        identity.SEALING_KEY,
+    ]
 
 
 def test_report_commits_verify_with_stock_git(tmp_path: Path) -> None:
@@ -121,6 +124,7 @@ def test_registration_yaml_names_the_cluster_and_its_key(tmp_path: Path) -> None
             "annotations": {
                 joinrequest.KEY_ANNOTATION: one.signer.fingerprint,
                 joinrequest.PUBLIC_KEY_ANNOTATION: one.signer.public_key.to_line(),
+                joinrequest.SEALING_KEY_ANNOTATION: seal.public_of(one.opener).to_line(),
             },
         },
         "spec": {"hubAcceptsClient": False},

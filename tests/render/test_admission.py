@@ -12,7 +12,7 @@ from gitops_ocm import source
 from gitops_ocm.model import repoconfig, snapshot, yamlout
 from gitops_ocm.placement import inventory
 from gitops_ocm.render import admissions, engine, hub
-from gitops_ocm.trust import keys, signers
+from gitops_ocm.trust import keys, seal, signers
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 HUB_KEY = keykit.public()
@@ -268,3 +268,16 @@ def test_an_earlier_request_can_be_the_one_accepted(tmp_path: Path) -> None:
     admission, tree = render(load(tmp_path, FLEET), {}, requests)
     assert "a" not in admission.awaiting
     assert listed(tree)["a"] == KEY_A.fingerprint
+
+
+def test_sealing_key_of_the_admitted_request_is_exposed(tmp_path: Path) -> None:
+    """The sealing key offered with the admitted key is the cluster's; another request's is not."""
+    sealing_line = seal.public_of(bytes(range(32))).to_line()
+    record = yamlout.load_mapping(request("a", NEW_A))
+    record["sealingKey"] = "x25519 " + "B" * 43 + "="  # offered with a key main does not name
+    earlier = yamlout.load_mapping(request("a", KEY_A))
+    earlier["sealingKey"] = sealing_line
+    record["earlierRequests"] = [earlier]
+    requests = {**REQUESTS, "registrations/a.yaml": yamlout.dump(record)}
+    admission, _ = render(load(tmp_path, FLEET), {}, requests)
+    assert admission.sealing_keys == {"a": seal.parse_line(sealing_line)}

@@ -158,3 +158,29 @@ def test_load_of_a_missing_key_names_it(tmp_path: Path) -> None:
     with pytest.raises(errors.NotFound) as caught:
         keyfile.load(tmp_path / "k")
     assert str(tmp_path / "k") in str(caught.value) and not (tmp_path / "k").exists()
+
+
+def test_sealing_key_created_once_0600_and_reused(tmp_path: Path) -> None:
+    """The X25519 sealing key is created 0600 as PKCS#8 PEM, in a 0700 folder, and reused."""
+    path = tmp_path / "state" / "sealing.key"
+    first = keyfile.sealing_key(path)
+    assert len(first) == 32
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert os.stat(path.parent).st_mode & 0o777 == 0o700
+    assert path.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert keyfile.sealing_key(path) == first
+
+
+def test_sealing_key_refused_when_unsafe_or_not_x25519(tmp_path: Path) -> None:
+    """A readable sealing key is T607; an Ed25519 OpenSSH key in its place is T608."""
+    path = tmp_path / "sealing.key"
+    keyfile.sealing_key(path)
+    path.chmod(0o644)
+    with pytest.raises(failure.TrustError) as caught:
+        keyfile.sealing_key(path)
+    assert caught.value.code == failure.KEY_FILE_MODE
+    other = tmp_path / "agent.key"
+    keyfile.load_or_create(other)
+    with pytest.raises(failure.TrustError) as caught:
+        keyfile.sealing_key(other)
+    assert caught.value.code == failure.KEY_FILE

@@ -53,3 +53,12 @@ def test_state_round_trip() -> None:
 def test_foreign_body_is_not_a_state() -> None:
     """A file of another kind is no state: the rollout starts afresh."""
     assert rolloutstate.RolloutState.from_body({"kind": "ConfigMap"}) is None
+
+
+def test_a_sealed_template_rolls_out_at_once() -> None:
+    """A template with a SealedSecret is given to every cluster at once (re-sealed per cluster)."""
+    spec = {
+        "placementRefs": [{"name": "p", "rolloutStrategy": {"type": "Progressive"}}],
+        "manifestWorkTemplate": {"workload": {"manifests": [{"kind": "SealedSecret"}]}},
+    }
+    assert not rolloutstate.is_rollout(spec, {})
