@@ -75,7 +75,7 @@ class Resealer:
         sources: dict[tuple[str, str], Any] = {}
         # A full render is scanned whole; an incremental one only where a sealed work can be:
         # its changed clusters and those that held one (only a change gives a cluster one).
-        scan = tree.clusters.keys()
+        scan: set[str] | frozenset[str] = set(tree.clusters)
         if rendered.dirty is not None:
             scan = (rendered.dirty | self._holding) & tree.clusters.keys()
         for cluster in scan:
