@@ -38,6 +38,7 @@ from gitops_ocm.gitstore import reader, refs, remote, servers
 from gitops_ocm.hub import trees
 from gitops_ocm.model import yamlout
 from gitops_ocm.status import registrations
+from gitops_ocm.work import rolloutstate
 
 EXAMPLES = Path(__file__).resolve().parent / "example_fleet"
 PIDS = "pids"
@@ -157,7 +158,8 @@ def _status(demo: Demo) -> trees.LazyFiles | None:
 
 
 def converged(demo: Demo, source: str | None = None) -> bool:
-    """True when every demo cluster is available and has applied its current works."""
+    """True when every demo cluster is available and has applied its current works,
+    and every staged rollout on ``ocm/hub`` has finished (docs/rollout.md)."""
     store = remote.open_store(str(demo.repo))
     hub_tip = refs.read_tip(store.repo, refs.branch_ref("ocm/hub")).id
     status = _status(demo)
@@ -168,6 +170,11 @@ def converged(demo: Demo, source: str | None = None) -> bool:
         if (controller.get("status") or {}).get("lastReconciledCommit") != source:
             return False
     hub = reader.lazy_tree(store.repo, hub_tip)
+    for path, blob in hub.blobs.items():
+        if path.startswith(rolloutstate.FOLDER + "/"):
+            state = rolloutstate.RolloutState.from_body(_yaml(reader.read_blob(store.repo, blob)))
+            if state is None or state.phase != rolloutstate.SUCCEEDED:
+                return False
     for cluster in CLUSTERS:
         detail = fleetview.cluster_detail(status, cluster)
         available = {c["type"]: c["status"] for c in detail["conditions"]}
@@ -332,8 +339,31 @@ def run(root: Path, keep: bool, say: Say) -> Demo:
         say(f"[5/6] pushed {commit[:12]} (guestbook greeting changed); waiting for it to land")
         _wait("the change to reach every cluster", lambda: converged(demo, commit), 90, say, demo)
         say(f"[6/6] change applied everywhere after {time.monotonic() - started:.0f}s in total")
+        for line in rollout_lines(demo):
+            say(f"      {line}")
         report(demo, say)
     return demo
+
+
+def rollout_lines(demo: Demo) -> list[str]:
+    """One line per staged rollout on ``ocm/hub``: its phase and the steps that gave clusters."""
+    store = remote.open_store(str(demo.repo))
+    tip = refs.read_tip(store.repo, refs.branch_ref("ocm/hub")).id
+    if tip is None:
+        return []
+    lines = []
+    for _path, blob in sorted(reader.lazy_tree(store.repo, tip, rolloutstate.FOLDER).blobs.items()):
+        state = rolloutstate.RolloutState.from_body(_yaml(reader.read_blob(store.repo, blob)))
+        if state is None:
+            continue
+        steps = [s for s in state.steps if s.revision == state.revision and s.given]
+        order = ", then ".join(" + ".join(s.clusters) for s in steps)
+        lines.append(
+            f"staged rollout {state.namespace}/{state.name} {state.revision}: "
+            f"{state.phase} in {len(steps)} steps ({order}); "
+            f"gitops-ocm status --repo {demo.repo} --work {state.name}"
+        )
+    return lines
 
 
 def root_signers(demo: Demo) -> Path:
