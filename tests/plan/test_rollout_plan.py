@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import datetime
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from repokit import commit_files
 
+from gitops_ocm.cli.main import main
 from gitops_ocm.model import snapshot, yamlfile, yamlout
 from gitops_ocm.placement import groups
-from gitops_ocm.plan import rolloutplan
+from gitops_ocm.plan import compare, report, rolloutplan, rolloutreport
 from gitops_ocm.render import works
 from gitops_ocm.work import rollout, rolloutstate
 
 MINUTE = datetime.timedelta(minutes=1)
 T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+NOW = "2026-01-01T00:00:00Z"
 TWELVE = frozenset(f"c{n:02}" for n in range(12))
 
 
@@ -340,3 +345,202 @@ def test_a_cluster_of_two_placements_rolls_out_with_the_first() -> None:
     dev, prod = result.placements
     assert [b.clusters for b in dev.batches] == [("d", "e")]
     assert (prod.total, [b.clusters for b in prod.batches]) == (3, [("a",), ("b", "c")])
+
+
+# -- through the CLI, on a repository ------------------------------------------
+
+FLEET = {
+    "fleet.yaml": """\
+apiVersion: cluster.open-cluster-management.io/v1beta2
+kind: ManagedClusterSet
+metadata:
+  name: fleet
+spec:
+  clusterSelector:
+    selectorType: ExclusiveClusterSetLabel
+---
+apiVersion: cluster.open-cluster-management.io/v1beta2
+kind: ManagedClusterSetBinding
+metadata:
+  name: fleet
+  namespace: apps
+spec:
+  clusterSet: fleet
+---
+apiVersion: cluster.open-cluster-management.io/v1beta1
+kind: Placement
+metadata:
+  name: waves
+  namespace: apps
+spec:
+  clusterSets:
+    - fleet
+  decisionStrategy:
+    groupStrategy:
+      decisionGroups:
+        - groupName: canary
+          groupClusterSelector:
+            labelSelector:
+              matchLabels:
+                canary: "true"
+""",
+    **{
+        f"clusters/{name}.yaml": f"""\
+apiVersion: cluster.open-cluster-management.io/v1
+kind: ManagedCluster
+metadata:
+  name: {name}
+  labels:
+    cluster.open-cluster-management.io/clusterset: fleet
+    canary: "{str(name in ("c4", "c6")).lower()}"
+spec:
+  hubAcceptsClient: true
+"""
+        for name in ("c1", "c2", "c3", "c4", "c5", "c6")
+    },
+}
+SET = """\
+apiVersion: work.open-cluster-management.io/v1alpha1
+kind: ManifestWorkReplicaSet
+metadata:
+  name: {name}
+  namespace: apps
+spec:
+  placementRefs:
+    - name: waves
+      rolloutStrategy:
+        type: Progressive
+        progressive:
+          mandatoryDecisionGroups:
+            - groupName: canary
+          maxConcurrency: 50%
+          minSuccessTime: 5m
+  manifestWorkTemplate:
+    workload:
+      manifests:
+        - apiVersion: v1
+          kind: ConfigMap
+          metadata:
+            name: {name}
+            namespace: default
+          data:
+            version: "{version}"
+"""
+
+
+def run_plan(repo: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """Run ``plan main~1..main`` in format ``fmt``; return what it printed."""
+    args = ["plan", str(repo), "--base", "main~1", "--head", "main", "--now", NOW, "-o", fmt]
+    assert main(args) == 0
+    return capsys.readouterr().out
+
+
+def test_plan_shows_the_rollout_of_a_changed_set_only(
+    bare_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """plan's JSON and markdown show the steps of the changed Progressive set, not the other."""
+    steady = {**FLEET, "apps/api.yaml": SET.format(name="api", version="1")}
+    commit_files(bare_repo, {**steady, "apps/web.yaml": SET.format(name="web", version="1")})
+    commit_files(bare_repo, {**steady, "apps/web.yaml": SET.format(name="web", version="2")})
+    (rolled,) = json.loads(run_plan(bare_repo, "json", capsys))["rollouts"]
+    assert rolled["manifestWorkReplicaSet"] == "apps/web"
+    (placement,) = rolled["placements"]
+    assert placement["maxConcurrency"] == {"setting": "50%", "of": 4, "value": 2, "default": False}
+    steps = [(s["clusters"], s["mandatory"]) for s in placement["steps"]]
+    assert steps == [(["c4", "c6"], True), (["c1", "c2"], False), (["c3", "c5"], False)]
+    assert (rolled["minimumSeconds"], rolled["onFailure"]) == (900, "halt")
+    assert len(rolled["heldRevisions"]) == 1 and rolled["heldRevisions"] != [rolled["revision"]]
+    markdown = run_plan(bare_repo, "markdown", capsys)
+    title = "<summary>Rollout of ManifestWorkReplicaSet apps/web to 6 clusters: Progressive"
+    assert title in markdown
+    assert "| 1 | canary (#0), mandatory: no failure allowed | `c4`, `c6` |" in markdown
+    assert "| 3 |  | `c3`, `c5` |" in markdown
+    assert "maxConcurrency: 50% of 4 = 2 clusters at a time" in markdown
+    assert "at least 15m: 3 steps x 5m soak (a lower bound)" in markdown
+    assert "apps/api" not in markdown
+
+
+# -- wording ------------------------------------------------------------------
+
+K = rolloutplan.Knob
+
+
+@pytest.mark.parametrize(
+    ("knob", "expected"),
+    [
+        pytest.param(K(3, 12, 3, False), "3 clusters at a time", id="count"),
+        pytest.param(K("25%", 12, 3, False), "25% of 12 = 3 clusters at a time", id="percent"),
+        pytest.param(K(0, 12, 12, True), "unset: all 12 at once (OCM's default)", id="unset"),
+        pytest.param(K(13, 12, 12, True),
+                     "13 is more than the 12 clusters: all 12 at once (OCM's default)",
+                     id="above-total"),
+        pytest.param(K("0%", 12, 12, True), "0% of 12 is 0: all 12 at once (OCM's default)",
+                     id="zero-percent"),
+    ],
+)  # fmt: skip
+def test_concurrency_is_worded_as_resolved(knob: rolloutplan.Knob, expected: str) -> None:
+    """maxConcurrency is said with its share, its value and any fallback to the default."""
+    assert rolloutreport.concurrency(knob) == expected
+
+
+@pytest.mark.parametrize(
+    ("knob", "expected"),
+    [
+        pytest.param(K(1, 12, 1, False), "1, failure 2 stops the rollout", id="count"),
+        pytest.param(K("10%", 12, 2, False), "10% of 12 = 2, failure 3 stops the rollout",
+                     id="percent"),
+        pytest.param(K(0, 12, 0, True),
+                     "unset: 0 (OCM's default), the first failure stops the rollout", id="unset"),
+        pytest.param(K("150%", 12, 0, True),
+                     "150% of 12 is more than 12: 0 (OCM's default), the first failure stops "
+                     "the rollout", id="above-total"),
+    ],
+)  # fmt: skip
+def test_failures_are_worded_as_resolved(knob: rolloutplan.Knob, expected: str) -> None:
+    """maxFailures is said with its share, its value and OCM's fallback to 0."""
+    assert rolloutreport.failures(knob) == expected
+
+
+def many_steps(annotations: dict[str, str] | None = None) -> rolloutplan.RolloutPlan:
+    """A set rolling out to 12 clusters one at a time (12 steps), with ``annotations``."""
+    raw = {"name": "prod", "rolloutStrategy": {"type": "Progressive",
+           "progressive": {"maxConcurrency": 1, "minSuccessTime": "90s"}}}  # fmt: skip
+    placed = {("platform", "prod"): (groups.Group("", tuple(sorted(TWELVE))),)}
+    (result,) = rolloutplan.plan(snap(mwrs("web", [raw], annotations)), placed, TWELVE, {})
+    return result
+
+
+def test_text_shows_the_first_steps_and_counts_the_rest() -> None:
+    """The text plan lists the first five steps and says how many steps and clusters are left."""
+    lines = rolloutreport.text_lines([many_steps()])
+    assert lines[1] == "Rollout of ManifestWorkReplicaSet platform/web to 12 clusters: " \
+        "Progressive on prod"  # fmt: skip
+    assert "    step 5: c04" in lines and not any(line.startswith("    step 6") for line in lines)
+    assert "    ... 7 more steps (7 clusters) not shown" in lines
+    assert "  takes at least 18m (a lower bound: the soaks alone)" in lines
+    assert "    at least 18m: 12 steps x 1m30s soak (a lower bound)" in lines
+    assert "  on failure: halt (no cluster is given the revision after too many failures)" in lines
+
+
+def test_annotations_are_shown() -> None:
+    """Rollback on failure and a paused rollout are said in the set's lines."""
+    annotations = {rolloutstate.ON_FAILURE: "rollback", rolloutstate.ROLLOUT: "paused"}
+    lines = rolloutreport.header(many_steps(annotations))
+    assert lines[1].startswith("on failure: rollback (gitops-ocm.io/on-failure: rollback): ")
+    assert "last revision that succeeded on every cluster" in lines[1]
+    assert lines[2] == (
+        "paused (gitops-ocm.io/rollout: paused): nothing is given out until it is removed"
+    )
+
+
+def test_markdown_rollout_section_folds_and_respects_the_limit() -> None:
+    """The rollout is a <details> section of the comment, left out (and counted) over the cap."""
+    header = report.Header("a" * 40, "b" * 40)
+    empty = compare.Plan(compare.Totals(), (), (), ())
+    full = report.to_markdown(header, empty, rollouts=[many_steps()])
+    assert "<details><summary>Rollout of ManifestWorkReplicaSet platform/web" in full
+    assert "| 5 |  | `c04` |" in full and "_7 more steps (7 clusters) not shown._" in full
+    short = report.to_markdown(header, empty, limit=len(full) - 100, rollouts=[many_steps()])
+    assert "Rollout of" not in short and "**1 of 1 sections not shown**" in short
+    assert "Rollout of" not in report.to_markdown(header, empty)
+    assert report.to_dict(header, empty)["rollouts"] == []
