@@ -31,7 +31,11 @@ def title(plan: rolloutplan.RolloutPlan) -> str:
 
 
 def header(plan: rolloutplan.RolloutPlan) -> list[str]:
-    """Return the set-wide lines: revisions, what a failure does, paused, minimum duration."""
+    """Return the set-wide lines: revisions, what a failure does, paused, minimum duration.
+
+    The set's minimum duration is said only when it has several placements (one
+    placement says its own).
+    """
     if plan.held:
         lines = [f"revision {', '.join(plan.held)} -> {plan.revision}"]
     else:
@@ -47,7 +51,7 @@ def header(plan: rolloutplan.RolloutPlan) -> list[str]:
         lines.append(
             f"paused ({rolloutstate.ROLLOUT}: paused): nothing is given out until it is removed"
         )
-    if plan.minimum is not None:
+    if plan.minimum is not None and len(plan.placements) > 1:
         lines.append(f"takes at least {_duration(plan.minimum)} (a lower bound: the soaks alone)")
     return lines
 

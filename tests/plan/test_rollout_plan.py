@@ -517,9 +517,19 @@ def test_text_shows_the_first_steps_and_counts_the_rest() -> None:
         "Progressive on prod"  # fmt: skip
     assert "    step 5: c04" in lines and not any(line.startswith("    step 6") for line in lines)
     assert "    ... 7 more steps (7 clusters) not shown" in lines
-    assert "  takes at least 18m (a lower bound: the soaks alone)" in lines
+    assert not any("takes at least" in line for line in lines)  # one placement says it
     assert "    at least 18m: 12 steps x 1m30s soak (a lower bound)" in lines
     assert "  on failure: halt (no cluster is given the revision after too many failures)" in lines
+
+
+def test_a_set_lasts_as_long_as_its_longest_placement() -> None:
+    """With several placements, the set's minimum is the longest one's, said for the set."""
+    slow = {"type": "ProgressivePerGroup", "progressivePerGroup": {"minSuccessTime": "1h"}}
+    head = snap(mwrs("web", [PROGRESSIVE, {"name": "dev", "rolloutStrategy": slow}]))
+    (result,) = rolloutplan.plan(head, PLACED, ACCEPTED, {})
+    assert [p.minimum for p in result.placements] == [None, 60 * MINUTE]
+    assert result.minimum == 60 * MINUTE
+    assert "takes at least 1h (a lower bound: the soaks alone)" in rolloutreport.header(result)
 
 
 def test_annotations_are_shown() -> None:
