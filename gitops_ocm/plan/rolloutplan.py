@@ -145,11 +145,9 @@ def _one(
         return None
     target = rolloutstate.revision(template)
     work_name = works.mwrs_work_name(obj.namespace, obj.name)
-    owner = {
-        w.cluster: str(w.body["metadata"]["labels"][works.PLACEMENT_LABEL])
-        for w in works.replicated_one(obj, decisions, accepted)
-    }
-    holding = {cluster: held.revision(cluster, work_name) for cluster in owner}
+    given = list(works.replicated_one(obj, decisions, accepted))
+    owner = {w.cluster: str(w.body["metadata"]["labels"][works.PLACEMENT_LABEL]) for w in given}
+    holding = {w.cluster: held.revision(w, target) for w in given}
     updating = {cluster for cluster, rev in holding.items() if rev != target}
     if not updating:
         return None
@@ -269,18 +267,34 @@ def knob(setting: int | str, total: int, default: int) -> Knob:
 
 
 class _Held:
-    """The revision each cluster holds in the base hub tree, each distinct work file read once."""
+    """The revision each cluster holds in the base hub tree, each distinct work file read once.
+
+    A base file equal to the head's own work (serialized once per body) holds
+    the head's revision; only the others are parsed, which on an unchanged fleet
+    is none of them.
+    """
 
     def __init__(self, files: Mapping[str, bytes]) -> None:
         self._files = files
         self._seen: dict[bytes, str | None] = {}
+        self._dumped: dict[int, tuple[dict[str, Any], bytes]] = {}
 
-    def revision(self, cluster: str, work_name: str) -> str | None:
-        """Return the revision of the cluster's work, None when it has none."""
-        data = self._files.get(f"clusters/{cluster}/manifestworks/{work_name}.yaml")
+    def revision(self, work: works.Work, target: str) -> str | None:
+        """Return the revision the work's cluster holds (None: no work) given the head's."""
+        data = self._files.get(f"clusters/{work.cluster}/manifestworks/{work.name}.yaml")
         if data is None:
             return None
         if data not in self._seen:
-            spec: Any = yamlout.load_mapping(data).get("spec")
-            self._seen[data] = rolloutstate.revision(spec) if isinstance(spec, dict) else None
+            if data == self._dump(work.body):
+                self._seen[data] = target
+            else:
+                spec: Any = yamlout.load_mapping(data).get("spec")
+                self._seen[data] = rolloutstate.revision(spec) if isinstance(spec, dict) else None
         return self._seen[data]
+
+    def _dump(self, body: dict[str, Any]) -> bytes:
+        """Return a body serialized as the hub tree holds it, once per body object."""
+        kept = self._dumped.get(id(body))
+        if kept is None:
+            kept = self._dumped[id(body)] = (body, yamlout.dump(body))
+        return kept[1]
