@@ -69,6 +69,8 @@ def settings(placement: rolloutplan.PlacementPlan) -> list[str]:
         out.append(f"maxFailures: {failures(placement.max_failures)}")
     elif placement.type == "All":
         out.append("maxFailures: does not apply to All (failures do not stop it)")
+    else:
+        out.append("maxFailures: per decision group, of its size (each step says its own)")
     if placement.mandatory:
         groups = ", ".join(_group(key) for key in placement.mandatory)
         out.append(f"mandatory decision groups, first, no failure allowed: {groups}")

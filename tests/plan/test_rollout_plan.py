@@ -162,6 +162,14 @@ def test_per_group_max_failures_resolves_against_each_group() -> None:
     result = planned(raw, found, names("a b c d e"))
     limits = [b.max_failures for b in result.batches]
     assert limits == [rolloutplan.Knob(3, 4, 3, False), rolloutplan.Knob(3, 1, 0, True)]
+    lines = rolloutreport.text_lines([rolloutplan.RolloutPlan("ns", "web", "w", "r", (), False,
+                                                              False, (result,))])  # fmt: skip
+    assert "    maxFailures: per decision group, of its size (each step says its own)" in lines
+    assert "    step 1 [group #0: maxFailures 3, failure 4 stops the rollout]: a, b, c, d" in lines
+    assert (
+        "    step 2 [group #1: maxFailures 3 is more than the 1 cluster: 0 (OCM's default), "
+        "the first failure stops the rollout]: e"
+    ) in lines
 
 
 def test_minimum_duration_is_batches_times_soak() -> None:
