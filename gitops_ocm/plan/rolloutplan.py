@@ -144,33 +144,38 @@ def _one(
     if not isinstance(template, dict):
         return None
     target = rolloutstate.revision(template)
-    work_name = works.mwrs_work_name(obj.namespace, obj.name)
     given = list(works.replicated_one(obj, decisions, accepted))
-    owner = {w.cluster: str(w.body["metadata"]["labels"][works.PLACEMENT_LABEL]) for w in given}
     holding = {w.cluster: held.revision(w, target) for w in given}
-    updating = {cluster for cluster, rev in holding.items() if rev != target}
+    updating = frozenset(cluster for cluster, rev in holding.items() if rev != target)
     if not updating:
         return None
-    placements = []
+    owner = {w.cluster: str(w.body["metadata"]["labels"][works.PLACEMENT_LABEL]) for w in given}
+    annotations = obj.metadata.get("annotations")
+    annotations = annotations if isinstance(annotations, dict) else {}
+    return RolloutPlan(
+        obj.namespace,
+        obj.name,
+        works.mwrs_work_name(obj.namespace, obj.name),
+        target,
+        tuple(sorted({rev for c, rev in holding.items() if c in updating and rev is not None})),
+        rolloutstate.rolls_back(annotations),
+        rolloutstate.paused(annotations),
+        _placements(obj, owner, updating, placed),
+    )
+
+
+def _placements(
+    obj: Obj, owner: Mapping[str, str], updating: frozenset[str], placed: Groups
+) -> tuple[PlacementPlan, ...]:
+    """Return the plan of each placementRef that gives the set to an updating cluster."""
+    out = []
     for name, raw in _strategies(obj).items():
         mine = frozenset(c for c, p in owner.items() if p == name)
         if mine & updating:
             decided = decision_groups(placed.get((obj.namespace, name), ()), mine)
             strategy = rollout.strategy_from_dict(raw)
-            placements.append(placement_plan(name, strategy, decided, mine & updating))
-    annotations = obj.metadata.get("annotations")
-    annotations = annotations if isinstance(annotations, dict) else {}
-    old = sorted({rev for c, rev in holding.items() if c in updating and rev is not None})
-    return RolloutPlan(
-        obj.namespace,
-        obj.name,
-        work_name,
-        target,
-        tuple(old),
-        rolloutstate.rolls_back(annotations),
-        rolloutstate.paused(annotations),
-        tuple(placements),
-    )
+            out.append(placement_plan(name, strategy, decided, mine & updating))
+    return tuple(out)
 
 
 def _strategies(obj: Obj) -> dict[str, Any]:
@@ -200,28 +205,14 @@ def placement_plan(
     updating: frozenset[str],
 ) -> PlacementPlan:
     """Return one placement's rollout of ``updating`` clusters over its decision groups."""
-    total = len({c for g in decided for c in g.clusters})
-    concurrency: Knob | None = None
-    failures: Knob | None = None
     mandatory: tuple[rollout.GroupKey, ...] = ()
-    if strategy.type == "All":
-        batches: tuple[Batch, ...] = (Batch(tuple(sorted(updating))),)
-    else:
+    if strategy.type != "All":
         mandatory = tuple(sorted(rollout.mandatory_keys(strategy.mandatory, decided)))
-        first = [g for g in decided if g.key in mandatory]
-        rest = [g for g in decided if g.key not in mandatory]
-        batches = tuple(_whole(first, updating, True, None))
-        if strategy.type == "ProgressivePerGroup":
-            batches += tuple(_whole(rest, updating, False, strategy.max_failures))
-        else:
-            size = len({c for g in rest for c in g.clusters})
-            concurrency = knob(strategy.max_concurrency, size, size)
-            failures = knob(strategy.max_failures, total, 0)
-            batches += _windows(rest, updating, concurrency.value)
+    concurrency, failures, batches = _steps(strategy, decided, updating, mandatory)
     return PlacementPlan(
         name,
         strategy.type,
-        total,
+        len({c for g in decided for c in g.clusters}),
         len(updating),
         concurrency,
         failures,
@@ -230,6 +221,25 @@ def placement_plan(
         mandatory,
         batches,
     )
+
+
+def _steps(
+    strategy: rollout.Strategy,
+    decided: Sequence[rollout.DecisionGroup],
+    updating: frozenset[str],
+    mandatory: Sequence[rollout.GroupKey],
+) -> tuple[Knob | None, Knob | None, tuple[Batch, ...]]:
+    """Return maxConcurrency and maxFailures as resolved (Progressive only) and the batches."""
+    if strategy.type == "All":
+        return None, None, (Batch(tuple(sorted(updating))),)
+    first = tuple(_whole([g for g in decided if g.key in mandatory], updating, True, None))
+    rest = [g for g in decided if g.key not in mandatory]
+    if strategy.type == "ProgressivePerGroup":
+        return None, None, first + tuple(_whole(rest, updating, False, strategy.max_failures))
+    size = len({c for g in rest for c in g.clusters})
+    concurrency = knob(strategy.max_concurrency, size, size)
+    failures = knob(strategy.max_failures, len({c for g in decided for c in g.clusters}), 0)
+    return concurrency, failures, first + _windows(rest, updating, concurrency.value)
 
 
 def _whole(
