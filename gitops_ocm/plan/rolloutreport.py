@@ -58,11 +58,17 @@ def header(plan: rolloutplan.RolloutPlan) -> list[str]:
 
 def settings(placement: rolloutplan.PlacementPlan) -> list[str]:
     """Return one placement's strategy settings, each resolved as OCM resolves it."""
-    out = [
+    first = (
         f"placement {placement.placement}: {placement.type}, {placement.updating} of "
         f"{_plural(placement.total, 'cluster')} take the new revision in "
         f"{_plural(len(placement.batches), 'step')}"
-    ]
+    )
+    return [first, *_limits(placement), *_timing(placement)]
+
+
+def _limits(placement: rolloutplan.PlacementPlan) -> list[str]:
+    """Say how many clusters go at once, how many failures stop it, which groups go first."""
+    out = []
     if placement.max_concurrency is not None:
         out.append(f"maxConcurrency: {concurrency(placement.max_concurrency)}")
     if placement.max_failures is not None:
@@ -74,8 +80,14 @@ def settings(placement: rolloutplan.PlacementPlan) -> list[str]:
     if placement.mandatory:
         groups = ", ".join(_group(key) for key in placement.mandatory)
         out.append(f"mandatory decision groups, first, no failure allowed: {groups}")
+    return out
+
+
+def _timing(placement: rolloutplan.PlacementPlan) -> list[str]:
+    """Say the soak, the deadline and the minimum duration."""
+    out = []
+    soak = placement.min_success_time
     if placement.type != "All":
-        soak = placement.min_success_time
         soaks = f"{_duration(soak)}, each step soaks that long" if soak else "none, no soak"
         out.append(f"minSuccessTime: {soaks}")
     deadline = placement.progress_deadline
@@ -85,15 +97,16 @@ def settings(placement: rolloutplan.PlacementPlan) -> list[str]:
         else f"progressDeadline: {_duration(deadline)} (a cluster not done by then has failed)"
     )
     if placement.minimum is not None:
-        minimum = _duration(placement.minimum)
         steps = _plural(len(placement.batches), "step")
-        soak_text = _duration(placement.min_success_time)
-        out.append(f"at least {minimum}: {steps} x {soak_text} soak (a lower bound)")
+        minimum = _duration(placement.minimum)
+        out.append(f"at least {minimum}: {steps} x {_duration(soak)} soak (a lower bound)")
     return out
 
 
 def concurrency(knob: rolloutplan.Knob) -> str:
     """Say how many clusters are given the revision at a time."""
+    if not knob.total:
+        return "no cluster outside the mandatory groups"
     if knob.default:
         return f"{_fallback(knob)}: all {knob.total} at once (OCM's default)"
     share = f"{knob.setting} of {knob.total} = " if isinstance(knob.setting, str) else ""
@@ -114,7 +127,7 @@ def _fallback(knob: rolloutplan.Knob) -> str:
         return "unset"
     if isinstance(knob.setting, int):
         return f"{knob.setting} is more than the {_plural(knob.total, 'cluster')}"
-    if float(knob.setting[:-1]) <= 0:
+    if float(knob.setting[:-1]) <= 0 or not knob.total:
         return f"{knob.setting} of {knob.total} is 0"
     return f"{knob.setting} of {knob.total} is more than {knob.total}"
 

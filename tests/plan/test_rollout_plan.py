@@ -484,6 +484,8 @@ K = rolloutplan.Knob
                      id="above-total"),
         pytest.param(K("0%", 12, 12, True), "0% of 12 is 0: all 12 at once (OCM's default)",
                      id="zero-percent"),
+        pytest.param(K("25%", 0, 0, True), "no cluster outside the mandatory groups",
+                     id="all-mandatory"),
     ],
 )  # fmt: skip
 def test_concurrency_is_worded_as_resolved(knob: rolloutplan.Knob, expected: str) -> None:
@@ -499,6 +501,9 @@ def test_concurrency_is_worded_as_resolved(knob: rolloutplan.Knob, expected: str
                      id="percent"),
         pytest.param(K(0, 12, 0, True),
                      "unset: 0 (OCM's default), the first failure stops the rollout", id="unset"),
+        pytest.param(K("25%", 0, 0, True),
+                     "25% of 0 is 0: 0 (OCM's default), the first failure stops the rollout",
+                     id="no-cluster"),
         pytest.param(K("150%", 12, 0, True),
                      "150% of 12 is more than 12: 0 (OCM's default), the first failure stops "
                      "the rollout", id="above-total"),
