@@ -11,9 +11,11 @@ two passes nor status drift. An invalid base is replaced by the commit
 ``ocm/hub`` was rendered from (its ``Source-Commit``), rendered the same way;
 only without one does the stored hub tree stand for it. The output says how old
 the status is and whose leases have expired (:mod:`gitops_ocm.plan.freshness`).
-It prints :mod:`gitops_ocm.plan`'s comparison. Offline: nothing but the
-repository is read. Exit 0 when the head is valid, 1 when invalid, 2 on usage
-(an unknown revision included).
+It prints :mod:`gitops_ocm.plan`'s comparison and how each ManifestWorkReplicaSet
+whose clusters take a new revision rolls out (:mod:`gitops_ocm.plan.rolloutplan`,
+over the head's decision groups and what each cluster holds in the base tree).
+Offline: nothing but the repository is read. Exit 0 when the head is valid, 1
+when invalid, 2 on usage (an unknown revision included).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from gitops_ocm.cli import inputs
 from gitops_ocm.gitstore import repository
 from gitops_ocm.model.snapshot import Snapshot
 from gitops_ocm.placement import history, inventory, publication, settle
-from gitops_ocm.plan import compare, report, why
+from gitops_ocm.plan import compare, report, rolloutplan, why
 from gitops_ocm.render import hub
 
 
@@ -91,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     if hub_branch is None:
         notes.append(f"no {args.hub_ref} branch: earlier decisions from a first render of the base")
     revisions = (base.revision or args.base, head.revision or args.head)
-    plan = None
+    plan: compare.Plan | None = None
+    rollouts: tuple[rolloutplan.RolloutPlan, ...] = ()
     if not problems.has_errors(found):
         if problems.has_errors(validation.validate(base)):
             stand_in, note = _last_good(repo, args.base, args.hub_ref, hub_branch)
@@ -109,9 +112,16 @@ def run(args: argparse.Namespace) -> int:
         new = _render(head, status, head_previous, now)
         found = sorted([*found, *new.tree.problems])
         plan = compare.compare(old, new.side(now))
+        rollouts = _rollouts(new, old.files)
     header = report.Header(*revisions, tuple(found), tuple(notes), read.fresh)
-    print(report.render(args.output, header, plan, args.limit), end="")
+    print(report.render(args.output, header, plan, args.limit, rollouts), end="")
     return 1 if problems.has_errors(found) else 0
+
+
+def _rollouts(new: _Rendered, base: Mapping[str, bytes]) -> tuple[rolloutplan.RolloutPlan, ...]:
+    """How the head's changed ManifestWorkReplicaSets roll out, from what the base tree holds."""
+    placed = {key: result.groups for key, result in new.tree.results.items()}
+    return rolloutplan.plan(new.snapshot, placed, frozenset(new.tree.clusters), base)
 
 
 def _last_good(

@@ -4,7 +4,9 @@ Pure: every function returns a string or a dict. The markdown puts the totals
 table first and each placement and change group in a collapsible
 ``<details>`` section; it stays under ``limit`` characters (GitHub rejects
 comments over 65,536), saying what was left out. The JSON shape is documented
-in docs/plan.md; fields are only ever added.
+in docs/plan.md; fields are only ever added. How each changed
+ManifestWorkReplicaSet rolls out (:mod:`gitops_ocm.plan.rolloutplan`) follows the
+placements, worded by :mod:`gitops_ocm.plan.rolloutreport`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from gitops_ocm.plan import compare, freshness
+from gitops_ocm.plan import compare, freshness, rolloutplan, rolloutreport
 from gitops_ocm.problems import Problem, Severity
 
 LIMIT = 60_000
@@ -47,19 +49,28 @@ class Header:
         return f"valid ({warnings} warnings)"
 
 
-def render(fmt: str, header: Header, plan: compare.Plan | None, limit: int = LIMIT) -> str:
+Rollouts = Sequence[rolloutplan.RolloutPlan]
+
+
+def render(
+    fmt: str,
+    header: Header,
+    plan: compare.Plan | None,
+    limit: int = LIMIT,
+    rollouts: Rollouts = (),
+) -> str:
     """Return the report in ``fmt`` (one of :data:`FORMATS`)."""
     if fmt == "markdown":
-        return to_markdown(header, plan, limit)
+        return to_markdown(header, plan, limit, rollouts)
     if fmt == "json":
-        return json.dumps(to_dict(header, plan), indent=2, sort_keys=True) + "\n"
-    return to_text(header, plan)
+        return json.dumps(to_dict(header, plan, rollouts), indent=2, sort_keys=True) + "\n"
+    return to_text(header, plan, rollouts)
 
 
 # -- JSON --------------------------------------------------------------------
 
 
-def to_dict(header: Header, plan: compare.Plan | None) -> dict[str, Any]:
+def to_dict(header: Header, plan: compare.Plan | None, rollouts: Rollouts = ()) -> dict[str, Any]:
     """Return the JSON form (documented in docs/plan.md)."""
     body: dict[str, Any] = {
         "base": header.base,
@@ -74,9 +85,11 @@ def to_dict(header: Header, plan: compare.Plan | None) -> dict[str, Any]:
         "placements": [],
         "changes": [],
         "clusters": [],
+        "rollouts": [],
     }
     if plan is None:
         return body
+    body["rollouts"] = [rolloutreport.to_dict(r) for r in rollouts]
     body["totals"] = {_camel(k): v for k, v in dataclasses.asdict(plan.totals).items()}
     body["placements"] = [_placement_dict(p) for p in plan.placements]
     body["changes"] = [_change_dict(c) for c in plan.changes]
@@ -122,7 +135,7 @@ def _change_dict(change: compare.Change) -> dict[str, Any]:
 # -- text --------------------------------------------------------------------
 
 
-def to_text(header: Header, plan: compare.Plan | None) -> str:
+def to_text(header: Header, plan: compare.Plan | None, rollouts: Rollouts = ()) -> str:
     """Return the plan for a terminal."""
     lines = [f"plan {_short(header.base)} -> {_short(header.head)}", f"head: {header.verdict}"]
     lines.extend(f"  {p.render()}" for p in header.problems)
@@ -137,6 +150,7 @@ def to_text(header: Header, plan: compare.Plan | None) -> str:
         for sign, moves in (("+", moved.joined), ("-", moved.left)):
             for move in moves:
                 lines.append(f"  {sign} {move.cluster}: now {move.after}; before {move.before}")
+    lines.extend(rolloutreport.text_lines(rollouts))
     for change in plan.changes:
         lines.append("")
         lines.append(f"{_change_title(change)}: {_names(change.clusters, 20)}")
@@ -187,7 +201,9 @@ def _names(names: Sequence[str], shown: int) -> str:
 # -- markdown ----------------------------------------------------------------
 
 
-def to_markdown(header: Header, plan: compare.Plan | None, limit: int = LIMIT) -> str:
+def to_markdown(
+    header: Header, plan: compare.Plan | None, limit: int = LIMIT, rollouts: Rollouts = ()
+) -> str:
     """Return the plan as a pull-request comment of at most ``limit`` characters."""
     icon = ":x:" if header.errors else ":white_check_mark:"
     top = [
@@ -200,7 +216,7 @@ def to_markdown(header: Header, plan: compare.Plan | None, limit: int = LIMIT) -
         top.extend(_summary_table(plan.totals))
     top.extend(f"_{_md_escape(n)}_\n" for n in header.notes)
     top.extend(f"_{_md_escape(line)}_\n" for line in freshness.lines(header.status))
-    sections = list(_md_sections(header, plan))
+    sections = list(_md_sections(header, plan, rollouts))
     footer_reserve = 400
     body = "\n".join(top)
     shown = 0
@@ -235,7 +251,7 @@ def _summary_table(totals: compare.Totals) -> list[str]:
     ]
 
 
-def _md_sections(header: Header, plan: compare.Plan | None) -> Iterable[str]:
+def _md_sections(header: Header, plan: compare.Plan | None, rollouts: Rollouts) -> Iterable[str]:
     if header.problems:
         problems = "\n".join(p.render() for p in header.problems)
         yield _details(f"Validation: {header.verdict}", f"```\n{problems}\n```", header.errors > 0)
@@ -244,6 +260,9 @@ def _md_sections(header: Header, plan: compare.Plan | None) -> Iterable[str]:
     for moved in plan.placements:
         title = _md_escape(_placement_title(moved)).replace(" -&gt; ", " → ")
         yield _details(title, _moves_table(moved))
+    for rolled in rollouts:
+        body = rolloutreport.markdown_body(rolled, _md_escape)
+        yield _details(_md_escape(rolloutreport.title(rolled)), body)
     for change in plan.changes:
         yield _details(_md_escape(_change_title(change)), _change_body(change))
 

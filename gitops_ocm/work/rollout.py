@@ -221,7 +221,7 @@ def _progressive(
 ) -> Result:
     """Mandatory groups first, allowing no failure; then the rest per cluster or per group."""
     soak, deadline = strategy.min_success_time, strategy.progress_deadline
-    chosen = _mandatory_keys(strategy.mandatory, groups)
+    chosen = mandatory_keys(strategy.mandatory, groups)
     mandatory = [g for g in groups if g.key in chosen]
     if mandatory:
         first = _per_group(mandatory, 0, soak, deadline, current, now)
@@ -236,7 +236,7 @@ def _progressive(
     return _per_cluster(rest, window, max_failures, soak, deadline, current, now)
 
 
-def _mandatory_keys(
+def mandatory_keys(
     mandatory: Iterable[MandatoryGroup], groups: Sequence[DecisionGroup]
 ) -> set[GroupKey]:
     """Return the keys of the mandatory groups: a name picks every index with that name."""

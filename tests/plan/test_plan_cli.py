@@ -164,7 +164,7 @@ def test_json_shape_is_stable(
     _, out = run_json(capsys, plan(repo, "main"))
     assert set(out) == {
         "base", "head", "valid", "errors", "warnings", "problems", "notes", "status",
-        "totals", "placements", "changes", "clusters",
+        "totals", "placements", "changes", "clusters", "rollouts",
     }  # fmt: skip
     assert set(out["status"]) == {"source", "commit", "written", "ageSeconds", "expiredLeases"}
     assert set(out["totals"]) == {
