@@ -541,7 +541,8 @@ def _placement_state(
 def _step(
     stamp: str, phase: str, target: str, given: Sequence[str], message: str
 ) -> rolloutstate.Step:
-    text = f"gave {target} to {len(given)} clusters" if given else message
+    count = f"{len(given)} cluster{'' if len(given) == 1 else 's'}"
+    text = f"gave {target} to {count}" if given else message
     return rolloutstate.Step(stamp, phase, target, len(given), tuple(given), text)
 
 
