@@ -147,3 +147,52 @@ def test_a_soak_ending_runs_a_pass_by_itself(tmp_path: Path) -> None:
     clock.now = T0 + datetime.timedelta(minutes=5)
     ctl.reconcile()  # due by time alone: no push, no new report
     assert _holders(repo) == ["c1", "c2"]
+
+
+def _dump(repo: Path, branch: str, out: Path) -> None:
+    """Write a branch's tree to a folder (what ``git archive`` would), for ``render``."""
+    git = pygit2.Repository(str(repo))
+    tree = git.revparse_single(branch).peel(pygit2.Tree)
+
+    def walk(node: pygit2.Tree, at: Path) -> None:
+        for entry in node:
+            obj = git[entry.id]
+            if isinstance(obj, pygit2.Tree):
+                walk(obj, at / entry.name)
+            else:
+                at.mkdir(parents=True, exist_ok=True)
+                (at / entry.name).write_bytes(obj.data)
+
+    walk(tree, out)
+
+
+def test_render_reproduces_the_controllers_step(tmp_path: Path) -> None:
+    """`render --previous HUB --status STATUS --now T` gives the tree the controller publishes."""
+    from gitops_ocm.cli import main as cli
+
+    repo = tmp_path / "fleet.git"
+    pygit2.init_repository(str(repo), bare=True, initial_head="main")
+    files = _files(tmp_path, "v1")
+    commit(repo, files, "v1")
+    clock = Clock()
+    ctl = _controller(repo, clock)
+    ctl.reconcile()
+    _report_all(repo, clock.now)
+    ctl.reconcile()  # folds the report: the next pass moves the rollout
+    _dump(repo, "ocm/hub", tmp_path / "hub")
+    _dump(repo, "ocm/status", tmp_path / "status")
+    clock.now = T0 + datetime.timedelta(minutes=1)
+    ctl.reconcile()
+    assert _holders(repo) == ["c1", "c2"]
+    checkout = tmp_path / "checkout"
+    for rel, data in files.items():
+        (checkout / rel).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / rel).write_bytes(data)
+    out = tmp_path / "out"
+    argv = ["render", str(checkout), "--out", str(out), "--previous", str(tmp_path / "hub")]
+    argv += ["--status", str(tmp_path / "status"), "--now", "2026-12-08T03:01:00Z"]
+    assert cli.main(argv) == 0
+    rendered = {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
+    }
+    assert rendered == _hub_files(repo, "")
