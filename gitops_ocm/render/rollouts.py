@@ -430,10 +430,26 @@ def _status(
         return rollout.ClusterStatus(cluster, rollout.Status.TO_APPLY)
     status = body.get("status")
     raw = status.get("conditions") if isinstance(status, dict) else None
-    conditions = [c for c in raw if isinstance(c, dict)] if isinstance(raw, list) else []
+    conditions = [_condition(c) for c in raw if _is_condition(c)] if isinstance(raw, list) else []
     generation = meta.get("generation")
     generation = generation if isinstance(generation, int) else 1
     return work_status(cluster, conditions, generation)
+
+
+def _is_condition(raw: object) -> bool:
+    """Whether a reported condition has the shape we read (a report is untrusted input)."""
+    return isinstance(raw, dict) and isinstance(raw.get("type"), str)
+
+
+def _condition(raw: dict[str, Any]) -> dict[str, Any]:
+    """A reported condition with only well-typed fields (odd ones read as absent)."""
+    out = {
+        k: raw[k] for k in ("type", "status", "lastTransitionTime") if isinstance(raw.get(k), str)
+    }
+    generation = raw.get("observedGeneration")
+    if isinstance(generation, int) and not isinstance(generation, bool):
+        out["observedGeneration"] = generation
+    return out
 
 
 def work_status(

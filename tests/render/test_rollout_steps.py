@@ -239,3 +239,36 @@ def test_unknown_annotation_value_is_refused(tmp_path: Path) -> None:
         rolloutstate.ON_FAILURE: rolloutstate.ON_FAILURE_VALUES,
         rolloutstate.ROLLOUT: rolloutstate.ROLLOUT_VALUES,
     }
+
+
+def test_hostile_reports_read_as_not_reported(tmp_path: Path) -> None:
+    """Reports of odd shapes (lists for types, strings for generations) never stop a pass."""
+    fleet = Fleet(tmp_path)
+    fleet.write("v1")
+    fleet.step()
+    name = next(p for p in fleet.hub if p.startswith("clusters/c1/manifestworks/"))
+    blob = yamlfile.blob_id(fleet.hub[name])
+    conditions = [
+        {"type": ["Applied"]},
+        "x",
+        {"type": "Applied", "status": 1, "observedGeneration": [1], "lastTransitionTime": 5},
+        {"type": "Available", "status": "True", "observedGeneration": True},
+    ]
+    meta = {"annotations": {"gitops-ocm.io/prescription": blob}, "generation": "one"}
+    hostile = [
+        yaml.safe_dump({"metadata": meta, "status": {"conditions": conditions}}).encode(),
+        b"[1, 2]",
+        b"text",
+        b"{status: {conditions: {a: 1}}}",
+        b"a: &a [*a]",
+        b"\xff\xfe",
+    ]
+    snap = source.load_directory(tmp_path)
+    for data in hostile:
+        status = fleet.reports()
+        status[name] = data
+        infos = inventory.build(snap, status, fleet.now, {})
+        tree = hub.render(snap, infos, fleet.hub, fleet.now, status=status)
+        body = yaml.safe_load(tree.files["rollouts/apps/web.yaml"])
+        assert body["status"]["phase"] == rolloutstate.PROGRESSING
+        assert not [p for p in tree.files if p.startswith("clusters/c2/manifestworks/")]
