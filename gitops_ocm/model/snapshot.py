@@ -63,18 +63,12 @@ class Obj:
     @property
     def labels(self) -> dict[str, str]:
         """Return ``metadata.labels`` with string values only."""
-        value = self.metadata.get("labels")
-        if not isinstance(value, dict):
-            return {}
-        return {str(k): v for k, v in value.items() if isinstance(v, str)}
+        return _strings(self.metadata.get("labels"))
 
     @property
     def annotations(self) -> dict[str, str]:
         """Return ``metadata.annotations`` with string values only."""
-        value = self.metadata.get("annotations")
-        if not isinstance(value, dict):
-            return {}
-        return {str(k): v for k, v in value.items() if isinstance(v, str)}
+        return _strings(self.metadata.get("annotations"))
 
     @property
     def identity(self) -> Identity:
@@ -177,3 +171,10 @@ def build(
     objects = tuple(of(doc) for f in parsed for doc in f.documents)
     found = tuple(extra) + tuple(p for f in parsed for p in f.problems)
     return Snapshot(parsed, objects, found, revision, config or repoconfig.RepoConfig())
+
+
+def _strings(value: object) -> dict[str, str]:
+    """The string-valued entries of a metadata map (labels, annotations); {} when not a map."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}

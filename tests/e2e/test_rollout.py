@@ -21,6 +21,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import fleetyaml
 import keykit
 import pygit2
 import pytest
@@ -35,28 +36,6 @@ pytestmark = pytest.mark.slow
 
 NOW = datetime.datetime(2026, 12, 8, 3, 0, tzinfo=datetime.UTC)
 CLUSTERS = ("c1", "c2", "c3", "c4")
-
-FLEET = """\
-apiVersion: cluster.open-cluster-management.io/v1beta2
-kind: ManagedClusterSetBinding
-metadata: {name: default, namespace: apps}
-spec: {clusterSet: default}
----
-apiVersion: cluster.open-cluster-management.io/v1beta1
-kind: Placement
-metadata: {name: all, namespace: apps}
-spec:
-  tolerations:
-  - {key: cluster.open-cluster-management.io/unreachable, operator: Exists}
-  - {key: cluster.open-cluster-management.io/unavailable, operator: Exists}
-"""
-
-
-def _cluster(name: str) -> str:
-    return (
-        "apiVersion: cluster.open-cluster-management.io/v1\nkind: ManagedCluster\n"
-        f"metadata:\n  name: {name}\nspec:\n  hubAcceptsClient: true\n"
-    )
 
 
 def _replica_set(version: str, mode: str, rollback: bool) -> str:
@@ -162,21 +141,10 @@ def test_staged_rollout_halts_rolls_back_and_completes(tmp_path: Path) -> None:
     pygit2.init_repository(str(bare), bare=True, initial_head="main")
     checkout = tmp_path / "checkout"
     checkout.mkdir()
-    (checkout / "fleet.yaml").write_text(FLEET)
+    (checkout / "fleet.yaml").write_text(fleetyaml.FLEET)
     (checkout / ".gitops-ocm.yaml").write_text("registration: open\n")
     for c in CLUSTERS:
-        (checkout / f"{c}.yaml").write_text(
-            _cluster(c).replace(
-                "metadata:\n  name",
-                "metadata:\n  labels: {cluster.open-cluster-management.io/clusterset: default}\n"
-                "  name",
-            )
-        )
-    (checkout / "set.yaml").write_text(
-        "apiVersion: cluster.open-cluster-management.io/v1beta2\nkind: ManagedClusterSet\n"
-        "metadata: {name: default}\n"
-        "spec: {clusterSelector: {selectorType: ExclusiveClusterSetLabel}}\n"
-    )
+        (checkout / f"{c}.yaml").write_text(fleetyaml.cluster(c))
     _git("init", "-q", "-b", "main", cwd=checkout)
     _git("remote", "add", "origin", str(bare), cwd=checkout)
     with servers.git_daemon(root) as base:

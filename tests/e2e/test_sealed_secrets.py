@@ -18,6 +18,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import fleetyaml
 import keykit
 import pygit2
 import pytest
@@ -33,28 +34,6 @@ pytestmark = pytest.mark.slow
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 CLUSTERS = ("c1", "c2")
-
-FLEET = """\
-apiVersion: cluster.open-cluster-management.io/v1beta2
-kind: ManagedClusterSetBinding
-metadata: {name: default, namespace: apps}
-spec: {clusterSet: default}
----
-apiVersion: cluster.open-cluster-management.io/v1beta1
-kind: Placement
-metadata: {name: all, namespace: apps}
-spec:
-  tolerations:
-  - {key: cluster.open-cluster-management.io/unreachable, operator: Exists}
-  - {key: cluster.open-cluster-management.io/unavailable, operator: Exists}
-"""
-
-
-def _cluster(name: str) -> str:
-    return (
-        "apiVersion: cluster.open-cluster-management.io/v1\nkind: ManagedCluster\n"
-        f"metadata:\n  name: {name}\nspec:\n  hubAcceptsClient: true\n"
-    )
 
 
 def _replica_set(sealed: str) -> str:
@@ -95,9 +74,9 @@ def test_sealed_secret_reaches_clusters_and_no_object_holds_it(
     pygit2.init_repository(str(bare), bare=True, initial_head="main")
     seed = tmp_path / "seed"
     seed.mkdir()
-    (seed / "fleet.yaml").write_text(FLEET)
+    (seed / "fleet.yaml").write_text(fleetyaml.FLEET)
     for c in CLUSTERS:
-        (seed / f"{c}.yaml").write_text(_cluster(c))
+        (seed / f"{c}.yaml").write_text(fleetyaml.cluster(c))
     _git("init", "-q", "-b", "main", cwd=seed)
     _git("add", "-A", cwd=seed)
     _git("commit", "-q", "-m", "fleet", cwd=seed)
