@@ -171,7 +171,9 @@ def step(
     pause = rolloutstate.paused(annotations)
 
     target, target_template = _target(backing, stable, revision, template)
-    parts = _evaluate(obj, results, owner, held, _Given(before, target), ctx, name, cache)
+    parts = _evaluate(
+        obj, results, owner, held, _Given(before if same else None, target), ctx, name, cache
+    )
     breach = any(p.result.max_failure_breach for p in parts)
     if (
         breach
@@ -183,7 +185,9 @@ def step(
     ):
         backing = True
         target, target_template = _target(backing, stable, revision, template)
-        parts = _evaluate(obj, results, owner, held, _Given(before, target), ctx, name, cache)
+        parts = _evaluate(
+            obj, results, owner, held, _Given(before if same else None, target), ctx, name, cache
+        )
         breach = any(p.result.max_failure_breach for p in parts)
 
     given = set() if pause else {c for p in parts for c in p.given(held, target)}
@@ -255,7 +259,11 @@ def step(
 
 @dataclasses.dataclass(frozen=True)
 class _Given:
-    """When each cluster was given the target, as far as the last steps remember."""
+    """When each cluster was given the target, as far as the last steps remember.
+
+    ``before`` is the state of this same rollout (None when the revision on main
+    changed: a new rollout knows no times, and an unknown time counts from now).
+    """
 
     before: rolloutstate.RolloutState | None
     target: str

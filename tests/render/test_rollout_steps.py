@@ -272,3 +272,19 @@ def test_hostile_reports_read_as_not_reported(tmp_path: Path) -> None:
         body = yaml.safe_load(tree.files["rollouts/apps/web.yaml"])
         assert body["status"]["phase"] == rolloutstate.PROGRESSING
         assert not [p for p in tree.files if p.startswith("clusters/c2/manifestworks/")]
+
+
+def test_going_back_to_an_earlier_template_is_a_new_rollout(tmp_path: Path) -> None:
+    """Main returning to v1 after v2 halted: a new rollout, whose clock starts now, not then."""
+    strategy = {"type": "Progressive", "progressive": {"maxConcurrency": 1, "progressDeadline": "5m"}}
+    fleet = Fleet(tmp_path)
+    fleet.write("v1", strategy)
+    fleet.run(lambda s: s.phase == rolloutstate.SUCCEEDED)
+    fleet.write("v2", strategy)
+    fleet.bad["v2"] = {"c1"}
+    fleet.run(lambda s: s.phase == rolloutstate.HALTED)
+    fleet.silent = set(CLUSTERS)  # no report arrives for a while
+    fleet.write("v1", strategy)
+    state = fleet.step(minutes=30)
+    assert state.phase == rolloutstate.PROGRESSING  # not timed out by the v2 rollout's start
+    assert state.placements[0].timed_out == 0
