@@ -210,7 +210,13 @@ def proxy_main(listener: socket.socket, upstream: int, control: Connection) -> N
     records: collections.deque[tuple[int, int, int]] = collections.deque()
     seen = [0]
 
+    active: set[asyncio.Task[Any]] = set()  # asyncio keeps only weak references to tasks
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            active.add(task)
+            task.add_done_callback(active.discard)
         seen[0] += 1
         head = bytearray() if seen[0] % 20 == 1 else None
         up_reader, up_writer = await asyncio.open_connection(servers.LOOPBACK, upstream)
