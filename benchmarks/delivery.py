@@ -1,7 +1,8 @@
 """Benchmark of delivery at fleet scale over real transports: git daemon, smart HTTP, file://.
 
 I/O. ``python benchmarks/delivery.py [--clusters 1000] [--transport daemon|http|file|all]
-[--interval 60] [--workers 2] [--lease 3600] [--skip-polling] [--skip-controller]``.
+[--interval 60] [--workers 2] [--lease 3600] [--sample K] [--skip-polling]
+[--skip-controller] [--scratch DIR]`` (benchmarks/README.md has the figures).
 
 N agents on in-memory clusters (several per worker process, as benchmarks/fleet.py)
 read ``ocm/hub`` from ONE bare repository and push their reports to it, through the
@@ -29,6 +30,9 @@ Phases, per transport:
   change of 100 other clusters, then of every cluster, each timed from the
   moment ``ocm/hub`` moved to 50 %, 99 % and 100 % of the touched clusters
   having applied it and pushed their report;
+* with ``--sample K``, only K agents run, spread over the fleet, and the other
+  clusters' report branches are seeded: the rounds then give what one agent
+  costs at N refs and N clusters in the hub tree, without N agents (no polling);
 * the hub controller's pass over the repository with N report branches
   (``Controller.reconcile`` twice: cold, then nothing new). ``main`` is absent,
   so the pass is the status fold over the report branches.
