@@ -478,12 +478,14 @@ def report_round(label: str, wall: float, passes: list[Any], meter: Meter, n: in
     """Print one round's figures (bytes and CPU per pass; -1 refs: no server)."""
     took = [p[4] for p in passes]
     bad = sum(not p[3] for p in passes)
+    served = (
+        f"server CPU {meter.cpu * 1000 / n:6.2f} ms/pass  "
+        f"bytes {meter.bytes / n / 1024:8.2f} KB/pass ({len(meter.conns)} connections)"
+    )
     print(
         f"  {label:<18} wall {wall:7.1f} s  pass p50 {statistics.median(took):6.1f} ms "
         f"p99 {percentile(took, 0.99):7.1f} ms  not reported {bad}  "
-        f"server CPU {meter.cpu * 1000 / n:6.2f} ms/pass  "
-        f"bytes {meter.bytes / n / 1024:8.2f} KB/pass "
-        f"({len(meter.conns)} connections)"
+        + (served if meter.server.pid is not None else "(no server: no CPU or bytes)")
     )
 
 
@@ -644,10 +646,8 @@ def bench(transport: str, args: argparse.Namespace, scratch: Path) -> None:
     context = multiprocessing.get_context("fork")
     server = serve(transport, root, context)
     fleet_ = start_fleet(context, server.url, running, args.workers, root / "agents")
-    print(
-        f"{transport}: {n} agents running of {len(clusters)} clusters (the others' report "
-        f"branches seeded), {args.workers} worker processes, {server.url}"
-    )
+    sampled = f" of {len(clusters)} clusters (the others' reports seeded)" if args.sample else ""
+    print(f"{transport}: {n} agents{sampled}, {args.workers} worker processes, {server.url}")
     try:
         with Meter(server) as cold:
             wall, passes = fleet_.round(0)
@@ -670,7 +670,8 @@ def bench(transport: str, args: argparse.Namespace, scratch: Path) -> None:
             with Meter(server) as meter:
                 wall, passes = fleet_.round(20 + state["change"])
             report_round(label, wall, passes, meter, n)
-            report_change(label, meter, idle, len(set(touched) & set(running)), n)
+            if server.pid is not None:
+                report_change(label, meter, idle, len(set(touched) & set(running)), n)
         if not args.skip_polling and not args.sample:
             polling(fleet_, server, repo, state)
         good = verify(repo, {name: versions[name] for name in running})
