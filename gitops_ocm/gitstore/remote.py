@@ -5,6 +5,9 @@ mirror under a cache folder: :meth:`Store.fetch` copies the remote's branches
 into the mirror (the mirror's refs are a cache of the remote's and follow it),
 the writer commits in the mirror, and :meth:`Store.push` sends one branch back
 only if the remote's branch still has the value the commit was built on.
+A ``file://`` URL is fetched with ``git fetch`` (when ``git`` is installed)
+rather than libgit2's local transport, which sends far more than was asked
+(:meth:`Store._fetch_with_git`); pushes go through libgit2 for every URL.
 
 Errors are classified once, here: an unreachable remote is
 :class:`errors.Transient`, a lost race :class:`errors.RefConflict`, a push a
@@ -16,6 +19,8 @@ never written to the mirror's config, and masked in every message.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -135,20 +140,27 @@ class Store:
                 raise failed from None  # the remote is down: say so, not that listing failed
             self._fetch(refspecs, whole)
 
-    def _prune_missing(self) -> None:
-        """Delete the mirror's branches the remote does not advertise any more."""
+    def _advertised(self) -> dict[str, str]:
+        """The remote's refs and their ids, as it advertises them."""
         callbacks = _Callbacks(self.location)
         try:
             heads = self.repo._pygit2.remotes["origin"].list_heads(callbacks=callbacks)
         except (pygit2.GitError, OSError, _AuthFailed) as exc:
             raise errors.Transient(self._error("cannot list", exc)) from None
-        advertised = {h.name for h in heads}
+        return {h.name: str(h.oid) for h in heads if h.name}
+
+    def _prune_missing(self) -> None:
+        """Delete the mirror's branches the remote does not advertise any more."""
+        advertised = self._advertised()
         references = self.repo._pygit2.references
         for name in list(references):
             if name.startswith("refs/heads/") and name not in advertised:
                 references.delete(name)
 
     def _fetch(self, refspecs: Sequence[str], prune: bool) -> None:
+        if self.location.url.lower().startswith("file://") and shutil.which("git"):
+            self._fetch_with_git(refspecs, prune)
+            return
         callbacks = _Callbacks(self.location)
         mode = pygit2.enums.FetchPrune.PRUNE if prune else pygit2.enums.FetchPrune.UNSPECIFIED
         try:
@@ -160,17 +172,52 @@ class Store:
         except (pygit2.GitError, OSError) as exc:
             raise errors.Transient(self._error("cannot fetch from", exc)) from None
 
+    def _fetch_with_git(self, refspecs: Sequence[str], prune: bool) -> None:
+        """Fetch from a ``file://`` URL with Git's own fetch, not libgit2's local transport.
+
+        libgit2's local transport packs the objects of *every* ref of the remote
+        that the mirror's refs do not reach, not only those of the refs asked
+        for: an agent mirroring two refs got every other agent's new report
+        commits again each time ``ocm/hub`` moved, so a fleet's pass grew with
+        the fleet times the history (benchmarks/README.md, "file://"). ``git
+        fetch`` runs upload-pack, which sends what the asked refs need beyond
+        what the mirror has. As with libgit2, an asked ref the remote lacks is
+        skipped, not an error, and nothing runs when every asked ref is
+        already where the remote has it (an idle poll lists the refs only).
+        """
+        advertised = self._advertised()
+        wanted = [s for s in refspecs if "*" in s or _source(s) in advertised]
+        if all(self._current(s, advertised) for s in wanted):
+            return
+        command = [
+            "git", "-c", "gc.auto=0", "-c", "maintenance.auto=false", "--git-dir", self.repo.path,
+            "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
+            *(["--prune"] if prune else []), "origin", *wanted,
+        ]  # fmt: skip
+        try:
+            done = subprocess.run(
+                command, capture_output=True, env=_plain_git_env(), timeout=IO_TIMEOUT_MS / 1000
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise errors.Transient(self._error("cannot fetch from", exc)) from None
+        if done.returncode != 0:
+            lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            detail = lines[-1] if lines else f"git fetch exited with {done.returncode}"
+            raise errors.Transient(self._error("cannot fetch from", detail))
+
+    def _current(self, refspec: str, advertised: dict[str, str]) -> bool:
+        """Whether the mirror's ref for a one-ref ``refspec`` already holds the remote's value."""
+        if "*" in refspec:
+            return False
+        local = self.repo._pygit2.references.get(refspec.partition(":")[2])
+        return local is not None and str(local.target) == advertised[_source(refspec)]
+
     def remote_tip(self, branch: str) -> str | None:
         """Return the remote's commit for ``branch`` (the local tip for a local repository)."""
         name = refs.branch_ref(branch)
         if self.is_local:
             return refs.read_tip(self.repo, name).id
-        callbacks = _Callbacks(self.location)
-        try:
-            heads = self.repo._pygit2.remotes["origin"].list_heads(callbacks=callbacks)
-        except (pygit2.GitError, OSError, _AuthFailed) as exc:
-            raise errors.Transient(self._error("cannot list", exc)) from None
-        return next((str(h.oid) for h in heads if h.name == name), None)
+        return self._advertised().get(name)
 
     def push(self, branch: str, expected_old: str | None) -> None:
         """Send ``branch`` to the remote if the remote's branch is still ``expected_old``.
@@ -193,6 +240,16 @@ class Store:
         except (pygit2.GitError, OSError) as exc:
             raise _push_error(self._error(f"cannot push {name} to", exc), str(exc)) from None
         _check_push(callbacks, self._error(f"push of {name} rejected by", "server"))
+
+
+def _source(refspec: str) -> str:
+    """The remote side of a fetch refspec (``+refs/heads/a:refs/heads/a`` -> ``refs/heads/a``)."""
+    return refspec.removeprefix("+").partition(":")[0]
+
+
+def _plain_git_env() -> dict[str, str]:
+    """Our environment without Git's repository variables (a hook's GIT_DIR, quarantine...)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
 
 
 def _push_error(text: str, raw: str) -> errors.GitopsOcmError:
