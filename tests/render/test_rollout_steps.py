@@ -276,7 +276,8 @@ def test_hostile_reports_read_as_not_reported(tmp_path: Path) -> None:
 
 def test_going_back_to_an_earlier_template_is_a_new_rollout(tmp_path: Path) -> None:
     """Main returning to v1 after v2 halted: a new rollout, whose clock starts now, not then."""
-    strategy = {"type": "Progressive", "progressive": {"maxConcurrency": 1, "progressDeadline": "5m"}}
+    knobs = {"maxConcurrency": 1, "progressDeadline": "5m"}
+    strategy = {"type": "Progressive", "progressive": knobs}
     fleet = Fleet(tmp_path)
     fleet.write("v1", strategy)
     fleet.run(lambda s: s.phase == rolloutstate.SUCCEEDED)
