@@ -136,3 +136,35 @@ def test_mirror_follows_deleted_and_df_swapped_branches(
     store.fetch()
     mirror = {name for name in pygit2.Repository(store.path).references if "/r/" in name}
     assert mirror == {"refs/heads/r/c1/x"}
+
+
+def test_named_refs_fetch_with_protocol_v2(base_url: str, served: Path, tmp_path: Path) -> None:
+    """Fetching named refs (an agent's) takes them only, and skips one the remote lacks."""
+    server = repository.open(served / "hub.git")
+    for i in range(30):  # other clusters' branches the agent must not receive
+        writer.publish_tree(server, f"ocm/reports/c{i}", {"r": b"%d" % i}, "r", author=AUTHOR)
+    store = remote.open_store(f"{base_url}/hub.git", tmp_path / "cache")
+    own = "+refs/heads/ocm/reports/c1:refs/heads/ocm/reports/c1"
+    missing = "+refs/ocm/hub/c1:refs/ocm/hub/c1"  # not published by this server
+    store.fetch(("+refs/heads/ocm/hub:refs/heads/ocm/hub", own, missing))
+    names = set(pygit2.Repository(store.repo.path).references)
+    assert {"refs/heads/ocm/hub", "refs/heads/ocm/reports/c1"} <= names
+    assert not {n for n in names if n.startswith("refs/heads/ocm/reports/")} - {
+        "refs/heads/ocm/reports/c1"
+    }
+    assert "refs/ocm/hub/c1" not in names
+    store.fetch((missing,))  # only a missing ref: nothing to do, no error
+
+
+def test_named_refs_fetch_uses_the_urls_credentials(served: Path, tmp_path: Path) -> None:
+    """Protocol v2 fetches authenticate with the URL's password, which no message shows."""
+    with servers.http_bridge(served, credentials=("bob", "s3cr3t-pw")) as base:
+        host = base.removeprefix("http://")
+        good = remote.open_store(f"http://bob:s3cr3t-pw@{host}/hub.git", tmp_path / "c1")
+        good.fetch(("+refs/heads/ocm/hub:refs/heads/ocm/hub",))
+        assert "refs/heads/ocm/hub" in pygit2.Repository(good.repo.path).references
+        bad = remote.open_store(f"http://bob:wr0ng-pw@{host}/hub.git", tmp_path / "c2")
+        with pytest.raises(errors.GitopsOcmError) as caught:
+            bad.fetch(("+refs/heads/ocm/hub:refs/heads/ocm/hub",))
+        text = str(caught.value) + repr(caught.value)
+        assert "wr0ng-pw" not in text
