@@ -8,7 +8,8 @@ tool killed by SIGPIPE), 130 interrupted. No traceback reaches the user: an
 error we raise on purpose is one line ``gitops-ocm: <message>``; an operating
 system error (a folder we cannot write, a full disk) is one line too, exit 3;
 anything else is a bug, reported in one line with exit 3 unless
-``GITOPS_OCM_TRACEBACK=1`` asks for the traceback. See docs/cli.md.
+``GITOPS_OCM_TRACEBACK=1`` asks for the traceback. Every long option can also be
+given as an environment variable (:mod:`envflags`). See docs/cli.md.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from gitops_ocm import __version__, errors
+from gitops_ocm.cli import envflags
 
 # Subcommand modules, in the order ``--help`` lists them.
 COMMANDS = (
@@ -70,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code (the tests' CLI runner)."""
     try:
         parser = build_parser()
+        envflags.apply(parser, os.environ)
         args = parser.parse_args(argv)
         handler = getattr(args, "handler", None)
         if handler is None:
