@@ -16,7 +16,7 @@ never written to the mirror's config, and masked in every message.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +123,7 @@ class Store:
         if self.is_local:
             return
         _set_timeouts()
-        whole = tuple(refspecs) == (MIRROR_REFSPEC,)
+        whole = MIRROR_REFSPEC in refspecs  # pruned, with any other wildcard given
         try:
             self._fetch(refspecs, whole)
         except errors.Transient as failed:
@@ -179,15 +179,25 @@ class Store:
         advertises), and the server re-checks it under its ref lock, so this is a
         compare-and-swap across the network. A local repository is already written.
         """
-        if self.is_local:
+        self.push_refs({refs.branch_ref(branch): expected_old})
+
+    def push_refs(self, expected: Mapping[str, str | None]) -> None:
+        """Send each ref (full names) whose remote value is still the one given, in one push.
+
+        A ref the mirror no longer has is deleted on the remote. Each ref is a
+        compare-and-swap as in :meth:`push`; the push is not atomic across refs.
+        """
+        if self.is_local or not expected:
             return
-        name = refs.branch_ref(branch)
-        callbacks = _Callbacks(self.location, {name: expected_old or _ZERO})
+        local = self.repo._pygit2.references
+        specs = [f"{n}:{n}" if n in local else f":{n}" for n in sorted(expected)]
+        name = ", ".join(sorted(expected)) if len(expected) < 4 else f"{len(expected)} refs"
+        callbacks = _Callbacks(self.location, {n: v or _ZERO for n, v in expected.items()})
         _set_timeouts()
         try:
-            self.repo._pygit2.remotes["origin"].push([f"{name}:{name}"], callbacks=callbacks)
-        except _StaleTip:
-            raise errors.RefConflict(self._error(f"{name} moved on", "stale")) from None
+            self.repo._pygit2.remotes["origin"].push(specs, callbacks=callbacks)
+        except _StaleTip as exc:
+            raise errors.RefConflict(self._error(f"{exc} moved on", "stale")) from None
         except _AuthFailed as exc:
             raise errors.InvalidInput(self._error("authentication failed for", exc)) from None
         except (pygit2.GitError, OSError) as exc:
