@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import sys
 import time
 from pathlib import Path
 
@@ -53,7 +54,7 @@ from gitops_ocm.agent import (
     unsealing,
 )
 from gitops_ocm.agent import prescriptions as hub
-from gitops_ocm.gitstore import refs, remote, urls, writer
+from gitops_ocm.gitstore import clusterrefs, refs, remote, urls, writer
 from gitops_ocm.governance import reports as governance_reports
 from gitops_ocm.governance import runner as governance
 from gitops_ocm.kube import cluster as kube
@@ -120,6 +121,7 @@ class Agent:
         self.signer = identity.agent_signer(settings.state_dir)
         self.opener = identity.sealing_key(settings.state_dir)
         self._saved_pin = identity.load_pin(settings.state_dir)
+        self._said_fallback = False  # that it reads ocm/hub, its own ref being absent
         author = settings.author or writer.Author(name=f"gitops-ocm agent {settings.cluster}")
         self._author = dataclasses.replace(author, signer=self.signer)
 
@@ -143,7 +145,10 @@ class Agent:
     def _prescriptions(self, result: _Tally) -> hub.Prescriptions | None:
         try:
             refspec = self._reporter().fetch_refspec
-            tip = hub.fetch_tip(self.store(), self.settings.hub_branch, (refspec,))
+            tip = hub.fetch_tip(
+                self.store(), self.settings.cluster, self.settings.hub_branch, (refspec,)
+            )
+            self._note_channel(tip)
             fresh = self._verified(tip, result)
         except (
             errors.GitopsOcmError
@@ -157,16 +162,30 @@ class Agent:
             self._known = fresh
         return fresh
 
+    def _note_channel(self, tip: refs.Tip) -> None:
+        """Say once in the log that the agent reads ``ocm/hub``: its own ref is absent."""
+        fallback = tip.name != clusterrefs.ref_of(self.settings.cluster)
+        if fallback and not self._said_fallback:
+            own = clusterrefs.ref_of(self.settings.cluster)
+            print(
+                f"agent {self.settings.cluster}: {own} is absent (a controller before "
+                f"per-cluster refs, or the cluster is not accepted): reading {tip.name}",
+                file=sys.stderr,
+                flush=True,
+            )
+        self._said_fallback = fallback
+
     def _verified(self, tip: refs.Tip, result: _Tally) -> hub.Prescriptions | None:
         """The prescriptions of ``tip`` when it verifies, else the last verified ones."""
         known = self._known
         if tip.id is None:
-            return hub.read(self.store(), tip, self.settings.cluster)
+            return hub.read(self.store(), tip, self.settings.cluster, known)
         pin = identity.pin(self.settings.hub_pin, self._saved_pin)
-        if known is not None and known.hub_commit == tip.id and pin.key is not None:
+        if known is not None and known.commit == tip.id and pin.key is not None:
             result.verdict = hubtrust.Verified(tip.id, pin.key)
             return known
-        verdict = self._judge(tip, None if known is None else known.hub_commit, pin)
+        last = None if known is None else known.applied.get(tip.name)
+        verdict = self._judge(tip, last, pin)
         result.verdict = verdict
         if isinstance(verdict, hubtrust.Refused):
             result.failures.append(results.HubRefused(verdict.code, verdict.commit, verdict.detail))
@@ -175,7 +194,7 @@ class Agent:
             identity.save_pin(self.settings.state_dir, verdict.key)
             self._saved_pin = verdict.key
             result.pinned = verdict.key.fingerprint
-        return hub.read(self.store(), tip, self.settings.cluster)
+        return hub.read(self.store(), tip, self.settings.cluster, known)
 
     def _judge(
         self, tip: refs.Tip, last: str | None, pin: hubtrust.Pin

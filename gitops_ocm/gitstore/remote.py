@@ -109,7 +109,7 @@ class Store:
     def _error(self, what: str, detail: object) -> str:
         return urls.redact(f"{what} {self.display}: {detail}", self._secrets)
 
-    def fetch(self, refspecs: Sequence[str] = (MIRROR_REFSPEC,)) -> None:
+    def fetch(self, refspecs: Sequence[str] = (MIRROR_REFSPEC,), *, prune: bool = False) -> None:
         """Copy the remote's branches into the mirror (a no-op for a local repository).
 
         The whole mirror (the default refspec) is kept exact: branches deleted on
@@ -118,14 +118,15 @@ class Store:
         push can do that) would otherwise fail every later fetch, as libgit2
         creates the new ref before it prunes the old: on such a failure the
         branches the remote no longer has are deleted first, and the fetch runs
-        once more.
+        once more. With ``prune`` the refs the given refspecs name are deleted
+        here when the remote no longer has them.
         """
         if self.is_local:
             return
         _set_timeouts()
         whole = MIRROR_REFSPEC in refspecs  # pruned, with any other wildcard given
         try:
-            self._fetch(refspecs, whole)
+            self._fetch(refspecs, whole or prune)
         except errors.Transient as failed:
             if not whole:
                 raise
