@@ -13,6 +13,7 @@ branches; an agent fetches its own with an explicit refspec
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pygit2
 
@@ -57,6 +58,24 @@ def targets(repo: repository.Repository) -> dict[str, str]:
                 str(target) if isinstance(target, pygit2.Oid) else str(ref.resolve().target)
             )
     return out
+
+
+def stamp(repo: repository.Repository) -> tuple[int | None, ...]:
+    """What changes whenever a per-cluster ref is written or deleted, read in two ``stat`` calls.
+
+    A loose ref is written by creating a lock file and renaming it in
+    ``refs/ocm/hub/``, which changes that folder's modification time; a packed
+    one changes ``packed-refs``. Equal stamps: no ref below the prefix moved.
+    """
+    found: list[int | None] = []
+    for path in (os.path.join(repo.path, PREFIX), os.path.join(repo.path, "packed-refs")):
+        try:
+            info = os.stat(path)
+        except OSError:
+            found += [None, None]
+            continue
+        found += [info.st_mtime_ns, info.st_size if path.endswith("packed-refs") else info.st_ino]
+    return tuple(found)
 
 
 def content_of(repo: repository.Repository, commit: str, cluster: str) -> Content | None:
