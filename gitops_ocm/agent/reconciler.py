@@ -78,6 +78,7 @@ class Settings:
     eviction_grace: datetime.timedelta = eviction.DEFAULT_GRACE
     author: writer.Author | None = None
     hub_pin: hubtrust.Pin = hubtrust.NO_PIN  # --hub-key
+    reports_repo: str | None = None  # --reports-repo: where the report branch lives (None: repo)
 
 
 @dataclasses.dataclass
@@ -116,6 +117,7 @@ class Agent:
         self.settings = settings
         self.cluster = cluster
         self._store: remote.Store | None = None
+        self._reports_store: remote.Store | None = None
         self._known = hub.load(settings.state_dir)
         self._crds = False
         self.signer = identity.agent_signer(settings.state_dir)
@@ -139,21 +141,33 @@ class Agent:
             location = str(Path(location).resolve())
         return applier.hub_hash(urls.redact(location))
 
+    def reports_store(self) -> remote.Store:
+        """The repository of the report branch (``--reports-repo``, else the hub repository)."""
+        where = self.settings.reports_repo
+        if where is None:
+            return self.store()
+        if self._reports_store is None:
+            self._reports_store = remote.open_store(where, self.settings.state_dir / "reports")
+        return self._reports_store
+
     def _reporter(self) -> reporter.Reporter:
-        return reporter.Reporter(self.store(), self.settings.cluster, author=self._author)
+        return reporter.Reporter(self.reports_store(), self.settings.cluster, author=self._author)
 
     def _prescriptions(self, result: _Tally) -> hub.Prescriptions | None:
         try:
-            refspec = self._reporter().fetch_refspec
+            refspecs: tuple[str, ...] = (self._reporter().fetch_refspec,)
+            if self.settings.reports_repo is not None:
+                self.reports_store().fetch(refspecs, prune=True)
+                refspecs = ()
             tip = hub.fetch_tip(
-                self.store(), self.settings.cluster, self.settings.hub_branch, (refspec,)
+                self.store(), self.settings.cluster, self.settings.hub_branch, refspecs
             )
             self._note_channel(tip)
             fresh = self._verified(tip, result)
         except (
             errors.GitopsOcmError
         ) as exc:  # Git unreachable or repository gone: keep the disk copy
-            self._store = None
+            self._store = self._reports_store = None
             result.git = results.GitUnreachable(str(exc))
             result.from_disk = True
             return self._known

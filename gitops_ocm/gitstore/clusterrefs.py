@@ -49,15 +49,7 @@ class Content:
 
 def targets(repo: repository.Repository) -> dict[str, str]:
     """Return ``{cluster: commit id}`` of the per-cluster refs (references only, no commit)."""
-    out: dict[str, str] = {}
-    for ref in repo._pygit2.references.iterator():
-        cluster = cluster_of(ref.name)
-        if cluster is not None:
-            target = ref.target
-            out[cluster] = (
-                str(target) if isinstance(target, pygit2.Oid) else str(ref.resolve().target)
-            )
-    return out
+    return {c: t for c, t in reader.ref_targets(repo, PREFIX).items() if c and "/" not in c}
 
 
 def stamp(repo: repository.Repository) -> tuple[int | None, ...]:

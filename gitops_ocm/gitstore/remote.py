@@ -136,6 +136,27 @@ class Store:
                 raise failed from None  # the remote is down: say so, not that listing failed
             self._fetch(refspecs, whole)
 
+    def fetch_from(self, other: Store, refspecs: Sequence[str]) -> None:
+        """Copy refs of the repository ``other`` stands for into this one (pruned).
+
+        For a controller whose report branches live in their own repository
+        (``--reports-repo``): their commits must be objects of the hub
+        repository, whose ``ocm/status`` grafts their trees; the refs land
+        where ``refspecs`` say (outside ``refs/heads``, which the mirror's own
+        fetch prunes to the hub's branches).
+        """
+        _set_timeouts()
+        where = other.location.url if not other.is_local else os.path.abspath(other.path)
+        callbacks = _Callbacks(other.location)
+        mode = pygit2.enums.FetchPrune.PRUNE
+        try:
+            anonymous = self.repo._pygit2.remotes.create_anonymous(where)
+            anonymous.fetch(list(refspecs), callbacks=callbacks, prune=mode)
+        except _AuthFailed as exc:
+            raise errors.InvalidInput(other._error("authentication failed for", exc)) from None
+        except (pygit2.GitError, OSError) as exc:
+            raise errors.Transient(other._error("cannot fetch from", exc)) from None
+
     def _prune_missing(self) -> None:
         """Delete the mirror's branches the remote does not advertise any more."""
         callbacks = _Callbacks(self.location)

@@ -14,6 +14,8 @@ byte-identical.
 
 Each cluster folder of ``ocm/hub`` is also published on a ref of its own,
 ``refs/ocm/hub/<cluster>``, which is all its agent fetches (:mod:`.percluster`).
+With a ``reports_store`` (``--reports-repo``) the agents' report branches live
+in a repository of their own; each pass copies them in before the fold.
 
 With a ``signer`` (the controller's key, ``controller --signing-key``) every
 ``ocm/hub`` and ``ocm/status`` commit is signed, and the hub tree's
@@ -52,6 +54,8 @@ from gitops_ocm.trust import sshsig
 
 HUB_BRANCH = "ocm/hub"
 STATUS_BRANCH = "ocm/status"
+REPORT_COPIES = "refs/gitops-ocm/reports/"  # the report branches of --reports-repo, copied
+REPORTS_REFSPEC = f"+refs/heads/{folding.REPORTS}/*:{REPORT_COPIES}*"
 
 
 class Tips(NamedTuple):
@@ -165,6 +169,7 @@ class Controller:
         source_check: sourcecheck.SourceCheck | None = None,
         state_dir: pathlib.Path | None = None,
         sealing_key: bytes | None = None,
+        reports_store: remote.Store | None = None,
     ) -> None:
         """``manage_gc``: run the cyclic garbage collector between passes only (see :class:`Heap`);
         for a process whose main job is this controller (the CLI). ``signer``: the
@@ -172,9 +177,12 @@ class Controller:
         ``source_check``: the signers main's commits must be signed by (``--verify-source``).
         ``state_dir``: where the controller remembers its last own commits (ownbranches).
         ``sealing_key``: its X25519 key; SealedSecrets are sealed again per cluster
-        (:mod:`gitops_ocm.render.sealing`)."""
+        (:mod:`gitops_ocm.render.sealing`). ``reports_store``: where the agents push
+        their report branches (``--reports-repo``; default: the hub store); they are
+        copied into the hub store's repository below :data:`REPORT_COPIES` and folded."""
         self.store = store
         self.hub_store = hub_store or store
+        self.reports_store = reports_store
         self.branch = branch
         self.clock = clock or (lambda: datetime.datetime.now(datetime.UTC).replace(microsecond=0))
         self.author = author or writer.Author()
@@ -218,7 +226,7 @@ class Controller:
                 synced = self.channels.sync(result.hub_commit, source)
             published = time.perf_counter()
             replica_sets, policy_sets = self._sets
-            reports = reader.branch_targets(self.hub_store.repo, folding.REPORTS)
+            reports = self._reports()
             given = folding.Pass(
                 now, self._controller_yaml, result.source, replica_sets, policy_sets, reports
             )
@@ -234,6 +242,13 @@ class Controller:
             requeue_at=min(times) if times else None,
             refs_moved=len(synced.moved) + len(synced.deleted),
         )
+
+    def _reports(self) -> dict[str, str]:
+        """The report branches to fold, by name below ``ocm/reports/``, and their commits."""
+        if self.reports_store is None:
+            return reader.branch_targets(self.hub_store.repo, folding.REPORTS)
+        self.hub_store.fetch_from(self.reports_store, (REPORTS_REFSPEC,))
+        return reader.ref_targets(self.hub_store.repo, REPORT_COPIES)
 
     @property
     def folder(self) -> folding.StatusFolder:
