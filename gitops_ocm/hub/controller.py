@@ -203,7 +203,8 @@ class Controller:
         self._sets: Sets = ({}, {})  # of the last valid desired state, for the fold
         memory = None if state_dir is None else state_dir / ownbranches.MEMORY
         self._guard = ownbranches.Guard(self.hub_store, self.author, memory)
-        self.channels = percluster.Channels(self.hub_store, self.author)
+        refs_memory = None if state_dir is None else state_dir / percluster.MEMORY
+        self.channels = percluster.Channels(self.hub_store, self.author, refs_memory)
         self._resealer = None if sealing_key is None else sealing.Resealer(sealing_key)
 
     def reconcile(self) -> PassResult:

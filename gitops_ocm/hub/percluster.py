@@ -12,7 +12,10 @@ moves go to a remote in one push.
 
 What each ref holds is remembered between passes, so a pass compares ids in
 memory and writes only the refs whose cluster changed. A new controller learns
-it once, on its first pass, by verifying each ref's tip against its own key.
+it on its first pass from :data:`MEMORY` beside its key (the commit, folder and
+``allowed_signers`` of each ref it last wrote), and verifies against its own
+key only the tips that differ from it (all of them without the file: about
+0.5 ms each).
 
 The refs are the controller's own, like ``ocm/hub`` (:mod:`.ownbranches`):
 :meth:`Channels.check` runs before each pass and finds a tip this controller
@@ -27,13 +30,19 @@ and warns T627.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
+import os
+import tempfile
 import time
+from pathlib import Path
 
 from gitops_ocm.gitstore import clusterrefs, reader, refs, remote, writer
 from gitops_ocm.hub import gate, ownbranches, sourcecheck
 from gitops_ocm.problems import Problem, Severity
 
+MEMORY = "cluster-refs.json"  # beside the controller's key
 FULL_CHECK_SECONDS = 60.0
 """The refs are listed at least this often, whatever their stamp says."""
 
@@ -49,11 +58,15 @@ class Synced:
 class Channels:
     """The per-cluster refs of one hub store, and what each holds."""
 
-    def __init__(self, store: remote.Store, author: writer.Author) -> None:
+    def __init__(
+        self, store: remote.Store, author: writer.Author, memory: Path | None = None
+    ) -> None:
         self.store = store
         self.author = author
+        self.memory = memory
         self.own: dict[str, str] = {}  # cluster -> the commit of ours its ref points at
         self.content: dict[str, clusterrefs.Content] = {}  # what that commit holds
+        self._remembered = _load(memory)  # cluster -> (commit, content), read once
         self.forged: dict[str, str] = {}  # cluster -> a tip this controller did not write
         self._stamp: tuple[int | None, ...] | None = None  # of the refs as last listed or written
         self._listed = 0.0  # monotonic time of the last listing
@@ -70,6 +83,10 @@ class Channels:
         current = clusterrefs.targets(repo)
         for cluster, commit in current.items():
             if self.own.get(cluster) == commit:
+                continue
+            known = self._remembered.pop(cluster, None)
+            if known is not None and known[0] == commit:
+                self.own[cluster], self.content[cluster] = known
                 continue
             content = self._verified(cluster, commit)
             if content is not None:
@@ -135,7 +152,34 @@ class Channels:
         self.store.push_refs(expected)
         if expected and self._stamp is not None:
             self._stamp = clusterrefs.stamp(repo)  # our own writes need no listing
+        if expected and self.memory is not None:
+            _save(self.memory, self.own, self.content)
         return Synced(tuple(moved), tuple(gone))
+
+
+def _load(memory: Path | None) -> dict[str, tuple[str, clusterrefs.Content]]:
+    """The refs remembered in ``memory`` (a missing or damaged file remembers nothing)."""
+    if memory is None:
+        return {}
+    try:
+        data = json.loads(memory.read_text(encoding="utf-8"))
+        return {
+            str(cluster): (str(c), clusterrefs.Content(str(f), None if s is None else str(s)))
+            for cluster, (c, f, s) in data.items()
+        }
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _save(memory: Path, own: dict[str, str], content: dict[str, clusterrefs.Content]) -> None:
+    """Write the refs this controller wrote, atomically; a failure only loses the memory."""
+    data = {c: [own[c], content[c].folder, content[c].signers] for c in sorted(own)}
+    with contextlib.suppress(OSError):
+        memory.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=memory.parent, prefix=".cluster-refs-")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, separators=(",", ":"))
+        os.replace(tmp, memory)
 
 
 def _warning(cluster: str, message: str, commit: str | None) -> Problem:

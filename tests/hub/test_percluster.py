@@ -14,10 +14,11 @@ import datetime
 from pathlib import Path
 
 import keykit
+import pytest
 from hubkit import commit, example_files, git, new_fleet
 
 from gitops_ocm.gitstore import clusterrefs, reader, remote, repository, writer
-from gitops_ocm.hub import controller, ownbranches
+from gitops_ocm.hub import controller, ownbranches, percluster
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 WORK = "works/us-dev-1/sandbox.yaml"
@@ -163,3 +164,29 @@ def test_a_deleted_ref_is_written_again(tmp_path: Path) -> None:
     assert any(p.code == ownbranches.RESTORED for p in result.problems)
     assert "us-dev-1" in _refs(repo)
     assert result.refs_moved == 1
+
+
+def test_a_restart_with_its_state_folder_verifies_no_tip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cluster-refs.json beside the key vouches for the refs it wrote: no signature is checked."""
+    repo = new_fleet(tmp_path)
+    state = tmp_path / "state"
+
+    def make() -> controller.Controller:
+        store = remote.open_store(str(repo))
+        return controller.Controller(
+            store, clock=lambda: NOW, signer=keykit.signer(), state_dir=state
+        )
+
+    make().reconcile()
+    assert (state / percluster.MEMORY).is_file()
+    before = _refs(repo)
+    checked: list[str] = []
+    real = percluster.gate.signed_by
+    monkeypatch.setattr(
+        percluster.gate, "signed_by", lambda repo, c, key: checked.append(c) or real(repo, c, key)
+    )
+    result = make().reconcile()
+    assert result.refs_moved == 0 and _refs(repo) == before
+    assert not [c for c in checked if c in before.values()]
