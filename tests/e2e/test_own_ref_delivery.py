@@ -25,6 +25,7 @@ from gitops_ocm.cli import main
 from gitops_ocm.gitstore import clusterrefs, reader, remote, repository, servers, writer
 from gitops_ocm.hub import controller
 from gitops_ocm.localkube import memory
+from gitops_ocm.model import yamlout
 
 pytestmark = pytest.mark.slow
 
@@ -154,3 +155,68 @@ def test_each_agent_fetches_only_its_own_ref(tmp_path: Path) -> None:
         again = agents["c1"].run_once(NOW)
         assert not [f for f in again.failures if isinstance(f, results.HubRefused)]
         assert _hello(kube["c1"], "evil") is None and _hello(kube["c1"]) is not None
+
+
+def _refs(bare: Path, prefix: str) -> set[str]:
+    return {r for r in pygit2.Repository(str(bare)).references if r.startswith(prefix)}
+
+
+def test_reports_pushed_to_a_second_repository_are_folded(tmp_path: Path) -> None:
+    """Agents report to the reports repository; ocm/status of the fleet repository folds them."""
+    root = tmp_path / "srv"
+    fleet, reports = root / "fleet.git", root / "reports.git"
+    for bare in (fleet, reports):
+        pygit2.init_repository(str(bare), bare=True, initial_head="main")
+    _seed(tmp_path, fleet)
+    with servers.git_daemon(root) as base:
+        url, reports_url = f"{base}/fleet.git", f"{base}/reports.git"
+        ctl = controller.Controller(
+            remote.open_store(url, tmp_path / "cache"),
+            clock=lambda: NOW,
+            signer=keykit.signer(),
+            reports_store=remote.open_store(reports_url, tmp_path / "cache"),
+        )
+        kube = {c: memory.MemoryCluster() for c in CLUSTERS}
+        agents = [
+            reconciler.Agent(
+                reconciler.Settings(
+                    repo=url,
+                    cluster=c,
+                    state_dir=tmp_path / "state" / c,
+                    reports_repo=reports_url,
+                ),
+                kube[c],
+            )
+            for c in CLUSTERS
+        ]
+        ctl.reconcile()
+        for agent in agents:
+            done = agent.run_once(NOW)
+            assert done.pushed, done.failures
+        ctl.reconcile()
+
+    assert _refs(reports, "refs/heads/ocm/reports/") == {
+        f"refs/heads/ocm/reports/{c}" for c in CLUSTERS
+    }
+    assert not _refs(fleet, "refs/heads/ocm/reports/")
+    status = reader.read_tree_files(repository.open(fleet), "ocm/status")
+    for c in CLUSTERS:
+        body = yamlout.load_mapping(status[f"clusters/{c}/cluster.yaml"])
+        conditions = {x["type"]: x["status"] for x in body["status"]["conditions"]}
+        assert conditions["ManagedClusterConditionAvailable"] == "True"
+        assert f"clusters/{c}/manifestworks/hello.yaml" in status
+        assert kube[c].get("v1", "ConfigMap", "hello", "default") is not None
+
+
+def test_the_cli_takes_reports_repo(tmp_path: Path) -> None:
+    """``controller --reports-repo`` with a path that is no repository is a clear error (exit 2)."""
+    fleet = tmp_path / "fleet.git"
+    pygit2.init_repository(str(fleet), bare=True, initial_head="main")
+    missing = tmp_path / "nowhere"
+    code = main.main(["controller", "--repo", str(fleet), "--once", "--reports-repo", str(missing)])
+    assert code == 2
+    agent_code = main.main(
+        ["agent", "--repo", str(fleet), "--cluster", "c1", "--local", str(tmp_path / "k"),
+         "--state", str(tmp_path / "s"), "--once", "--reports-repo", str(missing)]
+    )  # fmt: skip
+    assert agent_code == 2
