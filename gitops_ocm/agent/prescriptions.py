@@ -94,14 +94,17 @@ def fetch_tip(
 ) -> refs.Tip:
     """Fetch the cluster's ref (and ``extra_refspecs``) and return its tip as fetched.
 
-    When the remote has no such ref, fetch the hub branch instead and return its tip.
+    When the remote has no such ref, fetch the hub branch instead and return its
+    tip; a hub branch other than ``ocm/hub`` (``--hub-branch``) is always read
+    itself, as the per-cluster refs are cut from ``ocm/hub``.
     """
-    own = clusterrefs.ref_of(cluster)
-    store.fetch((f"+{own}:{own}", *extra_refspecs), prune=True)
-    tip = refs.read_tip(store.repo, own)
-    if tip.id is not None:
-        return tip
     name = refs.branch_ref(branch)
+    if name == HUB_REF:
+        own = clusterrefs.ref_of(cluster)
+        store.fetch((f"+{own}:{own}", *extra_refspecs), prune=True)
+        tip = refs.read_tip(store.repo, own)
+        if tip.id is not None:
+            return tip
     store.fetch((f"+{name}:{name}", *extra_refspecs))
     return refs.read_tip(store.repo, name)
 

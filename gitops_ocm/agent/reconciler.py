@@ -178,7 +178,7 @@ class Agent:
 
     def _note_channel(self, tip: refs.Tip) -> None:
         """Say once in the log that the agent reads ``ocm/hub``: its own ref is absent."""
-        fallback = tip.name != clusterrefs.ref_of(self.settings.cluster)
+        fallback = tip.name == hub.HUB_REF  # only ever read when the own ref is absent
         if fallback and not self._said_fallback:
             own = clusterrefs.ref_of(self.settings.cluster)
             print(
