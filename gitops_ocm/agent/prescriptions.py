@@ -1,11 +1,17 @@
-"""The agent's prescriptions: its own subtree of ``ocm/hub``, and their copy on local disk.
+"""The agent's prescriptions: its own ref ``refs/ocm/hub/<cluster>``, and their copy on disk.
 
-I/O. :func:`fetch_tip` brings only the hub branch (and our report branch's
-remote value) from the remote; :func:`tip_facts` reads what the verdict on a
-new tip needs (:mod:`.hubtrust`), and only a verified tip is :func:`read`, and
-only ``clusters/<cluster>/`` of it. The result is saved in the state folder (``prescriptions.json``,
-written atomically, only when the hub commit changed), so that while Git is
-unreachable the agent keeps reconciling the last prescriptions it saw.
+I/O. :func:`fetch_tip` brings only the cluster's own ref (and our report
+branch's remote value) from the remote, with explicit refspecs: no other
+cluster's prescriptions reach the agent. When the remote has no such ref (a
+controller from before per-cluster refs, or a cluster that is not accepted) it
+fetches ``ocm/hub`` instead, as before. :func:`tip_facts` reads what the
+verdict on a new tip needs (:mod:`.hubtrust`), and only a verified tip is
+:func:`read`, and only ``clusters/<cluster>/`` of it (both refs hold the
+folder at the same path). The result is saved in the state folder
+(``prescriptions.json``, written atomically, only when the commit changed), so
+that while Git is unreachable the agent keeps reconciling the last
+prescriptions it saw. It remembers the last commit applied from each ref, so
+that a new tip of a ref must descend from the last one applied from that ref.
 """
 
 from __future__ import annotations
@@ -14,26 +20,36 @@ import dataclasses
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from gitops_ocm.agent import hubtrust
-from gitops_ocm.gitstore import message, objects, reader, refs, remote
+from gitops_ocm.gitstore import clusterrefs, message, objects, reader, refs, remote
 from gitops_ocm.model import yamlout
 from gitops_ocm.trust import signers
 
 FILE = "prescriptions.json"
 ALLOWED_SIGNERS = "allowed_signers"
 ROOT_ENTRIES = 1000
+HUB_REF = "refs/heads/ocm/hub"
 
 
 @dataclasses.dataclass(frozen=True)
 class Prescriptions:
-    """One cluster's hub files (paths relative to ``clusters/<cluster>/``) at a hub commit."""
+    """One cluster's hub files (paths relative to ``clusters/<cluster>/``) at a hub commit.
+
+    ``hub_commit`` is the ``ocm/hub`` commit they come from (the ``Hub-Commit``
+    trailer of a per-cluster commit), ``commit`` the commit of ``ref`` that was
+    read, and ``applied`` the last commit applied from each ref, this one included.
+    """
 
     hub_commit: str | None
     source_commit: str | None
     files: dict[str, bytes]
+    ref: str = HUB_REF
+    commit: str | None = None
+    applied: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def branch_present(self) -> bool:
@@ -73,20 +89,44 @@ class Prescriptions:
         return out
 
 
-def fetch_tip(store: remote.Store, branch: str, extra_refspecs: tuple[str, ...] = ()) -> refs.Tip:
-    """Fetch the hub branch (and ``extra_refspecs``) and return its tip as fetched."""
+def fetch_tip(
+    store: remote.Store, cluster: str, branch: str, extra_refspecs: tuple[str, ...] = ()
+) -> refs.Tip:
+    """Fetch the cluster's ref (and ``extra_refspecs``) and return its tip as fetched.
+
+    When the remote has no such ref, fetch the hub branch instead and return its
+    tip; a hub branch other than ``ocm/hub`` (``--hub-branch``) is always read
+    itself, as the per-cluster refs are cut from ``ocm/hub``.
+    """
     name = refs.branch_ref(branch)
+    if name == HUB_REF:
+        own = clusterrefs.ref_of(cluster)
+        store.fetch((f"+{own}:{own}", *extra_refspecs), prune=True)
+        tip = refs.read_tip(store.repo, own)
+        if tip.id is not None:
+            return tip
     store.fetch((f"+{name}:{name}", *extra_refspecs))
     return refs.read_tip(store.repo, name)
 
 
-def read(store: remote.Store, tip: refs.Tip, cluster: str) -> Prescriptions:
-    """Read only our subtree of ``tip`` (an absent branch prescribes nothing)."""
+def read(
+    store: remote.Store, tip: refs.Tip, cluster: str, known: Prescriptions | None = None
+) -> Prescriptions:
+    """Read only our subtree of ``tip`` (an absent branch prescribes nothing).
+
+    ``known``: the prescriptions applied so far, whose ``applied`` is carried on.
+    """
+    applied = dict(known.applied) if known is not None else {}
     if tip.id is None:
-        return Prescriptions(None, None, {})
+        return Prescriptions(None, None, {}, tip.name, None, applied)
     trailers = message.parse_trailers(tip.message)
     files = reader.read_tree_files(store.repo, str(tip.id), f"clusters/{cluster}")
-    return Prescriptions(tip.id, trailers.get("Source-Commit"), files)
+    hub_commit = tip.id
+    if tip.name != HUB_REF:
+        hub_commit = trailers.get(clusterrefs.HUB_TRAILER) or tip.id
+    applied[tip.name] = tip.id
+    source = trailers.get("Source-Commit")
+    return Prescriptions(hub_commit, source, files, tip.name, tip.id, applied)
 
 
 def tip_facts(
@@ -122,6 +162,9 @@ def save(state: Path, prescriptions: Prescriptions) -> None:
     data = {
         "hubCommit": prescriptions.hub_commit,
         "sourceCommit": prescriptions.source_commit,
+        "ref": prescriptions.ref,
+        "commit": prescriptions.commit,
+        "applied": dict(sorted(prescriptions.applied.items())),
         "files": {p: d.decode("utf-8", "replace") for p, d in sorted(prescriptions.files.items())},
     }
     fd, tmp = tempfile.mkstemp(dir=state, prefix=".prescriptions-")
@@ -135,6 +178,12 @@ def load(state: Path) -> Prescriptions | None:
     try:
         data = json.loads((state / FILE).read_text())
         files = {str(p): str(t).encode() for p, t in (data.get("files") or {}).items()}
-        return Prescriptions(data.get("hubCommit"), data.get("sourceCommit"), files)
+        hub_commit = data.get("hubCommit")
+        ref = str(data.get("ref") or HUB_REF)
+        commit = data.get("commit", hub_commit)  # a file written before per-cluster refs
+        applied = {str(r): str(c) for r, c in (data.get("applied") or {}).items()}
+        if commit and ref not in applied:
+            applied[ref] = str(commit)
+        return Prescriptions(hub_commit, data.get("sourceCommit"), files, ref, commit, applied)
     except (OSError, ValueError, AttributeError):
         return None

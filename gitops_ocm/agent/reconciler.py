@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import sys
 import time
 from pathlib import Path
 
@@ -53,7 +54,7 @@ from gitops_ocm.agent import (
     unsealing,
 )
 from gitops_ocm.agent import prescriptions as hub
-from gitops_ocm.gitstore import refs, remote, urls, writer
+from gitops_ocm.gitstore import clusterrefs, refs, remote, urls, writer
 from gitops_ocm.governance import reports as governance_reports
 from gitops_ocm.governance import runner as governance
 from gitops_ocm.kube import cluster as kube
@@ -77,6 +78,7 @@ class Settings:
     eviction_grace: datetime.timedelta = eviction.DEFAULT_GRACE
     author: writer.Author | None = None
     hub_pin: hubtrust.Pin = hubtrust.NO_PIN  # --hub-key
+    reports_repo: str | None = None  # --reports-repo: where the report branch lives (None: repo)
 
 
 @dataclasses.dataclass
@@ -115,11 +117,13 @@ class Agent:
         self.settings = settings
         self.cluster = cluster
         self._store: remote.Store | None = None
+        self._reports_store: remote.Store | None = None
         self._known = hub.load(settings.state_dir)
         self._crds = False
         self.signer = identity.agent_signer(settings.state_dir)
         self.opener = identity.sealing_key(settings.state_dir)
         self._saved_pin = identity.load_pin(settings.state_dir)
+        self._said_fallback = False  # that it reads ocm/hub, its own ref being absent
         author = settings.author or writer.Author(name=f"gitops-ocm agent {settings.cluster}")
         self._author = dataclasses.replace(author, signer=self.signer)
 
@@ -137,18 +141,33 @@ class Agent:
             location = str(Path(location).resolve())
         return applier.hub_hash(urls.redact(location))
 
+    def reports_store(self) -> remote.Store:
+        """The repository of the report branch (``--reports-repo``, else the hub repository)."""
+        where = self.settings.reports_repo
+        if where is None:
+            return self.store()
+        if self._reports_store is None:
+            self._reports_store = remote.open_store(where, self.settings.state_dir / "reports")
+        return self._reports_store
+
     def _reporter(self) -> reporter.Reporter:
-        return reporter.Reporter(self.store(), self.settings.cluster, author=self._author)
+        return reporter.Reporter(self.reports_store(), self.settings.cluster, author=self._author)
 
     def _prescriptions(self, result: _Tally) -> hub.Prescriptions | None:
         try:
-            refspec = self._reporter().fetch_refspec
-            tip = hub.fetch_tip(self.store(), self.settings.hub_branch, (refspec,))
+            refspecs: tuple[str, ...] = (self._reporter().fetch_refspec,)
+            if self.settings.reports_repo is not None:
+                self.reports_store().fetch(refspecs, prune=True)
+                refspecs = ()
+            tip = hub.fetch_tip(
+                self.store(), self.settings.cluster, self.settings.hub_branch, refspecs
+            )
+            self._note_channel(tip)
             fresh = self._verified(tip, result)
         except (
             errors.GitopsOcmError
         ) as exc:  # Git unreachable or repository gone: keep the disk copy
-            self._store = None
+            self._store = self._reports_store = None
             result.git = results.GitUnreachable(str(exc))
             result.from_disk = True
             return self._known
@@ -157,16 +176,30 @@ class Agent:
             self._known = fresh
         return fresh
 
+    def _note_channel(self, tip: refs.Tip) -> None:
+        """Say once in the log that the agent reads ``ocm/hub``: its own ref is absent."""
+        fallback = tip.name == hub.HUB_REF  # only ever read when the own ref is absent
+        if fallback and not self._said_fallback:
+            own = clusterrefs.ref_of(self.settings.cluster)
+            print(
+                f"agent {self.settings.cluster}: {own} is absent (a controller before "
+                f"per-cluster refs, or the cluster is not accepted): reading {tip.name}",
+                file=sys.stderr,
+                flush=True,
+            )
+        self._said_fallback = fallback
+
     def _verified(self, tip: refs.Tip, result: _Tally) -> hub.Prescriptions | None:
         """The prescriptions of ``tip`` when it verifies, else the last verified ones."""
         known = self._known
         if tip.id is None:
-            return hub.read(self.store(), tip, self.settings.cluster)
+            return hub.read(self.store(), tip, self.settings.cluster, known)
         pin = identity.pin(self.settings.hub_pin, self._saved_pin)
-        if known is not None and known.hub_commit == tip.id and pin.key is not None:
+        if known is not None and known.commit == tip.id and pin.key is not None:
             result.verdict = hubtrust.Verified(tip.id, pin.key)
             return known
-        verdict = self._judge(tip, None if known is None else known.hub_commit, pin)
+        last = None if known is None else known.applied.get(tip.name)
+        verdict = self._judge(tip, last, pin)
         result.verdict = verdict
         if isinstance(verdict, hubtrust.Refused):
             result.failures.append(results.HubRefused(verdict.code, verdict.commit, verdict.detail))
@@ -175,7 +208,7 @@ class Agent:
             identity.save_pin(self.settings.state_dir, verdict.key)
             self._saved_pin = verdict.key
             result.pinned = verdict.key.fingerprint
-        return hub.read(self.store(), tip, self.settings.cluster)
+        return hub.read(self.store(), tip, self.settings.cluster, known)
 
     def _judge(
         self, tip: refs.Tip, last: str | None, pin: hubtrust.Pin

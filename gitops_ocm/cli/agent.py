@@ -69,6 +69,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--state", type=Path, help="state folder (default ~/.local/state/...)")
     parser.add_argument("--hub-branch", default="ocm/hub", help="branch of the prescriptions")
     parser.add_argument(
+        "--reports-repo",
+        help="push the report branch to this repository (a path or a URL; "
+        "default: the --repo repository)",
+    )
+    parser.add_argument(
         "--eviction-grace",
         type=float,
         default=3600.0,
@@ -114,8 +119,9 @@ def _check(args: argparse.Namespace) -> None:
         raise errors.UsageError(f"'--eviction-grace' must be >= 0 (got {args.eviction_grace})")
     if args.simulate_workloads and args.local is None:
         raise errors.UsageError("'--simulate-workloads' needs '--local'")
-    if not urls.is_url(args.repo):
-        remote.open_store(args.repo)  # errors.NotFound (exit 2) when it is no repository
+    for where in (args.repo, args.reports_repo):
+        if where is not None and not urls.is_url(where):
+            remote.open_store(where)  # errors.NotFound (exit 2) when it is no repository
 
 
 def _connect(args: argparse.Namespace) -> tuple[kube.Cluster, store.Store | None]:
@@ -145,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
         hub_branch=args.hub_branch,
         eviction_grace=datetime.timedelta(seconds=args.eviction_grace),
         hub_pin=pin,
+        reports_repo=args.reports_repo,
     )
     agent = reconciler.Agent(settings, cluster)
     key = state_dir / identity.AGENT_KEY

@@ -50,6 +50,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--repo", required=True, help="fleet repository: a path or a URL")
     parser.add_argument("--branch", default="main", help="the desired-state branch (main)")
     parser.add_argument("--hub-repo", help="publish ocm/hub and ocm/status here instead")
+    parser.add_argument(
+        "--reports-repo",
+        help="fold the agents' report branches from this repository (a path or a URL; "
+        "default: the hub repository)",
+    )
     parser.add_argument("--once", action="store_true", help="run one pass and exit")
     parser.add_argument("--interval", type=float, default=30.0, help="resync/fetch period (s)")
     parser.add_argument("--cache-dir", help="where mirrors of remote repositories live")
@@ -84,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         raise errors.UsageError("--interval must be > 0")
     store = remote.open_store(args.repo, args.cache_dir)
     hub_store = remote.open_store(args.hub_repo, args.cache_dir) if args.hub_repo else None
+    reports = remote.open_store(args.reports_repo, args.cache_dir) if args.reports_repo else None
     path, signer = signing_key(args.signing_key, os.environ)
     check = source_check(args.verify_source, args.verify_mode)
     ctl = controller.Controller(
@@ -95,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         source_check=check,
         state_dir=path.parent,
         sealing_key=keyfile.sealing_key(path.parent / SEALING_KEY_FILE),
+        reports_store=reports,
     )
     if args.once:
         result = controller.reconcile_with_retry(ctl)

@@ -12,10 +12,13 @@ pushed objects still in quarantine. Each line is judged by the rules of
   of the fleet's clusters without the trailer ``Fleet-Removal: approved`` (T646);
 - ``ocm/hub`` and ``ocm/status`` only move forward (T645) to tips signed by the
   ``hub`` key of the current ``ocm/hub:allowed_signers`` (T644);
+- ``refs/ocm/hub/<c>`` likewise, and is deleted only once ``ocm/hub`` no
+  longer publishes ``clusters/<c>/`` (T645);
 - ``ocm/reports/<c>`` takes a report signed by c's accepted key or a
   registration request signed by the key it presents (T642), and is not
   deleted while c has an accepted key (T643);
-- any other ref below ``ocm/`` is refused (T641); every other ref passes.
+- any other ref below ``refs/heads/ocm/`` or ``refs/ocm/`` is refused (T641);
+  every other ref passes.
 
 Refusals are one stderr line per ref and exit 1: Git then refuses the whole
 push and shows our stderr as ``remote:`` lines. Until ``ocm/hub`` carries
@@ -90,6 +93,7 @@ class Current:
 
     hub_key: keys.PublicKey | None
     trust: gate.Trust
+    published: frozenset[str] = frozenset()  # the clusters with a folder on ocm/hub
 
 
 def pre_receive(args: argparse.Namespace) -> int:
@@ -130,6 +134,8 @@ class _Judge:
             refused = guard.outside(update.ref)
         elif found.kind is guard.Kind.CONTROLLER:
             refused = self._controller(update)
+        elif found.kind is guard.Kind.CLUSTER_HUB and found.cluster is not None:
+            refused = self._cluster_ref(update, found.cluster)
         elif found.kind is guard.Kind.REPORT and found.cluster is not None:
             refused = self._report(update, found.cluster)
         if refused is not None:
@@ -167,6 +173,15 @@ class _Judge:
             self.note(update, "not guarded yet: ocm/hub has no allowed_signers with a hub key")
             return None
         return guard.controller(update, gate.signature_of(self.repo, update.new), current.hub_key)
+
+    def _cluster_ref(self, update: guard.Update, cluster: str) -> str | None:
+        """A cluster's own ref: as ``ocm/hub``, but deleted once the cluster left it."""
+        if not update.deletes:
+            return self._controller(update)
+        current = self.current()
+        if current is not None and cluster in current.published:
+            return guard.cluster_ref_deleted(update, cluster)
+        return None
 
     def _report(self, update: guard.Update, cluster: str) -> str | None:
         current = self.current()
@@ -218,7 +233,7 @@ def read_current(repo: repository.Repository) -> Current | None:
     hub_keys = signers.keys_for(entries, gate.HUB_PRINCIPAL)
     clusters = {path.split("/", 1)[1] for path in published}
     trust = gate.Trust(accepted, frozenset(clusters - accepted.keys()))
-    return Current(hub_keys[0] if hub_keys else None, trust)
+    return Current(hub_keys[0] if hub_keys else None, trust, frozenset(clusters))
 
 
 def check_update(new: str, ref: str, err: TextIO) -> bool:

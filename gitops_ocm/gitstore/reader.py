@@ -542,7 +542,11 @@ def branch_targets(repo: repository.Repository, prefix: str) -> dict[str, str]:
     Reads only the references (no commit), so a caller that remembers
     :func:`branch_tip` by commit id reads just the tips that moved.
     """
-    base = f"refs/heads/{prefix.rstrip('/')}/"
+    return ref_targets(repo, f"refs/heads/{prefix.rstrip('/')}/")
+
+
+def ref_targets(repo: repository.Repository, base: str) -> dict[str, str]:
+    """Return the commit ids the refs below ``base`` (a full prefix ending in ``/``) point at."""
     out: dict[str, str] = {}
     for ref in repo._pygit2.references.iterator():
         name = ref.name

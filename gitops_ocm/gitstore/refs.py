@@ -65,21 +65,25 @@ def descends(repo: repository.Repository, tip: Tip, ancestor: Tip) -> bool:
     return bool(repo._pygit2.descendant_of(tip.id, ancestor.id))
 
 
-def swap(repo: repository.Repository, tip: Tip, new: str, log_message: str) -> None:
-    """Move ``tip.name`` from the tip as read to ``new`` (an id), or raise RefConflict.
+def swap(repo: repository.Repository, tip: Tip, new: str | None, log_message: str) -> None:
+    """Move ``tip.name`` from the tip as read to ``new`` (an id; None deletes it), or raise
+    RefConflict.
 
     The ref is locked, its current value compared with the tip as read (absent
     included), and only then written: a compare-and-swap under Git's own lock.
     """
     git = repo._pygit2
-    target = pygit2.Oid(hex=new)
+    target = None if new is None else pygit2.Oid(hex=new)
     try:
         with git.transaction() as tx:
             tx.lock_ref(tip.name)
             current = git.references.get(tip.name)
             if (None if current is None else str(current.target)) != tip.id:
                 raise errors.RefConflict(f"{tip.name} moved while publishing")
-            tx.set_target(tip.name, target, message=log_message)
+            if target is None:
+                tx.remove(tip.name)
+            else:
+                tx.set_target(tip.name, target, message=log_message)
     except (pygit2.GitError, OSError, ValueError) as exc:
         if "lock" in str(exc):
             clear_stale_lock(repo, tip.name)

@@ -115,7 +115,7 @@ class Store:
     def _error(self, what: str, detail: object) -> str:
         return urls.redact(f"{what} {self.display}: {detail}", self._secrets)
 
-    def fetch(self, refspecs: Sequence[str] = (MIRROR_REFSPEC,)) -> None:
+    def fetch(self, refspecs: Sequence[str] = (MIRROR_REFSPEC,), *, prune: bool = False) -> None:
         """Copy the remote's branches into the mirror (a no-op for a local repository).
 
         The whole mirror (the default refspec) is kept exact: branches deleted on
@@ -124,14 +124,15 @@ class Store:
         push can do that) would otherwise fail every later fetch, as libgit2
         creates the new ref before it prunes the old: on such a failure the
         branches the remote no longer has are deleted first, and the fetch runs
-        once more.
+        once more. With ``prune`` the refs the given refspecs name are deleted
+        here when the remote no longer has them.
         """
         if self.is_local:
             return
         _set_timeouts()
-        whole = tuple(refspecs) == (MIRROR_REFSPEC,)
+        whole = MIRROR_REFSPEC in refspecs  # pruned, with any other wildcard given
         try:
-            self._fetch(refspecs, whole)
+            self._fetch(refspecs, whole or prune)
         except errors.Transient as failed:
             if not whole:
                 raise
@@ -140,6 +141,27 @@ class Store:
             except errors.Transient:
                 raise failed from None  # the remote is down: say so, not that listing failed
             self._fetch(refspecs, whole)
+
+    def fetch_from(self, other: Store, refspecs: Sequence[str]) -> None:
+        """Copy refs of the repository ``other`` stands for into this one (pruned).
+
+        For a controller whose report branches live in their own repository
+        (``--reports-repo``): their commits must be objects of the hub
+        repository, whose ``ocm/status`` grafts their trees; the refs land
+        where ``refspecs`` say (outside ``refs/heads``, which the mirror's own
+        fetch prunes to the hub's branches).
+        """
+        _set_timeouts()
+        where = other.location.url if not other.is_local else os.path.abspath(other.path)
+        callbacks = _Callbacks(other.location)
+        mode = pygit2.enums.FetchPrune.PRUNE
+        try:
+            anonymous = self.repo._pygit2.remotes.create_anonymous(where)
+            anonymous.fetch(list(refspecs), callbacks=callbacks, prune=mode)
+        except _AuthFailed as exc:
+            raise errors.InvalidInput(other._error("authentication failed for", exc)) from None
+        except (pygit2.GitError, OSError) as exc:
+            raise errors.Transient(other._error("cannot fetch from", exc)) from None
 
     def _advertised(self) -> dict[str, str]:
         """The remote's refs and their ids, as it advertises them."""
@@ -243,20 +265,29 @@ class Store:
         if done.returncode == 0:
             return
         text = done.stderr.decode("utf-8", "replace")
-        missing = "couldn't find remote ref" in text
-        if missing and len(refspecs) > 1:
-            # libgit2 skips an asked ref the remote lacks; git refuses the whole fetch.
+        if "couldn't find remote ref" in text:
+            # libgit2 skips an asked ref the remote lacks (and prunes our copy when asked
+            # to); git refuses the whole fetch: ask again for the refs that are there.
             present = [s for s in refspecs if self._has_remote(s, env)]
-            if present and len(present) < len(refspecs):
-                self._fetch_v2(present, prune)
+            if len(present) < len(refspecs):
+                if prune:
+                    self._forget([s for s in refspecs if s not in present])
+                if present:
+                    self._fetch_v2(present, prune)
                 return
-        if missing and len(refspecs) == 1:
-            return  # the one ref asked for is not there: nothing to fetch, as with libgit2
         lines = urls.redact(text, self._secrets).strip().splitlines()
         detail = lines[-1] if lines else f"git fetch exited with {done.returncode}"
         if "Authentication failed" in text or "401" in text or "403" in text:
             raise errors.InvalidInput(self._error("authentication failed for", detail))
         raise errors.Transient(self._error("cannot fetch from", detail))
+
+    def _forget(self, refspecs: Sequence[str]) -> None:
+        """Delete our copies of refs the remote no longer has (a pruning fetch)."""
+        references = self.repo._pygit2.references
+        for refspec in refspecs:
+            local = refspec.partition(":")[2]
+            if local and local in references:
+                references.delete(local)
 
     def _has_remote(self, refspec: str, env: Mapping[str, str]) -> bool:
         """Whether the remote has the source ref of ``refspec`` (asked with protocol v2)."""
@@ -292,15 +323,25 @@ class Store:
         advertises), and the server re-checks it under its ref lock, so this is a
         compare-and-swap across the network. A local repository is already written.
         """
-        if self.is_local:
+        self.push_refs({refs.branch_ref(branch): expected_old})
+
+    def push_refs(self, expected: Mapping[str, str | None]) -> None:
+        """Send each ref (full names) whose remote value is still the one given, in one push.
+
+        A ref the mirror no longer has is deleted on the remote. Each ref is a
+        compare-and-swap as in :meth:`push`; the push is not atomic across refs.
+        """
+        if self.is_local or not expected:
             return
-        name = refs.branch_ref(branch)
-        callbacks = _Callbacks(self.location, {name: expected_old or _ZERO})
+        local = self.repo._pygit2.references
+        specs = [f"{n}:{n}" if n in local else f":{n}" for n in sorted(expected)]
+        name = ", ".join(sorted(expected)) if len(expected) < 4 else f"{len(expected)} refs"
+        callbacks = _Callbacks(self.location, {n: v or _ZERO for n, v in expected.items()})
         _set_timeouts()
         try:
-            self.repo._pygit2.remotes["origin"].push([f"{name}:{name}"], callbacks=callbacks)
-        except _StaleTip:
-            raise errors.RefConflict(self._error(f"{name} moved on", "stale")) from None
+            self.repo._pygit2.remotes["origin"].push(specs, callbacks=callbacks)
+        except _StaleTip as exc:
+            raise errors.RefConflict(self._error(f"{exc} moved on", "stale")) from None
         except _AuthFailed as exc:
             raise errors.InvalidInput(self._error("authentication failed for", exc)) from None
         except (pygit2.GitError, OSError) as exc:

@@ -179,6 +179,29 @@ def restore(
     return PublishResult(new, tree, tip.id, True)
 
 
+def commit_tree(
+    repo: repository.Repository,
+    tip: refs.Tip,
+    tree: str,
+    message: str,
+    trailers: Mapping[str, str] | None = None,
+    *,
+    author: Author = Author(),
+    also: str | None = None,
+) -> PublishResult:
+    """Commit the existing tree ``tree`` on ``tip`` by compare-and-swap (no commit if equal).
+
+    ``also``: a second parent (a commit this writer made), so that a commit on
+    top of a tip written by someone else still descends from the writer's own.
+    """
+    if tip.id is not None and tip.tree == tree and also is None:
+        return PublishResult(tip.id, tree, tip.id, False)
+    text = commit_message.format_message(message, trailers)
+    new = _create_commit(repo, tip, author, text, tree, also)
+    refs.swap(repo, tip, new, f"gitops-ocm: {text.splitlines()[0]}")
+    return PublishResult(new, tree, tip.id, True)
+
+
 def tip_files(repo: repository.Repository, branch: str) -> reader.LazyTree | None:
     """Return the files of ``branch``'s tip lazily, or None when the branch is absent.
 
@@ -260,11 +283,18 @@ def _commit(
 
 
 def _create_commit(
-    repo: repository.Repository, tip: refs.Tip, author: Author, text: str, tree: str
+    repo: repository.Repository,
+    tip: refs.Tip,
+    author: Author,
+    text: str,
+    tree: str,
+    also: str | None = None,
 ) -> str:
-    """Write the commit of ``tree`` on ``tip`` (signed when the author has a signer)."""
+    """Write the commit of ``tree`` on ``tip`` and ``also`` (signed when the author signs)."""
     sig = _signature(author)
     parents: list[str | pygit2.Oid] = [] if tip.id is None else [pygit2.Oid(hex=tip.id)]
+    if also is not None and also != tip.id:
+        parents.append(pygit2.Oid(hex=also))
     raw = repo._pygit2
     try:
         tree_oid = pygit2.Oid(hex=tree)

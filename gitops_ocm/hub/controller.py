@@ -12,6 +12,11 @@ A pass whose inputs (main, status and hub tips) equal the previous pass's and
 whose scheduling has no time-based requeue due is skipped: its output would be
 byte-identical.
 
+Each cluster folder of ``ocm/hub`` is also published on a ref of its own,
+``refs/ocm/hub/<cluster>``, which is all its agent fetches (:mod:`.percluster`).
+With a ``reports_store`` (``--reports-repo``) the agents' report branches live
+in a repository of their own; each pass copies them in before the fold.
+
 With a ``signer`` (the controller's key, ``controller --signing-key``) every
 ``ocm/hub`` and ``ocm/status`` commit is signed, and the hub tree's
 ``allowed_signers`` lists its public key as ``hub`` beside the admitted
@@ -39,8 +44,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from gitops_ocm import collector, errors, source, validation
-from gitops_ocm.gitstore import layout, reader, refs, remote, writer
-from gitops_ocm.hub import folding, ownbranches, report, sourcecheck, trees
+from gitops_ocm.gitstore import clusterrefs, layout, reader, refs, remote, writer
+from gitops_ocm.hub import folding, ownbranches, percluster, report, sourcecheck, trees
 from gitops_ocm.model import rendercache
 from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
@@ -49,6 +54,8 @@ from gitops_ocm.trust import sshsig
 
 HUB_BRANCH = "ocm/hub"
 STATUS_BRANCH = "ocm/status"
+REPORT_COPIES = "refs/gitops-ocm/reports/"  # the report branches of --reports-repo, copied
+REPORTS_REFSPEC = f"+refs/heads/{folding.REPORTS}/*:{REPORT_COPIES}*"
 
 
 class Tips(NamedTuple):
@@ -89,6 +96,7 @@ class PassResult:
     status_commit: str | None = None
     hub_seconds: float = 0.0  # until ocm/hub was published (the fold comes after)
     requeue_at: datetime.datetime | None = None  # run again then, even if nothing moves
+    refs_moved: int = 0  # refs/ocm/hub/<cluster> written or deleted (percluster)
 
     def log_line(self) -> str:
         """Return the one-line summary of the pass."""
@@ -161,6 +169,7 @@ class Controller:
         source_check: sourcecheck.SourceCheck | None = None,
         state_dir: pathlib.Path | None = None,
         sealing_key: bytes | None = None,
+        reports_store: remote.Store | None = None,
     ) -> None:
         """``manage_gc``: run the cyclic garbage collector between passes only (see :class:`Heap`);
         for a process whose main job is this controller (the CLI). ``signer``: the
@@ -168,9 +177,12 @@ class Controller:
         ``source_check``: the signers main's commits must be signed by (``--verify-source``).
         ``state_dir``: where the controller remembers its last own commits (ownbranches).
         ``sealing_key``: its X25519 key; SealedSecrets are sealed again per cluster
-        (:mod:`gitops_ocm.render.sealing`)."""
+        (:mod:`gitops_ocm.render.sealing`). ``reports_store``: where the agents push
+        their report branches (``--reports-repo``; default: the hub store); they are
+        copied into the hub store's repository below :data:`REPORT_COPIES` and folded."""
         self.store = store
         self.hub_store = hub_store or store
+        self.reports_store = reports_store
         self.branch = branch
         self.clock = clock or (lambda: datetime.datetime.now(datetime.UTC).replace(microsecond=0))
         self.author = author or writer.Author()
@@ -191,25 +203,31 @@ class Controller:
         self._sets: Sets = ({}, {})  # of the last valid desired state, for the fold
         memory = None if state_dir is None else state_dir / ownbranches.MEMORY
         self._guard = ownbranches.Guard(self.hub_store, self.author, memory)
+        refs_memory = None if state_dir is None else state_dir / percluster.MEMORY
+        self.channels = percluster.Channels(self.hub_store, self.author, refs_memory)
         self._resealer = None if sealing_key is None else sealing.Resealer(sealing_key)
 
     def reconcile(self) -> PassResult:
         """Run one pass and return what it did."""
         start = time.perf_counter()
         with self._heap.pass_():
-            self.store.fetch()
             if self.hub_store is not self.store:
-                self.hub_store.fetch()
-            warnings = self._guard.check()
+                self.store.fetch()
+            self.hub_store.fetch((remote.MIRROR_REFSPEC, clusterrefs.REFSPEC))
+            warnings = self._guard.check() + self.channels.check()
             if warnings:
                 self.forget_inputs()  # so the pass writes them to controller.yaml
             inputs = dataclasses.replace(self._read_inputs(), warnings=tuple(warnings))
             now = inputs.now
             self._controller_yaml = None
             result = self._reconcile(inputs)
+            synced = percluster.Synced()
+            if not result.skipped and result.hub_commit is not None:
+                source = result.source if result.valid else None
+                synced = self.channels.sync(result.hub_commit, source)
             published = time.perf_counter()
             replica_sets, policy_sets = self._sets
-            reports = reader.branch_targets(self.hub_store.repo, folding.REPORTS)
+            reports = self._reports()
             given = folding.Pass(
                 now, self._controller_yaml, result.source, replica_sets, policy_sets, reports
             )
@@ -223,7 +241,15 @@ class Controller:
             hub_seconds=published - start,
             status_commit=status_commit,
             requeue_at=min(times) if times else None,
+            refs_moved=len(synced.moved) + len(synced.deleted),
         )
+
+    def _reports(self) -> dict[str, str]:
+        """The report branches to fold, by name below ``ocm/reports/``, and their commits."""
+        if self.reports_store is None:
+            return reader.branch_targets(self.hub_store.repo, folding.REPORTS)
+        self.hub_store.fetch_from(self.reports_store, (REPORTS_REFSPEC,))
+        return reader.ref_targets(self.hub_store.repo, REPORT_COPIES)
 
     @property
     def folder(self) -> folding.StatusFolder:

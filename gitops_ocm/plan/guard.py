@@ -8,12 +8,15 @@ A refusal is one line, ``<ref>: <code> <message>``, with these codes
 (docs/problem-codes.md, docs/security.md "The server-side guard"):
 
 ====  ===================================================================
-T641  a ref below ``refs/heads/ocm/`` outside the layout
+T641  a ref below ``refs/heads/ocm/`` or ``refs/ocm/`` outside the layout
 T642  a report tip signed neither by its cluster's accepted key nor, as a
       registration request, by the key its ``registration.yaml`` presents
 T643  the report branch of a cluster with an accepted key is deleted
-T644  an ``ocm/hub`` or ``ocm/status`` tip not signed by the ``hub`` key
-T645  ``main``, ``ocm/hub`` or ``ocm/status`` deleted or force-pushed
+T644  an ``ocm/hub``, ``ocm/status`` or ``refs/ocm/hub/<cluster>`` tip not
+      signed by the ``hub`` key
+T645  ``main``, ``ocm/hub`` or ``ocm/status`` deleted or force-pushed; a
+      ``refs/ocm/hub/<cluster>`` force-pushed, or deleted while ``ocm/hub``
+      publishes the cluster
 T646  a push to ``main`` removing works from more than the allowed share of
       the fleet's clusters, without the trailer ``Fleet-Removal: approved``
 ====  ===================================================================
@@ -34,11 +37,14 @@ from gitops_ocm.plan import compare
 from gitops_ocm.problems import Problem
 from gitops_ocm.status import intake, signedtips
 from gitops_ocm.trust import keys
+from gitops_ocm.validation import names
 
 ZERO = "0" * 40
 HEADS = "refs/heads/"
 OCM = "refs/heads/ocm/"
 CONTROLLER_BRANCHES = ("ocm/hub", "ocm/status")
+OWN_REFS = "refs/ocm/"  # refs outside refs/heads that the layout uses
+CLUSTER_REFS = "refs/ocm/hub/"  # one per cluster (gitops_ocm.gitstore.clusterrefs)
 HUB_PRINCIPAL = "hub"
 APPROVAL_TRAILER = "Fleet-Removal"
 APPROVAL_VALUE = "approved"
@@ -50,6 +56,7 @@ class Kind(enum.Enum):
 
     MAIN = "main"  # the protected branch
     CONTROLLER = "controller"  # ocm/hub, ocm/status: written by the controller only
+    CLUSTER_HUB = "cluster-hub"  # refs/ocm/hub/<cluster>: written by the controller only
     REPORT = "report"  # ocm/reports/<cluster>: written by that cluster's agent only
     OUTSIDE = "outside"  # below ocm/ but outside the layout
     OTHER = "other"  # anything else: not guarded
@@ -86,6 +93,11 @@ def target(ref: str, main: str) -> Target:
     """What ``ref`` is, ``main`` being the protected branch's full name."""
     if ref == main:
         return Target(Kind.MAIN)
+    if ref.startswith(OWN_REFS):
+        name = ref.removeprefix(CLUSTER_REFS) if ref.startswith(CLUSTER_REFS) else ""
+        if name and "/" not in name and names.dns_label_problem(name) is None:
+            return Target(Kind.CLUSTER_HUB, name)
+        return Target(Kind.OUTSIDE)
     if not ref.startswith(OCM):
         return Target(Kind.OTHER)
     branch = ref.removeprefix(HEADS)
@@ -108,7 +120,8 @@ def outside(ref: str) -> str:
     return refusal(
         ref,
         "T641",
-        "branches below ocm/ are ocm/hub, ocm/status and ocm/reports/<cluster name> (a DNS label)",
+        "branches below ocm/ are ocm/hub, ocm/status and ocm/reports/<cluster name> "
+        "(a DNS label); refs below refs/ocm/ are refs/ocm/hub/<cluster name>",
     )
 
 
@@ -139,7 +152,7 @@ def report_deleted(update: Update, accepted: keys.PublicKey) -> str:
 
 
 def controller(update: Update, signature: signedtips.Signature, hub: keys.PublicKey) -> str | None:
-    """T644 when a new ``ocm/hub`` or ``ocm/status`` tip is not signed by the ``hub`` key."""
+    """T644 when a new tip of a controller's ref is not signed by the ``hub`` key."""
     if signature.signer == hub:
         return None
     if signature.signer is not None:
@@ -151,6 +164,15 @@ def controller(update: Update, signature: signedtips.Signature, hub: keys.Public
         "T644",
         f"the new tip {update.new[:12]} is not signed by the hub key {hub.fingerprint} "
         f"of ocm/hub:allowed_signers ({why})",
+    )
+
+
+def cluster_ref_deleted(update: Update, cluster: str) -> str:
+    """T645: deleting the ref of a cluster that ``ocm/hub`` still publishes."""
+    return refusal(
+        update.ref,
+        "T645",
+        f"deleting {update.ref} is not allowed while ocm/hub publishes clusters/{cluster}/",
     )
 
 

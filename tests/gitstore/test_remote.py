@@ -11,7 +11,7 @@ import pytest
 from gitkit import AUTHOR, fleet, git
 
 from gitops_ocm import errors, retry
-from gitops_ocm.gitstore import reader, remote, repository, servers, writer
+from gitops_ocm.gitstore import clusterrefs, reader, remote, repository, servers, writer
 
 pytestmark = pytest.mark.slow
 HOOK = """#!/bin/sh
@@ -168,3 +168,24 @@ def test_named_refs_fetch_uses_the_urls_credentials(served: Path, tmp_path: Path
             bad.fetch(("+refs/heads/ocm/hub:refs/heads/ocm/hub",))
         text = str(caught.value) + repr(caught.value)
         assert "wr0ng-pw" not in text
+
+
+def test_per_cluster_refs_push_fetch_and_prune(base_url: str, served: Path, tmp_path: Path) -> None:
+    """refs/ocm/hub/<c> outside refs/heads: pushed in one go, fetched one by one, pruned."""
+    hub = remote.open_store(f"{base_url}/hub.git", tmp_path / "hub-cache")
+    hub.fetch()
+    tip = reader.commit_info(hub.repo, "ocm/hub")
+    for cluster in ("c1", "c2"):
+        git(hub.path, "update-ref", clusterrefs.ref_of(cluster), tip.id)
+    hub.push_refs({clusterrefs.ref_of("c1"): None, clusterrefs.ref_of("c2"): None})
+    server = repository.open(served / "hub.git")
+    assert set(clusterrefs.targets(server)) == {"c1", "c2"}
+    agent = remote.open_store(f"{base_url}/hub.git", tmp_path / "agent-cache")
+    own = clusterrefs.ref_of("c1")
+    agent.fetch((f"+{own}:{own}",), prune=True)
+    assert set(pygit2.Repository(agent.path).references) == {own}
+    git(hub.path, "update-ref", "-d", own)
+    hub.push_refs({own: tip.id})  # absent in the mirror: deleted on the server
+    assert set(clusterrefs.targets(server)) == {"c2"}
+    agent.fetch((f"+{own}:{own}",), prune=True)
+    assert not set(pygit2.Repository(agent.path).references)
