@@ -214,6 +214,8 @@ class Store:
         """
         advertised = self._advertised()
         wanted = [s for s in refspecs if "*" in s or _source(s) in advertised]
+        if prune:
+            self._forget([s for s in refspecs if s not in wanted])
         if all(self._current(s, advertised) for s in wanted):
             return
         command = [

@@ -139,7 +139,7 @@ def test_mirror_follows_deleted_and_df_swapped_branches(
 
 
 def test_named_refs_fetch_with_protocol_v2(base_url: str, served: Path, tmp_path: Path) -> None:
-    """Fetching named refs (an agent's) takes them only, and skips one the remote lacks."""
+    """Fetching named refs (an agent's) takes them only, skips one the remote lacks, prunes."""
     server = repository.open(served / "hub.git")
     for i in range(30):  # other clusters' branches the agent must not receive
         writer.publish_tree(server, f"ocm/reports/c{i}", {"r": b"%d" % i}, "r", author=AUTHOR)
@@ -154,6 +154,10 @@ def test_named_refs_fetch_with_protocol_v2(base_url: str, served: Path, tmp_path
     }
     assert "refs/ocm/hub/c1" not in names
     store.fetch((missing,))  # only a missing ref: nothing to do, no error
+    git(served / "hub.git", "update-ref", "-d", "refs/heads/ocm/reports/c1")
+    store.fetch(("+refs/heads/ocm/hub:refs/heads/ocm/hub", own), prune=True)
+    names = set(pygit2.Repository(store.repo.path).references)
+    assert "refs/heads/ocm/reports/c1" not in names and "refs/heads/ocm/hub" in names
 
 
 def test_named_refs_fetch_uses_the_urls_credentials(served: Path, tmp_path: Path) -> None:
