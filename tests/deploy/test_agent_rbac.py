@@ -93,7 +93,7 @@ def test_covers_what_the_agent_itself_does(rules: list[dict[str, Any]]) -> None:
 
 
 def test_grants_no_wildcard_and_nothing_secret(rules: list[dict[str, Any]]) -> None:
-    """No `*` in groups, resources or verbs; no Secrets, RBAC objects, escalate, bind or impersonate."""
+    """No `*` anywhere; no Secrets, no RBAC objects, no escalate, bind or impersonate."""
     for rule in rules:
         for field in ("apiGroups", "resources", "verbs"):
             assert "*" not in rule.get(field, ()), rule
@@ -114,7 +114,7 @@ def test_rules_name_only_served_resources(rules: list[dict[str, Any]]) -> None:
 
 
 def test_cluster_admin_overlay_binds_the_agent() -> None:
-    """The cluster-admin overlay binds the agent's ServiceAccount to cluster-admin, keeping the base."""
+    """The cluster-admin overlay binds the agent's account to cluster-admin beside its own role."""
     built = deploykit.build(deploykit.DEPLOY / "agent" / "overlays" / "cluster-admin")
     bindings = [o for o in built if o["kind"] == "ClusterRoleBinding"]
     (deployment,) = [o for o in built if o["kind"] == "Deployment"]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import deploykit
 import pytest
 
-from gitops_ocm.agent import crds
 from gitops_ocm.cli import main as cli
 from gitops_ocm.kube import client
 from gitops_ocm.localkube import kubeconfig, server, store
@@ -26,18 +24,11 @@ def built() -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[client.KubernetesCluster]:
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[client.KubernetesCluster]:
     """A local API server on 127.0.0.1 and the official client connected to it."""
     with server.ApiServer(store.Store()) as running:
-        path = kubeconfig.write(Path(running_dir(running)) / "kubeconfig", running.url)
+        path = kubeconfig.write(tmp_path_factory.mktemp("kube") / "kubeconfig", running.url)
         yield client.KubernetesCluster.from_kubeconfig(str(path))
-
-
-def running_dir(running: server.ApiServer) -> str:
-    """A folder for the kubeconfig of a running server (one per port)."""
-    import tempfile
-
-    return tempfile.mkdtemp(prefix=f"deploy-{running.port}-")
 
 
 def deployments(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -123,7 +114,7 @@ def test_pods_are_locked_down(built: dict[str, list[dict[str, Any]]], name: str)
 def test_state_is_on_a_claim_and_paths_are_mounted(
     built: dict[str, list[dict[str, Any]]], name: str
 ) -> None:
-    """The state folder the args name is a PersistentVolumeClaim; every path they name is mounted."""
+    """The state folder is a PersistentVolumeClaim; every path the args name is mounted."""
     objects = built[name]
     pod = deployments(objects)[0]["spec"]["template"]["spec"]
     volumes = {v["name"]: v for v in pod["volumes"]}
