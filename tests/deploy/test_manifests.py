@@ -8,13 +8,17 @@ from typing import Any
 import deploykit
 import pytest
 
+from gitops_ocm.cli import envflags
 from gitops_ocm.cli import main as cli
 from gitops_ocm.kube import client
 from gitops_ocm.localkube import kubeconfig, server, store
 
 FOLDERS = deploykit.kustomizations()
 IDS = [str(p.relative_to(deploykit.DEPLOY)) for p in FOLDERS]
-SAMPLE_ENV = {"GIT_URL": "https://git.example.com/fleet.git", "CLUSTER_NAME": "eu-prod-1"}
+SAMPLE_ENV = {
+    "GITOPS_OCM_REPO": "https://git.example.com/fleet.git",
+    "CLUSTER_NAME": "eu-prod-1",
+}
 
 
 @pytest.fixture(scope="module")
@@ -129,18 +133,25 @@ def test_state_is_on_a_claim_and_paths_are_mounted(
 
 @pytest.mark.parametrize("name", IDS)
 def test_args_are_what_the_cli_takes(built: dict[str, list[dict[str, Any]]], name: str) -> None:
-    """The container's args parse with gitops-ocm's own parser, env references filled in."""
+    """The container's args and GITOPS_OCM_* environment parse with gitops-ocm's own parser.
+
+    The repository URL (it may hold credentials) comes from the environment only,
+    never from the args, so it does not show in ``ps``.
+    """
     pod = deployments(built[name])[0]["spec"]["template"]["spec"]
     container = pod["containers"][0]
     declared = {e["name"] for e in container["env"]}
     args = list(container["args"])
+    assert "--repo" not in args and "GITOPS_OCM_REPO" in declared
     for var, value in SAMPLE_ENV.items():
         if f"$({var})" in args:
             assert var in declared
             args = [value if a == f"$({var})" else a for a in args]
-    parsed = cli.build_parser().parse_args(args)
+    parser = cli.build_parser()
+    envflags.apply(parser, {k: v for k, v in SAMPLE_ENV.items() if k in declared})
+    parsed = parser.parse_args(args)
     assert parsed.command in ("controller", "agent")
-    assert parsed.repo == SAMPLE_ENV["GIT_URL"]
+    assert parsed.repo == SAMPLE_ENV["GITOPS_OCM_REPO"]
     if parsed.command == "agent":
         assert parsed.in_cluster and parsed.cluster == SAMPLE_ENV["CLUSTER_NAME"]
         assert str(parsed.state) == "/var/lib/gitops-ocm"
