@@ -70,7 +70,7 @@ import fleet
 
 from gitops_ocm.agent import reconciler
 from gitops_ocm.gitstore import objects, reader, remote, repository, servers, writer
-from gitops_ocm.hub import controller
+from gitops_ocm.hub import controller, percluster
 from gitops_ocm.localkube import memory
 from gitops_ocm.model import yamlout
 from gitops_ocm.trust import signers
@@ -163,13 +163,23 @@ def hub_tree(versions: dict[str, int], lease: int) -> dict[str, bytes]:
     return files
 
 
+_CHANNELS: dict[str, percluster.Channels] = {}
+
+
 def publish(repo: repository.Repository, versions: dict[str, int], lease: int, n: int) -> str:
-    """Publish the hub tree as the controller would (signed, with ``Source-Commit``)."""
+    """Publish the hub tree as the controller would (signed, with ``Source-Commit``),
+    and cut each changed cluster's commit on ``refs/ocm/hub/<cluster>`` from it, as the
+    controller does: an agent fetches only its own ref."""
     result = writer.publish_tree(
         repo, HUB, hub_tree(versions, lease), f"hub: change {n}",
         {"Source-Commit": f"{n:040x}"}, author=fleet.AUTHOR,
     )  # fmt: skip
     assert result.commit is not None
+    channels = _CHANNELS.get(repo.path)
+    if channels is None:
+        store = remote.open_store(repo.path)
+        channels = _CHANNELS[repo.path] = percluster.Channels(store, fleet.AUTHOR)
+    channels.sync(result.commit, f"{n:040x}")
     return result.commit
 
 
