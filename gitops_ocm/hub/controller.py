@@ -12,6 +12,11 @@ A pass whose inputs (main, status and hub tips) equal the previous pass's and
 whose scheduling has no time-based requeue due is skipped: its output would be
 byte-identical.
 
+A ManifestWorkReplicaSet that rolls out in steps takes one step per render
+(:mod:`gitops_ocm.render.rollouts`), read from ``ocm/hub`` and ``ocm/status``
+by path; the pass asks to run again when a soak or deadline ends, and a new
+report of a work whose rollout is in progress makes the next pass render again.
+
 Each cluster folder of ``ocm/hub`` is also published on a ref of its own,
 ``refs/ocm/hub/<cluster>``, which is all its agent fetches (:mod:`.percluster`).
 With a ``reports_store`` (``--reports-repo``) the agents' report branches live
