@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Callable
 
+from gitops_ocm import telemetry as telemetry_mod
 from gitops_ocm.agent import reconciler, results
 
 
@@ -33,16 +34,30 @@ def run(
     schedule: Schedule,
     stop: threading.Event,
     after_pass: Callable[[], None] = lambda: None,
+    telemetry: telemetry_mod.Telemetry | None = None,
 ) -> int:
     """Run passes until ``stop`` is set (or one with ``once``); return the exit code."""
     while True:
         result = agent.run_once(datetime.datetime.now(datetime.UTC))
         after_pass()
         log(result, agent.settings.cluster)
+        if telemetry is not None:
+            record(telemetry, result)
         if schedule.once:
             return result.exit_code()
         if stop.wait(schedule.interval):
             return 0
+
+
+def record(telemetry: telemetry_mod.Telemetry, result: results.PassResult) -> None:
+    """Count the pass: held back (Git unreachable, waiting), with errors, or ok."""
+    outcome = "held" if result.held else "errors" if result.errors else "ok"
+    telemetry.record_pass(result.took_ms / 1000, outcome, succeeded=not result.held)
+    if any(isinstance(f, results.GitUnreachable) for f in result.held):
+        telemetry.record_git_error("fetch_or_push")
+    telemetry.gauge("agent_works", "Works the agent holds.").set(result.works)
+    failing = "Failures of works, policies and the cluster in the last pass."
+    telemetry.gauge("agent_failures", failing).set(len(result.errors))
 
 
 def log(result: results.PassResult, cluster: str) -> None:

@@ -33,6 +33,7 @@ from typing import Any
 
 from gitops_ocm import errors
 from gitops_ocm.agent import identity, loop, reconciler
+from gitops_ocm.cli import metrics
 from gitops_ocm.gitstore import remote, urls
 from gitops_ocm.kube import cluster as kube
 from gitops_ocm.localkube import memory, simulate, state, store
@@ -66,6 +67,7 @@ def register(subparsers: Any) -> None:
     where.add_argument("--local", type=Path, metavar="DIR", help="an in-memory cluster kept in DIR")
     parser.add_argument("--once", action="store_true", help="run one pass and exit")
     parser.add_argument("--interval", type=float, default=30.0, help="seconds between passes")
+    metrics.add_options(parser)
     parser.add_argument("--state", type=Path, help="state folder (default ~/.local/state/...)")
     parser.add_argument("--hub-branch", default="ocm/hub", help="branch of the prescriptions")
     parser.add_argument(
@@ -162,7 +164,9 @@ def run(args: argparse.Namespace) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
     try:
-        return loop.run(agent, loop.Schedule(args.interval, args.once), stop, _saver(args, backing))
+        schedule = loop.Schedule(args.interval, args.once)
+        recorder = None if args.once else metrics.start(args, "agent")
+        return loop.run(agent, schedule, stop, _saver(args, backing), recorder)
     finally:
         if simulator is not None:
             simulator.stop()

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gitops_ocm import errors
+from gitops_ocm.cli import metrics
 from gitops_ocm.gitstore import remote
 from gitops_ocm.hub import controller, loop, sourcecheck, watch
 from gitops_ocm.trust import keyfile, sshsig
@@ -56,6 +57,7 @@ def register(sub: Any) -> None:
         "default: the hub repository)",
     )
     parser.add_argument("--once", action="store_true", help="run one pass and exit")
+    metrics.add_options(parser)
     parser.add_argument("--interval", type=float, default=30.0, help="resync/fetch period (s)")
     parser.add_argument("--cache-dir", help="where mirrors of remote repositories live")
     parser.add_argument(
@@ -121,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     watcher = watch.RefWatcher(store.path, stop) if store.is_local else None
-    loop.run(ctl, args.interval, stop, watcher, log)
+    loop.run(ctl, args.interval, stop, watcher, log, telemetry=metrics.start(args, "controller"))
     return 0
 
 

@@ -56,6 +56,7 @@ from gitops_ocm.placement import inventory
 from gitops_ocm.problems import Problem, has_errors
 from gitops_ocm.render import admissions, engine, hub, rollouts, sealing
 from gitops_ocm.trust import sshsig
+from gitops_ocm.work import rolloutstate
 
 HUB_BRANCH = "ocm/hub"
 STATUS_BRANCH = "ocm/status"
@@ -203,6 +204,7 @@ class Controller:
         self._status_hash: tuple[object, int] = (None, 0)
         self._requeue_at: datetime.datetime | None = None
         self._watching: tuple[str, ...] = ()  # work reports that can move a rollout in progress
+        self.rollouts_in_progress = 0  # staged rollouts not finished, after the last render
         self._trees: dict[bytes, Any] = {}  # parsed trees by id, for lookups by path
         self._controller_yaml: bytes | None = None  # this pass's, for the fold to commit
         self._sets: Sets = ({}, {})  # of the last valid desired state, for the fold
@@ -368,6 +370,9 @@ class Controller:
             times.append(rendered.tree.recheck_at)  # a soak or a deadline ends: a pass is due
         self._requeue_at = min(times) if times else None
         self._watching = rendered.tree.watching()
+        done = (rolloutstate.SUCCEEDED, rolloutstate.ROLLED_BACK)
+        phases = [s.state.phase for s in rendered.tree.rollouts.values()]
+        self.rollouts_in_progress = sum(1 for phase in phases if phase not in done)
         return rendered
 
     def _admission(self, snapshot: Any, tips: Tips) -> admissions.Admission:
