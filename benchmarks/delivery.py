@@ -369,11 +369,19 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def worker(
-    conn: Connection, url: str, names: list[str], state: str, place: tuple[int, int, int]
+    conn: Connection,
+    url: str,
+    names: list[str],
+    state: str,
+    place: tuple[int, int, int],
+    reports: str | None = None,
 ) -> None:
     """Keep the agents of ``names``; run rounds or a staggered polling loop on request."""
     agents = [
-        reconciler.Agent(reconciler.Settings(url, n, Path(state) / n), memory.MemoryCluster())
+        reconciler.Agent(
+            reconciler.Settings(url, n, Path(state) / n, reports_repo=reports),
+            memory.MemoryCluster(),
+        )
         for n in names
     ]
     while True:
@@ -444,13 +452,20 @@ class Fleet:
             proc.join()
 
 
-def start_fleet(context: Any, url: str, clusters: list[str], workers: int, state: Path) -> Fleet:
-    """Fork the workers, each with every ``workers``-th cluster."""
+def start_fleet(
+    context: Any,
+    url: str,
+    clusters: list[str],
+    workers: int,
+    state: Path,
+    reports: str | None = None,
+) -> Fleet:
+    """Fork the workers, each with every ``workers``-th cluster (``reports``: --reports-repo)."""
     conns, procs = [], []
     for index in range(workers):
         ours, theirs = context.Pipe()
         names = clusters[index::workers]
-        args = (theirs, url, names, str(state), (index, workers, len(clusters)))
+        args = (theirs, url, names, str(state), (index, workers, len(clusters)), reports)
         proc = context.Process(target=worker, args=args)
         proc.start()
         conns.append(ours)
@@ -640,6 +655,9 @@ def seed_reports(path: Path, names: Sequence[str]) -> None:
         for file, data in files.items():
             stream += f"M 100644 inline {file}\ndata {len(data)}\n".encode() + data + b"\n"
     subprocess.run(["git", "--git-dir", str(path), "fast-import", "--quiet"], input=bytes(stream))
+    # A served repository with thousands of refs is kept packed (git maintenance, gc):
+    # a loose ref per branch makes every request list a 10,000-entry folder.
+    subprocess.run(["git", "--git-dir", str(path), "pack-refs", "--all"], check=True)
 
 
 def bench(transport: str, args: argparse.Namespace, scratch: Path) -> None:
@@ -652,12 +670,16 @@ def bench(transport: str, args: argparse.Namespace, scratch: Path) -> None:
     repo = repository.init(root / "hub.git")
     versions = dict.fromkeys(clusters, 1)
     publish(repo, versions, args.lease, 1)
-    seed_reports(root / "hub.git", sorted(set(clusters) - set(running)))
+    reports_path = root / ("reports.git" if args.reports_repo else "hub.git")
+    reports_repo = repository.init(reports_path) if args.reports_repo else repo
+    seed_reports(reports_path, sorted(set(clusters) - set(running)))
     context = multiprocessing.get_context("fork")
     server = serve(transport, root, context)
-    fleet_ = start_fleet(context, server.url, running, args.workers, root / "agents")
+    reports_url = server.url.replace("/hub.git", "/reports.git") if args.reports_repo else None
+    fleet_ = start_fleet(context, server.url, running, args.workers, root / "agents", reports_url)
     sampled = f" of {len(clusters)} clusters (the others' reports seeded)" if args.sample else ""
-    print(f"{transport}: {n} agents{sampled}, {args.workers} worker processes, {server.url}")
+    apart = ", reports in their own repository" if args.reports_repo else ""
+    print(f"{transport}: {n} agents{sampled}{apart}, {args.workers} worker processes, {server.url}")
     try:
         with Meter(server) as cold:
             wall, passes = fleet_.round(0)
@@ -684,12 +706,12 @@ def bench(transport: str, args: argparse.Namespace, scratch: Path) -> None:
                 report_change(label, meter, idle, len(set(touched) & set(running)), n)
         if not args.skip_polling and not args.sample:
             polling(fleet_, server, repo, state)
-        good = verify(repo, {name: versions[name] for name in running})
+        good = verify(reports_repo, {name: versions[name] for name in running})
         print(f"  verified: {good}/{n} reports show their current work applied")
     finally:
         fleet_.close()
         server.close()
-    if not args.skip_controller:
+    if not args.skip_controller and not args.reports_repo:
         controller_passes(root / "hub.git", len(clusters))
 
 
@@ -708,6 +730,12 @@ def main() -> None:
         "branches (rounds only: idle-poll and change costs at N refs, without N agents)",
     )  # fmt: skip
     parser.add_argument("--skip-controller", action="store_true")
+    parser.add_argument(
+        "--reports-repo",
+        action="store_true",
+        help="agents push their report branches to a second repository (agent --reports-repo); "
+        "the controller figure is then not measured",
+    )
     parser.add_argument("--scratch", help="folder for the repository and agents (default /dev/shm)")
     args = parser.parse_args()
     base = args.scratch or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
