@@ -218,21 +218,9 @@ class Store:
             self._forget([s for s in refspecs if s not in wanted])
         if all(self._current(s, advertised) for s in wanted):
             return
-        command = [
-            "git", "-c", "gc.auto=0", "-c", "maintenance.auto=false", "--git-dir", self.repo.path,
-            "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
-            *(["--prune"] if prune else []), "origin", *wanted,
-        ]  # fmt: skip
-        try:
-            done = subprocess.run(
-                command, capture_output=True, env=_plain_git_env(), timeout=IO_TIMEOUT_MS / 1000
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise errors.Transient(self._error("cannot fetch from", exc)) from None
+        done = self._git_fetch(wanted, prune, _plain_git_env())
         if done.returncode != 0:
-            lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            detail = lines[-1] if lines else f"git fetch exited with {done.returncode}"
-            raise errors.Transient(self._error("cannot fetch from", detail))
+            raise errors.Transient(self._error("cannot fetch from", self._last_line(done)))
 
     def _fetch_v2(self, refspecs: Sequence[str], prune: bool) -> None:
         """Fetch named refs with Git's protocol v2, which asks the server for those refs only.
@@ -253,35 +241,55 @@ class Store:
             header = "Authorization: Basic " + base64.b64encode(token.encode()).decode()
             env |= {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader"}
             env |= {"GIT_CONFIG_VALUE_0": header}
-        command = [
-            "git", "-c", "protocol.version=2", "-c", "gc.auto=0", "-c", "maintenance.auto=false",
-            "--git-dir", self.repo.path, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
-            "--no-recurse-submodules", *(["--prune"] if prune else []), "origin", *refspecs,
-        ]  # fmt: skip
-        try:
-            done = subprocess.run(
-                command, capture_output=True, env=env, timeout=IO_TIMEOUT_MS / 1000
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise errors.Transient(self._error("cannot fetch from", exc)) from None
+        done = self._git_fetch(refspecs, prune, env)
         if done.returncode == 0:
             return
         text = done.stderr.decode("utf-8", "replace")
         if "couldn't find remote ref" in text:
             # libgit2 skips an asked ref the remote lacks (and prunes our copy when asked
             # to); git refuses the whole fetch: ask again for the refs that are there.
-            present = [s for s in refspecs if self._has_remote(s, env)]
+            present = self._on_remote(refspecs, env)
             if len(present) < len(refspecs):
                 if prune:
                     self._forget([s for s in refspecs if s not in present])
                 if present:
                     self._fetch_v2(present, prune)
                 return
-        lines = urls.redact(text, self._secrets).strip().splitlines()
-        detail = lines[-1] if lines else f"git fetch exited with {done.returncode}"
+        detail = self._last_line(done)
         if "Authentication failed" in text or "401" in text or "403" in text:
             raise errors.InvalidInput(self._error("authentication failed for", detail))
         raise errors.Transient(self._error("cannot fetch from", detail))
+
+    def _git(
+        self, what: str, args: Sequence[str], env: Mapping[str, str]
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Run ``git`` on the mirror (protocol v2, no automatic gc); ``what`` names a failure."""
+        command = [
+            "git", "-c", "protocol.version=2", "-c", "gc.auto=0", "-c", "maintenance.auto=false",
+            "--git-dir", self.repo.path, *args,
+        ]  # fmt: skip
+        try:
+            return subprocess.run(
+                command, capture_output=True, env=dict(env), timeout=IO_TIMEOUT_MS / 1000
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise errors.Transient(self._error(what, exc)) from None
+
+    def _git_fetch(
+        self, refspecs: Sequence[str], prune: bool, env: Mapping[str, str]
+    ) -> subprocess.CompletedProcess[bytes]:
+        """``git fetch`` of ``refspecs`` from origin into the mirror."""
+        options = ["--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules"]
+        pruning = ["--prune"] if prune else []
+        return self._git(
+            "cannot fetch from", ["fetch", *options, *pruning, "origin", *refspecs], env
+        )
+
+    def _last_line(self, done: subprocess.CompletedProcess[bytes]) -> str:
+        """The last line git wrote on stderr (redacted), or its exit status."""
+        text = urls.redact(done.stderr.decode("utf-8", "replace"), self._secrets)
+        lines = text.strip().splitlines()
+        return lines[-1] if lines else f"git exited with {done.returncode}"
 
     def _forget(self, refspecs: Sequence[str]) -> None:
         """Delete our copies of refs the remote no longer has (a pruning fetch)."""
@@ -291,18 +299,12 @@ class Store:
             if local and local in references:
                 references.delete(local)
 
-    def _has_remote(self, refspec: str, env: Mapping[str, str]) -> bool:
-        """Whether the remote has the source ref of ``refspec`` (asked with protocol v2)."""
-        name = _source(refspec)
-        command = ["git", "-c", "protocol.version=2", "--git-dir", self.repo.path, "ls-remote",
-                   "--refs", "origin", name]  # fmt: skip
-        try:
-            done = subprocess.run(
-                command, capture_output=True, env=dict(env), timeout=IO_TIMEOUT_MS / 1000
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise errors.Transient(self._error("cannot list", exc)) from None
-        return any(line.endswith(f"\t{name}") for line in done.stdout.decode().splitlines())
+    def _on_remote(self, refspecs: Sequence[str], env: Mapping[str, str]) -> list[str]:
+        """The refspecs whose source ref the remote has (one ``ls-remote``, protocol v2)."""
+        names = [_source(s) for s in refspecs]
+        done = self._git("cannot list", ["ls-remote", "--refs", "origin", *names], env)
+        listed = {line.partition("\t")[2] for line in done.stdout.decode().splitlines()}
+        return [s for s in refspecs if _source(s) in listed]
 
     def _current(self, refspec: str, advertised: dict[str, str]) -> bool:
         """Whether the mirror's ref for a one-ref ``refspec`` already holds the remote's value."""

@@ -84,14 +84,9 @@ def encode_sealing(private_key: x25519.X25519PrivateKey) -> bytes:
 
 def _sealing(path: pathlib.Path, data: bytes) -> bytes:
     """Return the raw X25519 key of a PKCS#8 PEM file's bytes, or fail with T608."""
-    if len(data) > MAX_SIZE or not data.lstrip().startswith(PKCS8_HEADER):
-        raise failure.TrustError(failure.KEY_FILE, "not a PKCS#8 PEM private key file", str(path))
-    try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError, crypto_exceptions.UnsupportedAlgorithm) as exc:
-        raise failure.TrustError(
-            failure.KEY_FILE, f"not a readable unencrypted PKCS#8 key ({exc})", str(path)
-        ) from exc
+    key = _private_key(
+        path, data, PKCS8_HEADER, ("a PKCS#8 PEM", "PKCS#8"), serialization.load_pem_private_key
+    )
     if not isinstance(key, x25519.X25519PrivateKey):
         raise failure.TrustError(
             failure.KEY_FILE, f"an X25519 key is needed (got {type(key).__name__})", str(path)
@@ -157,20 +152,37 @@ def _check_mode(path: pathlib.Path, info: os.stat_result) -> None:
 
 def _parse(path: pathlib.Path, data: bytes) -> ed25519.Ed25519PrivateKey:
     """Return the Ed25519 key of an OpenSSH private key file's bytes, or fail with T608."""
-    if len(data) > MAX_SIZE or not data.lstrip().startswith(HEADER):
-        raise failure.TrustError(failure.KEY_FILE, "not an OpenSSH private key file", str(path))
-    try:
-        key = serialization.load_ssh_private_key(data, password=None)
-    except (ValueError, TypeError, crypto_exceptions.UnsupportedAlgorithm) as exc:
-        # TypeError: the key is encrypted; UnsupportedAlgorithm: a key type cryptography lacks
-        raise failure.TrustError(
-            failure.KEY_FILE, f"not a readable unencrypted OpenSSH key ({exc})", str(path)
-        ) from exc
+    key = _private_key(
+        path, data, HEADER, ("an OpenSSH", "OpenSSH"), serialization.load_ssh_private_key
+    )
     if not isinstance(key, ed25519.Ed25519PrivateKey):
         raise failure.TrustError(
             failure.KEY_FILE, f"an Ed25519 key is needed (got {type(key).__name__})", str(path)
         )
     return key
+
+
+def _private_key(
+    path: pathlib.Path,
+    data: bytes,
+    header: bytes,
+    names: tuple[str, str],
+    load: Callable[..., object],
+) -> object:
+    """Read an unencrypted private key file (bounded size, ``header`` first), or fail with T608.
+
+    ``names``: how messages call the file ("an OpenSSH") and the key ("OpenSSH").
+    """
+    file_name, kind = names
+    if len(data) > MAX_SIZE or not data.lstrip().startswith(header):
+        raise failure.TrustError(failure.KEY_FILE, f"not {file_name} private key file", str(path))
+    try:
+        return load(data, password=None)
+    except (ValueError, TypeError, crypto_exceptions.UnsupportedAlgorithm) as exc:
+        # TypeError: the key is encrypted; UnsupportedAlgorithm: a key type cryptography lacks
+        raise failure.TrustError(
+            failure.KEY_FILE, f"not a readable unencrypted {kind} key ({exc})", str(path)
+        ) from exc
 
 
 def _create(path: pathlib.Path, data: bytes) -> None:
